@@ -1,0 +1,72 @@
+//! Raw command-line flags as clap parses them. Validation happens in [`super::config`],
+//! so this file is only the shape of the command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tagtrail",
+    version,
+    about = "Which person touched this data? Attributes Amazon RDS database sessions to the federated people behind them.",
+    long_about = None
+)]
+pub struct RawArgs {
+    /// Lake directory (Parquet tables written by `ingest`).
+    #[arg(long, global = true, env = "TAGTRAIL_LAKE", default_value = "./tagtrail-lake", value_name = "DIR")]
+    pub lake: PathBuf,
+
+    #[command(subcommand)]
+    pub command: RawCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RawCommand {
+    /// Read CloudTrail log files and database audit logs into the lake.
+    Ingest {
+        /// Files or directories (walked recursively).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// RDS instance that wrote the audit logs (default: from the path, `rds/<instance>/…`).
+        #[arg(long, value_name = "ID")]
+        instance: Option<String>,
+        /// Time zone of audit-log timestamps that carry none (RDS logs UTC).
+        #[arg(long, default_value = "UTC", value_name = "ZONE")]
+        tz: String,
+        /// Force the format instead of detecting it from the content.
+        #[arg(long, value_parser = ["cloudtrail", "mysql-audit"])]
+        kind: Option<String>,
+    },
+    /// Who accessed a table: one row per person, database user and instance.
+    Who {
+        /// The table, as `database.table`.
+        #[arg(value_name = "OBJECT")]
+        object: String,
+        #[command(flatten)]
+        range: RawRange,
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+        format: String,
+    },
+    /// Run any SQL over the lake's tables and views.
+    Query {
+        sql: String,
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+        format: String,
+    },
+    /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
+    Demo {
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+        format: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RawRange {
+    /// Start of the period (inclusive): RFC 3339 or YYYY-MM-DD.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// End of the period (exclusive): RFC 3339 or YYYY-MM-DD.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}

@@ -1,0 +1,124 @@
+//! The validated configuration: every value parsed and checked once, with messages
+//! that say which flag is wrong and how to write it.
+
+use std::path::PathBuf;
+
+use crate::ingest::IngestOptions;
+use crate::report::Format;
+use crate::sources::timefmt::{parse_user_time, parse_zone};
+use crate::sources::SourceKind;
+
+use super::args::{RawArgs, RawCommand, RawRange};
+
+#[derive(Debug)]
+pub struct Config {
+    pub lake: PathBuf,
+    pub command: Command,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    Ingest(IngestOptions),
+    Who { object: String, since: i64, until: i64, format: Format },
+    Query { sql: String, format: Format },
+    Demo { format: Format },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{flag}: {message}")]
+pub struct ConfigError {
+    pub flag: &'static str,
+    pub message: String,
+}
+
+fn bad(flag: &'static str) -> impl FnOnce(String) -> ConfigError {
+    move |message| ConfigError { flag, message }
+}
+
+fn format(name: &str) -> Format {
+    Format::from_name(name).expect("clap restricts --format to known names")
+}
+
+impl Config {
+    pub fn from_args(raw: RawArgs) -> Result<Config, ConfigError> {
+        let command = match raw.command {
+            RawCommand::Ingest { paths, instance, tz, kind } => Command::Ingest(IngestOptions {
+                paths,
+                kind: kind.as_deref().map(|k| SourceKind::from_name(k).expect("clap restricts --kind")),
+                instance: match instance {
+                    Some(i) if i.trim().is_empty() => return Err(bad("--instance")("must not be empty".into())),
+                    other => other,
+                },
+                tz: parse_zone(&tz).map_err(bad("--tz"))?,
+            }),
+            RawCommand::Who { object, range, format: f } => {
+                let (since, until) = range_bounds(&range)?;
+                Command::Who { object: validate_object(&object).map_err(bad("OBJECT"))?, since, until, format: format(&f) }
+            }
+            RawCommand::Query { sql, format: f } => Command::Query { sql, format: format(&f) },
+            RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
+        };
+        Ok(Config { lake: raw.lake, command })
+    }
+}
+
+/// Unbounded ends become the widest representable range.
+fn range_bounds(range: &RawRange) -> Result<(i64, i64), ConfigError> {
+    let since = range.since.as_deref().map(parse_user_time).transpose().map_err(bad("--since"))?;
+    let until = range.until.as_deref().map(parse_user_time).transpose().map_err(bad("--until"))?;
+    let (since, until) = (since.unwrap_or(i64::MIN / 2), until.unwrap_or(i64::MAX / 2));
+    if since >= until {
+        return Err(bad("--since")("must be before --until".into()));
+    }
+    Ok((since, until))
+}
+
+/// `database.table`, with optional backticks: `shop.customers`, `` `shop`.`customers` ``.
+fn validate_object(object: &str) -> Result<String, String> {
+    let cleaned = object.replace('`', "");
+    match cleaned.split_once('.') {
+        Some((db, table)) if !db.is_empty() && !table.is_empty() && !table.contains('.') => Ok(cleaned),
+        _ => Err(format!("`{object}` is not database.table (for example shop.customers)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Result<Config, ConfigError> {
+        Config::from_args(RawArgs::try_parse_from(args).expect("clap accepts"))
+    }
+
+    #[test]
+    fn who_validates_object_and_range() {
+        let c = parse(&["tagtrail", "who", "`shop`.`customers`", "--since", "2026-11-17", "--lake", "/x"]).unwrap();
+        assert_eq!(c.lake, PathBuf::from("/x"));
+        match c.command {
+            Command::Who { object, since, until, format } => {
+                assert_eq!(object, "shop.customers");
+                assert_eq!(since, parse_user_time("2026-11-17").unwrap());
+                assert!(until > since);
+                assert_eq!(format, Format::Table);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse(&["tagtrail", "who", "customers"]).unwrap_err().flag, "OBJECT");
+        assert_eq!(parse(&["tagtrail", "who", "a.b", "--until", "yesterday"]).unwrap_err().flag, "--until");
+        let e = parse(&["tagtrail", "who", "a.b", "--since", "2026-11-18", "--until", "2026-11-17"]).unwrap_err();
+        assert_eq!(e.to_string(), "--since: must be before --until");
+    }
+
+    #[test]
+    fn ingest_validates_zone() {
+        assert_eq!(parse(&["tagtrail", "ingest", "x", "--tz", "Nowhere/City"]).unwrap_err().flag, "--tz");
+        match parse(&["tagtrail", "ingest", "x", "--tz", "Europe/Berlin", "--kind", "mysql-audit"]).unwrap().command {
+            Command::Ingest(o) => {
+                assert_eq!(o.tz, chrono_tz::Europe::Berlin);
+                assert_eq!(o.kind, Some(SourceKind::MysqlAudit));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

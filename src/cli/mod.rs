@@ -1,0 +1,128 @@
+//! The command line: [`args`] is what clap parses, [`config`] validates it, and
+//! [`run`] calls the library. Output goes to the writer it is given; progress and
+//! warnings go to stderr.
+
+pub mod args;
+pub mod config;
+mod summary;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::demo;
+use crate::engine::{Engine, EngineError};
+use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
+use crate::lake::{Lake, LakeError};
+use crate::report::{self, who, Format};
+
+pub use config::{Command, Config, ConfigError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Shape(#[from] who::ShapeError),
+    #[error("no lake at {0}: run `tagtrail ingest --lake {0} PATH…` first")]
+    NoLake(String),
+    #[error(transparent)]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    /// Writing into a closed pipe (`tagtrail who … | head`) is not an error worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
+    match config.command {
+        Command::Ingest(opts) => {
+            let lake = Lake::open(&config.lake)?;
+            let report = ingest_with_progress(&lake, &opts)?;
+            summary::ingest(out, &report)?;
+        }
+        Command::Who { object, since, until, format } => {
+            let engine = Engine::open(&existing_lake(&config.lake)?).await?;
+            let rows = who::rows(&engine.who(&object, since, until).await?)?;
+            who::write(out, &rows, format)?;
+        }
+        Command::Query { sql, format } => {
+            let engine = Engine::open(&existing_lake(&config.lake)?).await?;
+            report::write_batches(out, &engine.sql(&sql).await?, format)?;
+        }
+        Command::Demo { format } => run_demo(out, format).await?,
+    }
+    Ok(())
+}
+
+fn existing_lake(root: &Path) -> Result<Lake, CliError> {
+    Lake::existing(root).ok_or_else(|| CliError::NoLake(root.display().to_string()))
+}
+
+fn ingest_with_progress(lake: &Lake, opts: &IngestOptions) -> Result<IngestReport, CliError> {
+    if std::io::stderr().is_terminal() {
+        Ok(ingest::ingest(lake, opts, &mut Bar(None))?)
+    } else {
+        Ok(ingest::ingest(lake, opts, &mut ingest::Silent)?)
+    }
+}
+
+/// An indicatif bar on stderr, only when stderr is a terminal.
+struct Bar(Option<ProgressBar>);
+
+impl Progress for Bar {
+    fn start(&mut self, files: u64) {
+        let bar = ProgressBar::new(files);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} ingesting [{bar:30}] {pos}/{len} files  {wide_msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        self.0 = Some(bar);
+    }
+    fn file_done(&mut self, path: &Path) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
+    let dir = tempfile::tempdir()?;
+    let evidence = dir.path().join("evidence");
+    let files = demo::write_scenario(&evidence)?;
+    let lake = Lake::open(dir.path().join("lake"))?;
+    let opts = IngestOptions { paths: vec![evidence], kind: None, instance: None, tz: chrono_tz::UTC };
+    writeln!(out, "tagtrail demo: {files} evidence files (CloudTrail + RDS audit logs, week of 2026-11-16), temporary lake\n")?;
+    let report = ingest_with_progress(&lake, &opts)?;
+    summary::ingest(out, &report)?;
+    let engine = Engine::open(&lake).await?;
+    writeln!(out, "\nWho accessed {}?\n", demo::DEMO_OBJECT)?;
+    let rows = who::rows(&engine.who(demo::DEMO_OBJECT, i64::MIN / 2, i64::MAX / 2).await?)?;
+    who::write(out, &rows, format)?;
+    summary::attribution(out, &engine).await?;
+    writeln!(
+        out,
+        "\nAsk your own questions: tagtrail ingest --lake LAKE fixtures/demo, then tagtrail query --lake LAKE \"SELECT * FROM attributed_sessions\""
+    )?;
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! One-screen summaries printed after `ingest` and by `demo`.
+
+use std::io::Write;
+
+use crate::engine::Engine;
+use crate::ingest::{FileStatus, IngestReport};
+use crate::report::{self, new_table, Format};
+
+use super::CliError;
+
+/// Files and records read, kept, skipped and rejected, and the reasons for rejects.
+pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
+    let files = r.files.len();
+    let done = r.count(|f| f.status == FileStatus::Ingested);
+    let already = r.count(|f| f.status == FileStatus::AlreadyIngested);
+    let other = r.count(|f| matches!(f.status, FileStatus::NotEvidence(_)));
+    let rejected_files = r.count(|f| matches!(f.status, FileStatus::Rejected(_)));
+    let mut table = new_table(["", "count"]);
+    let rows: [(&str, u64); 9] = [
+        ("files found", files as u64),
+        ("files ingested", done as u64),
+        ("files already in the lake (unchanged)", already as u64),
+        ("files that are not evidence (digests)", other as u64),
+        ("files rejected", rejected_files as u64),
+        ("records kept", r.sum(|f| f.stats.kept)),
+        ("records skipped (not needed)", r.sum(|f| f.stats.skipped)),
+        ("records already in the lake (duplicate eventID)", r.sum(|f| f.duplicates)),
+        ("records rejected", r.sum(|f| f.stats.rejects.len() as u64)),
+    ];
+    for (label, n) in rows {
+        table.add_row(vec![label.to_string(), n.to_string()]);
+    }
+    writeln!(out, "{table}")?;
+    let rejects: Vec<_> = r.files.iter().flat_map(|f| f.stats.rejects.iter().map(move |x| (f, x))).collect();
+    if !rejects.is_empty() {
+        writeln!(out, "\nRejected records (kept in table ingest_rejects with their reasons):")?;
+        for (f, x) in rejects.iter().take(20) {
+            let at = if x.offset == 0 { String::new() } else { format!(":{}", x.offset) };
+            writeln!(out, "  {}{at}: {}", f.path.display(), x.reason)?;
+        }
+        if rejects.len() > 20 {
+            writeln!(out, "  … and {} more: tagtrail query \"SELECT * FROM ingest_rejects\"", rejects.len() - 20)?;
+        }
+    }
+    Ok(())
+}
+
+/// Database sessions by attribution outcome.
+pub async fn attribution(out: &mut dyn Write, engine: &Engine) -> Result<(), CliError> {
+    let batches = engine
+        .sql(
+            "SELECT attribution, count(*) AS db_sessions, count(DISTINCT db_user) AS db_users, \
+             count(DISTINCT person) AS people FROM attributed_sessions \
+             GROUP BY attribution ORDER BY attribution",
+        )
+        .await?;
+    writeln!(out, "\nAll database sessions by attribution:")?;
+    report::write_batches(out, &batches, Format::Table)?;
+    Ok(())
+}

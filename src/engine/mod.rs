@@ -1,0 +1,84 @@
+//! The query layer: a DataFusion `SessionContext` over the lake, with tagtrail's SQL
+//! functions and the views from `queries/`, so every answer tagtrail gives is a SQL
+//! query a user can read, rerun and change with `tagtrail query`.
+
+pub mod udf;
+pub mod views;
+
+use std::sync::Arc;
+
+use arrow::record_batch::RecordBatch;
+use datafusion::common::ParamValues;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::ListingOptions;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::scalar::ScalarValue;
+
+use crate::lake::{Lake, ALL_TABLES};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{context}: {source}")]
+    DataFusion { context: String, source: DataFusionError },
+}
+
+fn df(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> EngineError {
+    let context = context.into();
+    move |source| EngineError::DataFusion { context, source }
+}
+
+pub struct Engine {
+    ctx: SessionContext,
+}
+
+impl Engine {
+    /// Registers every lake table, the SQL functions and the views.
+    pub async fn open(lake: &Lake) -> Result<Engine, EngineError> {
+        let config = SessionConfig::new().with_information_schema(true).set_str("datafusion.execution.time_zone", "UTC");
+        let ctx = SessionContext::new_with_config(config);
+        for f in udf::all() {
+            ctx.register_udf(f);
+        }
+        for table in ALL_TABLES {
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension(".parquet")
+                .with_table_partition_cols(vec![("date".to_string(), arrow::datatypes::DataType::Utf8)]);
+            let path = format!("{}/", lake.table_dir(table).display());
+            ctx.register_listing_table(table.name, &path, options, Some((table.schema)()), None)
+                .await
+                .map_err(df(format!("registering table {} at {path}", table.name)))?;
+        }
+        for view in views::VIEWS {
+            let sql = format!("CREATE VIEW {} AS {}", view.name, view.sql);
+            ctx.sql(&sql).await.map_err(df(format!("creating view {} (queries/{})", view.name, view.file)))?;
+        }
+        Ok(Engine { ctx })
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Runs any SQL over the lake's tables and views.
+    pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>, EngineError> {
+        self.sql_with(sql, Vec::new()).await
+    }
+
+    /// Runs SQL with `$1, $2, …` bound to `params`; values are never spliced into text.
+    pub async fn sql_with(&self, sql: &str, params: Vec<ScalarValue>) -> Result<Vec<RecordBatch>, EngineError> {
+        let mut frame = self.ctx.sql(sql).await.map_err(df("planning query"))?;
+        if !params.is_empty() {
+            frame = frame.with_param_values(ParamValues::List(params.into_iter().map(Into::into).collect())).map_err(df("binding parameters"))?;
+        }
+        frame.collect().await.map_err(df("running query"))
+    }
+}
+
+impl Engine {
+    /// `tagtrail who`: accesses to `object` (`db.table`) in `[since, until)`.
+    pub async fn who(&self, object: &str, since: i64, until: i64) -> Result<Vec<RecordBatch>, EngineError> {
+        let ts = |t: i64| ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()));
+        self.sql_with(views::WHO, vec![ScalarValue::Utf8(Some(object.to_string())), ts(since), ts(until)]).await
+    }
+}

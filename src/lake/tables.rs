@@ -1,0 +1,59 @@
+//! The lake's tables: which schema, which column decides the date partition, and which
+//! columns are low-cardinality enough for Parquet dictionary encoding. Column meanings
+//! are documented once, beside each schema (`sources::*::schema`, `lake::manifest`).
+
+use arrow::datatypes::SchemaRef;
+
+use crate::lake::manifest;
+use crate::sources::{cloudtrail, mysql_audit};
+
+pub struct TableDef {
+    pub name: &'static str,
+    pub schema: fn() -> SchemaRef,
+    /// Timestamp column that picks the `date=` partition and the sort order.
+    pub time_column: &'static str,
+    /// Column used to break ties in the sort (provenance keeps order within a file).
+    pub tie_column: &'static str,
+    pub dictionary_columns: &'static [&'static str],
+}
+
+pub static FEDERATED_SESSIONS: TableDef = TableDef {
+    name: "federated_sessions",
+    schema: cloudtrail::schema,
+    time_column: "event_time",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "event_version", "account_id", "region", "role_arn", "role_name", "permission_set",
+        "saml_provider_arn", "subject", "subject_type", "issuer", "name_qualifier", "role_session_name",
+        "source_identity", "source_ip", "user_agent", "error_code", "error_message", "source_uri",
+    ],
+};
+
+pub static DB_EVENTS: TableDef = TableDef {
+    name: "db_events",
+    schema: mysql_audit::schema,
+    time_column: "event_time",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "instance", "engine", "server_host", "db_user", "client_host", "operation", "database", "object",
+        "connection_type", "dialect", "source_uri",
+    ],
+};
+
+pub static INGEST_MANIFEST: TableDef = TableDef {
+    name: "ingest_manifest",
+    schema: manifest::manifest_schema,
+    time_column: "ingested_at",
+    tie_column: "size",
+    dictionary_columns: &["kind", "status", "source_uri"],
+};
+
+pub static INGEST_REJECTS: TableDef = TableDef {
+    name: "ingest_rejects",
+    schema: manifest::rejects_schema,
+    time_column: "ingested_at",
+    tie_column: "source_offset",
+    dictionary_columns: &["kind", "source_uri", "reason"],
+};
+
+pub static ALL_TABLES: [&TableDef; 4] = [&FEDERATED_SESSIONS, &DB_EVENTS, &INGEST_MANIFEST, &INGEST_REJECTS];

@@ -1,0 +1,16 @@
+//! tagtrail: attributes database activity on Amazon RDS to the federated people behind it.
+//!
+//! Data flows one way: [`sources`] turn raw evidence (CloudTrail files, database audit
+//! logs) into Arrow record batches → [`lake`] stores them as partitioned Parquet with an
+//! ingest manifest → [`engine`] exposes the lake as DataFusion tables and views →
+//! [`report`] renders answers. [`ingest`] drives sources into the lake; [`cli`] turns
+//! command-line arguments into a validated configuration and calls the rest.
+
+pub mod sources;
+pub mod synth;
+pub mod engine;
+pub mod ingest;
+pub mod lake;
+pub mod report;
+pub mod demo;
+pub mod cli;

@@ -1,0 +1,104 @@
+//! Renderers: the same answer as a terminal table, JSON for scripts, or CSV for
+//! spreadsheets. Timestamps always print as RFC 3339 UTC (`…Z`).
+
+pub mod values;
+pub mod who;
+
+use std::io::Write;
+
+use arrow::record_batch::RecordBatch;
+use comfy_table::{presets, ContentArrangement, Table};
+
+pub use values::{cell_text, json_value};
+
+/// Output formats of `who` and `query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn from_name(s: &str) -> Option<Format> {
+        match s {
+            "table" => Some(Format::Table),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// Renders any query result.
+pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: Format) -> std::io::Result<()> {
+    let Some(first) = batches.first() else {
+        return match format {
+            Format::Json => writeln!(out, "[]"),
+            _ => Ok(()),
+        };
+    };
+    let schema = first.schema();
+    let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = batches
+                .iter()
+                .flat_map(|b| {
+                    (0..b.num_rows()).map(move |r| {
+                        let obj = b
+                            .columns()
+                            .iter()
+                            .zip(b.schema().fields())
+                            .map(|(c, f)| (f.name().clone(), json_value(c.as_ref(), r)))
+                            .collect::<serde_json::Map<_, _>>();
+                        serde_json::Value::Object(obj)
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &rows)?;
+            writeln!(out)
+        }
+        Format::Csv => {
+            write_csv_row(out, headers.iter().map(String::as_str))?;
+            for b in batches {
+                for r in 0..b.num_rows() {
+                    let cells: Vec<String> = b.columns().iter().map(|c| cell_text(c.as_ref(), r)).collect();
+                    write_csv_row(out, cells.iter().map(String::as_str))?;
+                }
+            }
+            Ok(())
+        }
+        Format::Table => {
+            let mut table = new_table(headers);
+            for b in batches {
+                for r in 0..b.num_rows() {
+                    table.add_row(b.columns().iter().map(|c| cell_text(c.as_ref(), r)));
+                }
+            }
+            writeln!(out, "{table}")
+        }
+    }
+}
+
+/// A terminal table in tagtrail's style.
+pub fn new_table(headers: impl IntoIterator<Item = impl Into<comfy_table::Cell>>) -> Table {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_header(headers);
+    table
+}
+
+/// RFC 4180 quoting: fields with commas, quotes or line breaks are quoted.
+pub fn write_csv_row<'a>(out: &mut dyn Write, cells: impl Iterator<Item = &'a str>) -> std::io::Result<()> {
+    let line: Vec<String> = cells
+        .map(|c| {
+            if c.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    writeln!(out, "{}", line.join(","))
+}

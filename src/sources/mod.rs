@@ -1,0 +1,90 @@
+//! Input formats: bytes in, Arrow record batches of a documented schema out.
+//!
+//! Each format module owns the schema of the batches it emits and documents every
+//! column there, so the meaning of a lake column is written down exactly once.
+//! Sources never touch the lake: they hand batches to a sink and report records
+//! they could not read as [`Reject`]s, so bad input is counted and kept, never lost.
+
+pub mod cloudtrail;
+pub mod detect;
+pub mod mysql_audit;
+pub mod mysql_line;
+pub mod redact;
+pub mod timefmt;
+
+use arrow::record_batch::RecordBatch;
+
+/// Rows per emitted batch: large enough for Parquet to compress well, small
+/// enough that memory stays bounded whatever the file size.
+pub const BATCH_ROWS: usize = 8192;
+
+/// The formats tagtrail understands. The names are the `--kind` values of the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    CloudTrail,
+    MysqlAudit,
+}
+
+impl SourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::CloudTrail => "cloudtrail",
+            SourceKind::MysqlAudit => "mysql-audit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "cloudtrail" => Some(SourceKind::CloudTrail),
+            "mysql-audit" => Some(SourceKind::MysqlAudit),
+            _ => None,
+        }
+    }
+}
+
+/// A record that could not be read. Kept in the lake (`ingest_rejects`) with the
+/// reason, so an auditor can see exactly what evidence was not used and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    /// Record index (CloudTrail) or 1-based line number (text logs); 0 for the whole file.
+    pub offset: i64,
+    pub reason: String,
+    /// The start of the raw record with secrets redacted, to help find it again.
+    pub excerpt: String,
+}
+
+impl Reject {
+    pub fn new(offset: i64, reason: impl Into<String>, raw: &str) -> Self {
+        Reject {
+            offset,
+            reason: reason.into(),
+            excerpt: redact::excerpt(raw),
+        }
+    }
+}
+
+/// What one file yielded. `records = kept + skipped + rejects.len()`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FileStats {
+    pub records: u64,
+    pub kept: u64,
+    /// Well-formed records tagtrail has no use for (e.g. unrelated CloudTrail events).
+    pub skipped: u64,
+    pub rejects: Vec<Reject>,
+}
+
+/// Errors that stop a whole file; single bad records become [`Reject`]s instead.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("not a CloudTrail log file: {0}")]
+    NotCloudTrail(String),
+    #[error("cannot build Arrow batch: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    #[error("cannot store batch: {0}")]
+    Sink(String),
+}
+
+/// Where sources send their batches; the ingest driver buffers and writes them.
+pub type Sink<'a> = dyn FnMut(RecordBatch) -> Result<(), SourceError> + 'a;

@@ -1,0 +1,7 @@
+//! Integration tests, one binary (each test binary links all of DataFusion).
+
+mod bad_input;
+mod cloudtrail;
+mod demo_scenario;
+mod mariadb_real;
+mod support;

@@ -1,0 +1,260 @@
+//! The MySQL-family parser on lines a real MariaDB server with the MariaDB Audit Plugin
+//! (`server_audit`, as on RDS for MariaDB) wrote while real clients connected: the
+//! server runs in New York time to prove `--tz`, and the statements carry the escaping
+//! traps (quotes, commas, newlines, tabs, backslashes). Needs `mariadbd` and the
+//! `mariadb` client (Debian package mariadb-server; `.ci/run` installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::{query, tagtrail, temp_lake};
+
+struct Server {
+    child: Child,
+    base: tempfile::TempDir,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn socket(&self) -> PathBuf {
+        self.base.path().join("mysqld.sock")
+    }
+    fn audit_log(&self) -> PathBuf {
+        self.base.path().join("log/server_audit.log")
+    }
+
+    fn start(tz: &str) -> Server {
+        for tool in ["mariadbd", "mariadb-install-db", "mariadb", "mariadb-admin"] {
+            assert!(
+                which(tool).is_some(),
+                "{tool} is not installed: this test needs a real MariaDB (apt-get install mariadb-server, as .ci/run does)"
+            );
+        }
+        let base = tempfile::tempdir().unwrap();
+        for d in ["data", "log"] {
+            std::fs::create_dir_all(base.path().join(d)).unwrap();
+        }
+        let root = is_root();
+        let user_flag = if root { vec!["--user=root".to_string()] } else { vec![] };
+        let datadir = format!("--datadir={}", base.path().join("data").display());
+        let out = Command::new("mariadb-install-db")
+            .args(["--no-defaults", &datadir, "--auth-root-authentication-method=normal", "--skip-test-db"])
+            .args(&user_flag)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "mariadb-install-db: {}", String::from_utf8_lossy(&out.stderr));
+        let port = free_port();
+        let p = |name: &str| base.path().join(name).display().to_string();
+        let child = Command::new(which("mariadbd").unwrap())
+            .env("TZ", tz)
+            .args(["--no-defaults", &datadir])
+            .args(&user_flag)
+            .arg(format!("--socket={}", p("mysqld.sock")))
+            .arg(format!("--pid-file={}", p("mysqld.pid")))
+            .arg(format!("--port={port}"))
+            .args(["--bind-address=127.0.0.1", "--skip-name-resolve"])
+            .arg(format!("--log-error={}", p("log/error.log")))
+            .args([
+                "--plugin-load-add=server_audit.so",
+                "--server-audit=FORCE_PLUS_PERMANENT",
+                "--server-audit-logging=ON",
+                "--server-audit-events=CONNECT,QUERY,TABLE",
+                "--server-audit-output-type=file",
+            ])
+            .arg(format!("--server-audit-file-path={}", p("log/server_audit.log")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Server { child, base, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !server.admin_ping() {
+            assert!(Instant::now() < deadline, "mariadbd did not start: {}", std::fs::read_to_string(server.base.path().join("log/error.log")).unwrap_or_default());
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        server
+    }
+
+    fn admin_ping(&self) -> bool {
+        Command::new("mariadb-admin")
+            .args(["--no-defaults", "-uroot", "--connect-timeout=2"])
+            .arg(format!("--socket={}", self.socket().display()))
+            .arg("ping")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Runs SQL as root over the socket (as an admin would, `localhost`).
+    fn root_sql(&self, sql: &str) {
+        let out = Command::new("mariadb")
+            .args(["--no-defaults", "-uroot"])
+            .arg(format!("--socket={}", self.socket().display()))
+            .args(["-e", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// A real client connection over TCP (client host 127.0.0.1); returns success.
+    fn client(&self, user: &str, password: &str, database: Option<&str>, sql: &str) -> bool {
+        let mut cmd = Command::new("mariadb");
+        cmd.args(["--no-defaults", "--protocol=TCP", "-h", "127.0.0.1"])
+            .arg(format!("--port={}", self.port))
+            .arg(format!("--user={user}"))
+            .arg(format!("--password={password}"));
+        if let Some(db) = database {
+            cmd.arg(format!("--database={db}"));
+        }
+        cmd.args(["-e", sql]).output().unwrap().status.success()
+    }
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .chain(["/usr/sbin", "/usr/bin", "/sbin"].map(PathBuf::from))
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+const UPDATE: &str = "UPDATE customers SET note = 'line one\nline two, with comma\nline three \"dq\" and ''sq''\tand a back\\\\slash' WHERE id = 1";
+
+/// A CloudTrail file in which alice federated (Username=alice) shortly before `now`.
+fn alice_federated(dir: &Path, now: chrono::DateTime<chrono::Utc>) {
+    let start = now - chrono::Duration::seconds(120);
+    let record = json!({
+        "eventVersion": "1.11",
+        "userIdentity": {"type": "SAMLUser", "principalId": "q1w2e3=:alice@example.com", "userName": "alice@example.com", "identityProvider": "q1w2e3="},
+        "eventTime": start.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "eventSource": "sts.amazonaws.com", "eventName": "AssumeRoleWithSAML", "awsRegion": "eu-west-1",
+        "sourceIPAddress": "52.94.1.10", "userAgent": "aws-sdk-java/2.46.14 md/internal",
+        "requestParameters": {
+            "roleSessionName": "alice@example.com",
+            "roleArn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DatabaseAccess_4f3c2a1b9e8d7c6a",
+            "principalArn": "arn:aws:iam::111122223333:saml-provider/AWSSSO_9882ccf00912484e_DO_NOT_DELETE",
+            "principalTags": {"Username": "alice", "Department": "engineering"},
+            "durationSeconds": 3600
+        },
+        "responseElements": {
+            "credentials": {"accessKeyId": "ASIAQWERTYUIOPASDFGH", "sessionToken": "IQoJb3JpZ2luX2VjEFAKE", "expiration": (start + chrono::Duration::seconds(3600)).format("%b %-d, %Y, %-I:%M:%S %p").to_string()},
+            "assumedRoleUser": {"assumedRoleId": "AROAEXAMPLEID123456:alice@example.com", "arn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_DatabaseAccess_4f3c2a1b9e8d7c6a/alice@example.com"},
+            "subject": "alice@example.com", "subjectType": "persistent", "issuer": "https://portal.sso.eu-west-1.amazonaws.com/saml/assertion/QUJD",
+            "audience": "https://signin.aws.amazon.com/saml", "nameQualifier": "q1w2e3="
+        },
+        "eventID": "5a1ce0de-aaaa-4bbb-8ccc-0123456789ab", "readOnly": true, "eventType": "AwsApiCall",
+        "managementEvent": true, "recipientAccountId": "111122223333", "eventCategory": "Management"
+    });
+    std::fs::write(dir.join("alice.json"), json!({"Records": [record]}).to_string()).unwrap();
+}
+
+#[test]
+fn real_mariadb_audit_log_is_parsed_and_attributed() {
+    let server = Server::start("America/New_York");
+    server.root_sql(
+        "CREATE DATABASE shop; \
+         CREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(100), email VARCHAR(100), note TEXT); \
+         CREATE TABLE shop.customers_archive LIKE shop.customers; \
+         INSERT INTO shop.customers VALUES (1, 'Pat', 'pat@example.com', ''); \
+         CREATE USER 'alice'@'%' IDENTIFIED BY 'Secr3t-pw'; GRANT SELECT, UPDATE ON shop.* TO 'alice'@'%'; \
+         CREATE USER 'shared_app'@'%' IDENTIFIED BY 'app-pw-123'; GRANT SELECT ON shop.* TO 'shared_app'@'%';",
+    );
+    let began = chrono::Utc::now();
+    assert!(server.client("alice", "Secr3t-pw", Some("shop"), "SELECT id, name FROM customers WHERE email LIKE '%@example.com'"));
+    assert!(server.client("alice", "Secr3t-pw", Some("shop"), UPDATE));
+    assert!(server.client("alice", "Secr3t-pw", None, "SELECT count(*) FROM shop.customers_archive"));
+    assert!(server.client("shared_app", "app-pw-123", None, "SELECT email FROM shop.customers"));
+    assert!(!server.client("alice", "wrong-password", Some("shop"), "SELECT 1"));
+    let ended = chrono::Utc::now();
+
+    let evidence = tempfile::tempdir().unwrap();
+    alice_federated(evidence.path(), began);
+    let lake = temp_lake();
+    let log = server.audit_log();
+    tagtrail(
+        lake.path(),
+        &["ingest", "--instance", "lab-mariadb", "--tz", "America/New_York", log.to_str().unwrap(), evidence.path().to_str().unwrap()],
+    );
+    drop(server);
+
+    // Times: New York local time converted to UTC lands inside the run (a wrong zone is hours off).
+    let bounds = query(
+        lake.path(),
+        &format!(
+            "SELECT count(*) AS outside FROM db_events WHERE db_user IN ('alice', 'shared_app') \
+             AND (event_time < TIMESTAMP '{}' OR event_time > TIMESTAMP '{}')",
+            (began - chrono::Duration::seconds(2)).format("%Y-%m-%dT%H:%M:%SZ"),
+            (ended + chrono::Duration::seconds(2)).format("%Y-%m-%dT%H:%M:%SZ"),
+        ),
+    );
+    assert_eq!(bounds, json!([{"outside": 0}]));
+
+    // The statements come back exactly as the clients sent them.
+    let alice = query(
+        lake.path(),
+        "SELECT operation, database, object, statement, return_code, client_host FROM db_events \
+         WHERE db_user = 'alice' ORDER BY event_time, source_offset",
+    );
+    let rows = alice.as_array().unwrap();
+    let statements: Vec<&str> = rows.iter().filter_map(|r| r["statement"].as_str()).collect();
+    assert!(statements.contains(&UPDATE), "{statements:#?}");
+    assert!(statements.contains(&"SELECT id, name FROM customers WHERE email LIKE '%@example.com'"));
+    assert!(rows.iter().all(|r| r["client_host"] == "127.0.0.1"), "{alice:#?}");
+    let ops: Vec<&str> = rows.iter().map(|r| r["operation"].as_str().unwrap()).collect();
+    assert_eq!(ops.iter().filter(|o| **o == "CONNECT").count(), 3, "{ops:?}");
+    let failed: Vec<&serde_json::Value> = rows.iter().filter(|r| r["operation"] == "FAILED_CONNECT").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["return_code"], 1045);
+    assert!(rows.iter().any(|r| r["operation"] == "READ" && r["database"] == "shop" && r["object"] == "customers"));
+
+    // Passwords never reach the lake (MariaDB masks them; tagtrail would too).
+    let all = tagtrail(lake.path(), &["query", "SELECT * FROM db_events", "--format", "csv"]);
+    assert!(!all.contains("Secr3t-pw") && !all.contains("app-pw-123"));
+    assert!(all.contains("IDENTIFIED BY *****"), "the masked CREATE USER is kept");
+
+    // Who read shop.customers: alice (federated, exact) and shared_app (password, nobody).
+    let who: serde_json::Value =
+        serde_json::from_str(&tagtrail(lake.path(), &["who", "shop.customers", "--format", "json"])).unwrap();
+    let scrubbed: Vec<serde_json::Value> = who
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r["first_seen"] = json!("<time>");
+            r["last_seen"] = json!("<time>");
+            r
+        })
+        .collect();
+    assert_eq!(
+        scrubbed,
+        vec![
+            json!({"person": "alice@example.com", "db_user": "alice", "instance": "lab-mariadb", "object": "shop.customers",
+                   "operations": ["READ", "SELECT", "UPDATE", "WRITE"], "first_seen": "<time>", "last_seen": "<time>",
+                   "statements": 2, "attribution": "exact", "candidates": []}),
+            json!({"person": null, "db_user": "shared_app", "instance": "lab-mariadb", "object": "shop.customers",
+                   "operations": ["READ", "SELECT"], "first_seen": "<time>", "last_seen": "<time>",
+                   "statements": 1, "attribution": "unattributed", "candidates": []}),
+        ]
+    );
+}
