@@ -232,7 +232,9 @@ fn real_mariadb_audit_log_is_parsed_and_attributed() {
     assert!(!all.contains("Secr3t-pw") && !all.contains("app-pw-123"));
     assert!(all.contains("IDENTIFIED BY *****"), "the masked CREATE USER is kept");
 
-    // Who read shop.customers: alice (federated, exact) and shared_app (password, nobody).
+    // Who touched shop.customers: alice (federated, exact); root, who created and filled it
+    // over the socket (CREATE TABLE, CREATE TABLE … LIKE shop.customers, INSERT); and
+    // shared_app (a password account nobody federated as).
     let who: serde_json::Value =
         serde_json::from_str(&tagtrail(lake.path(), &["who", "shop.customers", "--format", "json"])).unwrap();
     let scrubbed: Vec<serde_json::Value> = who
@@ -252,6 +254,9 @@ fn real_mariadb_audit_log_is_parsed_and_attributed() {
             json!({"person": "alice@example.com", "db_user": "alice", "instance": "lab-mariadb", "object": "shop.customers",
                    "operations": ["READ", "SELECT", "UPDATE", "WRITE"], "first_seen": "<time>", "last_seen": "<time>",
                    "statements": 2, "attribution": "exact", "candidates": []}),
+            json!({"person": null, "db_user": "root", "instance": "lab-mariadb", "object": "shop.customers",
+                   "operations": ["CREATE", "INSERT", "WRITE"], "first_seen": "<time>", "last_seen": "<time>",
+                   "statements": 3, "attribution": "unattributed", "candidates": []}),
             json!({"person": null, "db_user": "shared_app", "instance": "lab-mariadb", "object": "shop.customers",
                    "operations": ["READ", "SELECT"], "first_seen": "<time>", "last_seen": "<time>",
                    "statements": 1, "attribution": "unattributed", "candidates": []}),
