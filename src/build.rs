@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -21,15 +23,25 @@ fn main() {
     let mut files = Vec::new();
     walk(&root, &mut files);
     files.sort();
-    let mut code = String::from("/// (path relative to fixtures/demo, content)\npub static DEMO_FILES: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// (path relative to fixtures/demo, content)\npub static DEMO_FILES: &[(&str, &[u8])] = &[\n",
+    );
     for f in &files {
-        let rel = f.strip_prefix(&root).expect("under root").to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&root)
+            .expect("under root")
+            .to_string_lossy()
+            .replace('\\', "/");
         if rel.starts_with("expected/") {
             continue;
         }
-        code.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", f.display().to_string()));
+        code.push_str(&format!(
+            "    ({rel:?}, include_bytes!({:?})),\n",
+            f.display().to_string()
+        ));
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("demo_files.rs");
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("demo_files.rs");
     std::fs::write(out, code).expect("write demo_files.rs");
 }

@@ -15,8 +15,10 @@ use sha2::{Digest, Sha256};
 
 use crate::lake::manifest::{self, FileKey};
 use crate::lake::writer::LakeWriter;
-use crate::lake::{read, Lake, LakeError, DB_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS};
-use crate::sources::{cloudtrail, detect, mysql_audit, FileStats, Reject, SourceError, SourceKind};
+use crate::lake::{
+    DB_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, read,
+};
+use crate::sources::{FileStats, Reject, SourceError, SourceKind, cloudtrail, detect, mysql_audit};
 
 /// A validated ingest request.
 #[derive(Debug, Clone)]
@@ -71,7 +73,10 @@ pub enum IngestError {
     #[error(transparent)]
     Lake(#[from] LakeError),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
 }
@@ -90,7 +95,10 @@ impl Progress for Silent {}
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|source| IngestError::Io { path: p.clone(), source })?;
+        let meta = std::fs::metadata(p).map_err(|source| IngestError::Io {
+            path: p.clone(),
+            source,
+        })?;
         if meta.is_dir() {
             walk(p, &mut out)?;
         } else {
@@ -103,10 +111,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
-    let io = |source| IngestError::Io { path: dir.to_path_buf(), source };
+    let io = |source| IngestError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -119,7 +133,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
     Ok(())
 }
 
-pub fn ingest(lake: &Lake, opts: &IngestOptions, progress: &mut dyn Progress) -> Result<IngestReport, IngestError> {
+pub fn ingest(
+    lake: &Lake,
+    opts: &IngestOptions,
+    progress: &mut dyn Progress,
+) -> Result<IngestReport, IngestError> {
     let files = discover(&opts.paths)?;
     progress.start(files.len() as u64);
     let mut known_files = manifest::ingested_keys(lake)?;
@@ -128,7 +146,13 @@ pub fn ingest(lake: &Lake, opts: &IngestOptions, progress: &mut dyn Progress) ->
     let mut writer = LakeWriter::new(lake);
     let mut report = IngestReport::default();
     for path in files {
-        let file_report = ingest_file(&path, opts, &mut known_files, &mut known_events, &mut writer)?;
+        let file_report = ingest_file(
+            &path,
+            opts,
+            &mut known_files,
+            &mut known_events,
+            &mut writer,
+        )?;
         progress.file_done(&path);
         report.files.push(file_report);
     }
@@ -161,10 +185,20 @@ fn ingest_file(
     known_events: &mut HashSet<String>,
     writer: &mut LakeWriter<'_>,
 ) -> Result<FileReport, IngestError> {
-    let io = |source| IngestError::Io { path: path.to_path_buf(), source };
-    let uri = std::path::absolute(path).map_err(io)?.to_string_lossy().into_owned();
+    let io = |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let uri = std::path::absolute(path)
+        .map_err(io)?
+        .to_string_lossy()
+        .into_owned();
     let (size, sha256) = fingerprint(path).map_err(io)?;
-    let key = FileKey { source_uri: uri.clone(), size, sha256 };
+    let key = FileKey {
+        source_uri: uri.clone(),
+        size,
+        sha256,
+    };
     let mut report = FileReport {
         path: path.to_path_buf(),
         key: key.clone(),
@@ -178,7 +212,8 @@ fn ingest_file(
         return Ok(report);
     }
     if opts.kind.is_none() && detect::is_cloudtrail_digest(path) {
-        report.status = FileStatus::NotEvidence("CloudTrail digest file (integrity data, not events)".into());
+        report.status =
+            FileStatus::NotEvidence("CloudTrail digest file (integrity data, not events)".into());
         return Ok(report);
     }
     let head = match opts.kind {
@@ -236,7 +271,10 @@ fn ingest_file(
 
 /// A file nothing could be read from: one reject row at offset 0 carries the reason.
 fn rejected(mut report: FileReport, reason: String) -> FileReport {
-    report.stats.rejects.push(Reject::new(0, reason.clone(), ""));
+    report
+        .stats
+        .rejects
+        .push(Reject::new(0, reason.clone(), ""));
     report.status = FileStatus::Rejected(reason);
     report
 }
@@ -255,18 +293,29 @@ fn fingerprint(path: &Path) -> std::io::Result<(i64, String)> {
         size += n as i64;
         hasher.update(&buf[..n]);
     }
-    let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok((size, hex))
 }
 
 /// CloudTrail delivers some events twice (same `eventID`), within and across files.
-fn drop_known_events(batch: RecordBatch, known: &mut HashSet<String>, duplicates: &mut u64) -> Result<RecordBatch, SourceError> {
+fn drop_known_events(
+    batch: RecordBatch,
+    known: &mut HashSet<String>,
+    duplicates: &mut u64,
+) -> Result<RecordBatch, SourceError> {
     let ids = batch
         .column(0)
         .as_any()
         .downcast_ref::<StringArray>()
         .expect("event_id is the first, utf8 column");
-    let keep: BooleanArray = ids.iter().map(|id| Some(known.insert(id.unwrap_or_default().to_string()))).collect();
+    let keep: BooleanArray = ids
+        .iter()
+        .map(|id| Some(known.insert(id.unwrap_or_default().to_string())))
+        .collect();
     *duplicates += keep.false_count() as u64;
     Ok(filter_record_batch(&batch, &keep)?)
 }
@@ -280,22 +329,38 @@ fn manifest_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>,
     if rows.is_empty() {
         return Ok(None);
     }
-    let n = |g: &dyn Fn(&FileReport) -> u64| Arc::new(Int64Array::from_iter_values(rows.iter().map(|f| g(f) as i64)));
+    let n = |g: &dyn Fn(&FileReport) -> u64| {
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|f| g(f) as i64),
+        ))
+    };
     let batch = RecordBatch::try_new(
         manifest::manifest_schema(),
         vec![
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|f| f.key.source_uri.as_str()))),
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|f| f.key.size))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|f| f.key.sha256.as_str()))),
-            Arc::new(StringArray::from_iter(rows.iter().map(|f| f.kind.map(SourceKind::name)))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|f| match f.status {
-                FileStatus::Rejected(_) => "rejected",
-                _ => "ingested",
-            }))),
-            Arc::new(StringArray::from_iter(rows.iter().map(|f| match &f.status {
-                FileStatus::Rejected(m) => Some(m.as_str()),
-                _ => None,
-            }))),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|f| f.key.source_uri.as_str()),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|f| f.key.size),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|f| f.key.sha256.as_str()),
+            )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|f| f.kind.map(SourceKind::name)),
+            )),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(
+                |f| match f.status {
+                    FileStatus::Rejected(_) => "rejected",
+                    _ => "ingested",
+                },
+            ))),
+            Arc::new(StringArray::from_iter(rows.iter().map(
+                |f| match &f.status {
+                    FileStatus::Rejected(m) => Some(m.as_str()),
+                    _ => None,
+                },
+            ))),
             n(&|f| f.stats.records),
             n(&|f| f.stats.kept),
             n(&|f| f.stats.skipped),
@@ -308,19 +373,32 @@ fn manifest_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>,
 }
 
 fn rejects_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>, LakeError> {
-    let rows: Vec<(&FileReport, &Reject)> =
-        report.files.iter().flat_map(|f| f.stats.rejects.iter().map(move |r| (f, r))).collect();
+    let rows: Vec<(&FileReport, &Reject)> = report
+        .files
+        .iter()
+        .flat_map(|f| f.stats.rejects.iter().map(move |r| (f, r)))
+        .collect();
     if rows.is_empty() {
         return Ok(None);
     }
     let batch = RecordBatch::try_new(
         manifest::rejects_schema(),
         vec![
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|(f, _)| f.key.source_uri.as_str()))),
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|(_, r)| r.offset))),
-            Arc::new(StringArray::from_iter(rows.iter().map(|(f, _)| f.kind.map(SourceKind::name)))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|(_, r)| r.reason.as_str()))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|(_, r)| r.excerpt.as_str()))),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|(f, _)| f.key.source_uri.as_str()),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|(_, r)| r.offset),
+            )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|(f, _)| f.kind.map(SourceKind::name)),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|(_, r)| r.reason.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|(_, r)| r.excerpt.as_str()),
+            )),
             Arc::new(TimestampMicrosecondArray::from(vec![at; rows.len()]).with_timezone("UTC")),
         ],
     )?;

@@ -6,11 +6,11 @@
 //! [`report`] renders answers. [`ingest`] drives sources into the lake; [`cli`] turns
 //! command-line arguments into a validated configuration and calls the rest.
 
-pub mod sources;
-pub mod synth;
+pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod ingest;
 pub mod lake;
 pub mod report;
-pub mod demo;
-pub mod cli;
+pub mod sources;
+pub mod synth;

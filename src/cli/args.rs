@@ -14,7 +14,13 @@ use clap::{Parser, Subcommand};
 )]
 pub struct RawArgs {
     /// Lake directory (Parquet tables written by `ingest`).
-    #[arg(long, global = true, env = "TAGTRAIL_LAKE", default_value = "./tagtrail-lake", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "TAGTRAIL_LAKE",
+        default_value = "./tagtrail-lake",
+        value_name = "DIR"
+    )]
     pub lake: PathBuf,
 
     #[command(subcommand)]

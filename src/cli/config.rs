@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use crate::ingest::IngestOptions;
 use crate::report::Format;
-use crate::sources::timefmt::{parse_user_time, parse_zone};
 use crate::sources::SourceKind;
+use crate::sources::timefmt::{parse_user_time, parse_zone};
 
 use super::args::{RawArgs, RawCommand, RawRange};
 
@@ -19,9 +19,19 @@ pub struct Config {
 #[derive(Debug)]
 pub enum Command {
     Ingest(IngestOptions),
-    Who { object: String, since: i64, until: i64, format: Format },
-    Query { sql: String, format: Format },
-    Demo { format: Format },
+    Who {
+        object: String,
+        since: i64,
+        until: i64,
+        format: Format,
+    },
+    Query {
+        sql: String,
+        format: Format,
+    },
+    Demo {
+        format: Format,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,30 +52,64 @@ fn format(name: &str) -> Format {
 impl Config {
     pub fn from_args(raw: RawArgs) -> Result<Config, ConfigError> {
         let command = match raw.command {
-            RawCommand::Ingest { paths, instance, tz, kind } => Command::Ingest(IngestOptions {
+            RawCommand::Ingest {
                 paths,
-                kind: kind.as_deref().map(|k| SourceKind::from_name(k).expect("clap restricts --kind")),
+                instance,
+                tz,
+                kind,
+            } => Command::Ingest(IngestOptions {
+                paths,
+                kind: kind
+                    .as_deref()
+                    .map(|k| SourceKind::from_name(k).expect("clap restricts --kind")),
                 instance: match instance {
-                    Some(i) if i.trim().is_empty() => return Err(bad("--instance")("must not be empty".into())),
+                    Some(i) if i.trim().is_empty() => {
+                        return Err(bad("--instance")("must not be empty".into()));
+                    }
                     other => other,
                 },
                 tz: parse_zone(&tz).map_err(bad("--tz"))?,
             }),
-            RawCommand::Who { object, range, format: f } => {
+            RawCommand::Who {
+                object,
+                range,
+                format: f,
+            } => {
                 let (since, until) = range_bounds(&range)?;
-                Command::Who { object: validate_object(&object).map_err(bad("OBJECT"))?, since, until, format: format(&f) }
+                Command::Who {
+                    object: validate_object(&object).map_err(bad("OBJECT"))?,
+                    since,
+                    until,
+                    format: format(&f),
+                }
             }
-            RawCommand::Query { sql, format: f } => Command::Query { sql, format: format(&f) },
+            RawCommand::Query { sql, format: f } => Command::Query {
+                sql,
+                format: format(&f),
+            },
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
         };
-        Ok(Config { lake: raw.lake, command })
+        Ok(Config {
+            lake: raw.lake,
+            command,
+        })
     }
 }
 
 /// Unbounded ends become the widest representable range.
 fn range_bounds(range: &RawRange) -> Result<(i64, i64), ConfigError> {
-    let since = range.since.as_deref().map(parse_user_time).transpose().map_err(bad("--since"))?;
-    let until = range.until.as_deref().map(parse_user_time).transpose().map_err(bad("--until"))?;
+    let since = range
+        .since
+        .as_deref()
+        .map(parse_user_time)
+        .transpose()
+        .map_err(bad("--since"))?;
+    let until = range
+        .until
+        .as_deref()
+        .map(parse_user_time)
+        .transpose()
+        .map_err(bad("--until"))?;
     let (since, until) = (since.unwrap_or(i64::MIN / 2), until.unwrap_or(i64::MAX / 2));
     if since >= until {
         return Err(bad("--since")("must be before --until".into()));
@@ -77,8 +121,12 @@ fn range_bounds(range: &RawRange) -> Result<(i64, i64), ConfigError> {
 fn validate_object(object: &str) -> Result<String, String> {
     let cleaned = object.replace('`', "");
     match cleaned.split_once('.') {
-        Some((db, table)) if !db.is_empty() && !table.is_empty() && !table.contains('.') => Ok(cleaned),
-        _ => Err(format!("`{object}` is not database.table (for example shop.customers)")),
+        Some((db, table)) if !db.is_empty() && !table.is_empty() && !table.contains('.') => {
+            Ok(cleaned)
+        }
+        _ => Err(format!(
+            "`{object}` is not database.table (for example shop.customers)"
+        )),
     }
 }
 
@@ -93,10 +141,24 @@ mod tests {
 
     #[test]
     fn who_validates_object_and_range() {
-        let c = parse(&["tagtrail", "who", "`shop`.`customers`", "--since", "2026-11-17", "--lake", "/x"]).unwrap();
+        let c = parse(&[
+            "tagtrail",
+            "who",
+            "`shop`.`customers`",
+            "--since",
+            "2026-11-17",
+            "--lake",
+            "/x",
+        ])
+        .unwrap();
         assert_eq!(c.lake, PathBuf::from("/x"));
         match c.command {
-            Command::Who { object, since, until, format } => {
+            Command::Who {
+                object,
+                since,
+                until,
+                format,
+            } => {
                 assert_eq!(object, "shop.customers");
                 assert_eq!(since, parse_user_time("2026-11-17").unwrap());
                 assert!(until > since);
@@ -104,16 +166,49 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(parse(&["tagtrail", "who", "customers"]).unwrap_err().flag, "OBJECT");
-        assert_eq!(parse(&["tagtrail", "who", "a.b", "--until", "yesterday"]).unwrap_err().flag, "--until");
-        let e = parse(&["tagtrail", "who", "a.b", "--since", "2026-11-18", "--until", "2026-11-17"]).unwrap_err();
+        assert_eq!(
+            parse(&["tagtrail", "who", "customers"]).unwrap_err().flag,
+            "OBJECT"
+        );
+        assert_eq!(
+            parse(&["tagtrail", "who", "a.b", "--until", "yesterday"])
+                .unwrap_err()
+                .flag,
+            "--until"
+        );
+        let e = parse(&[
+            "tagtrail",
+            "who",
+            "a.b",
+            "--since",
+            "2026-11-18",
+            "--until",
+            "2026-11-17",
+        ])
+        .unwrap_err();
         assert_eq!(e.to_string(), "--since: must be before --until");
     }
 
     #[test]
     fn ingest_validates_zone() {
-        assert_eq!(parse(&["tagtrail", "ingest", "x", "--tz", "Nowhere/City"]).unwrap_err().flag, "--tz");
-        match parse(&["tagtrail", "ingest", "x", "--tz", "Europe/Berlin", "--kind", "mysql-audit"]).unwrap().command {
+        assert_eq!(
+            parse(&["tagtrail", "ingest", "x", "--tz", "Nowhere/City"])
+                .unwrap_err()
+                .flag,
+            "--tz"
+        );
+        match parse(&[
+            "tagtrail",
+            "ingest",
+            "x",
+            "--tz",
+            "Europe/Berlin",
+            "--kind",
+            "mysql-audit",
+        ])
+        .unwrap()
+        .command
+        {
             Command::Ingest(o) => {
                 assert_eq!(o.tz, chrono_tz::Europe::Berlin);
                 assert_eq!(o.kind, Some(SourceKind::MysqlAudit));

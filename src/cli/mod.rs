@@ -15,7 +15,7 @@ use crate::demo;
 use crate::engine::{Engine, EngineError};
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::lake::{Lake, LakeError};
-use crate::report::{self, who, Format};
+use crate::report::{self, Format, who};
 
 pub use config::{Command, Config, ConfigError};
 
@@ -51,7 +51,12 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             let report = ingest_with_progress(&lake, &opts)?;
             summary::ingest(out, &report)?;
         }
-        Command::Who { object, since, until, format } => {
+        Command::Who {
+            object,
+            since,
+            until,
+            format,
+        } => {
             let engine = Engine::open(&existing_lake(&config.lake)?).await?;
             let rows = who::rows(&engine.who(&object, since, until).await?)?;
             who::write(out, &rows, format)?;
@@ -84,15 +89,21 @@ impl Progress for Bar {
     fn start(&mut self, files: u64) {
         let bar = ProgressBar::new(files);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} ingesting [{bar:30}] {pos}/{len} files  {wide_msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} ingesting [{bar:30}] {pos}/{len} files  {wide_msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         self.0 = Some(bar);
     }
     fn file_done(&mut self, path: &Path) {
         if let Some(bar) = &self.0 {
-            bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+            bar.set_message(
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
             bar.inc(1);
         }
     }
@@ -111,13 +122,25 @@ async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
     let evidence = dir.path().join("evidence");
     let files = demo::write_scenario(&evidence)?;
     let lake = Lake::open(dir.path().join("lake"))?;
-    let opts = IngestOptions { paths: vec![evidence], kind: None, instance: None, tz: chrono_tz::UTC };
-    writeln!(out, "tagtrail demo: {files} evidence files (CloudTrail + RDS audit logs, week of 2026-11-16), temporary lake\n")?;
+    let opts = IngestOptions {
+        paths: vec![evidence],
+        kind: None,
+        instance: None,
+        tz: chrono_tz::UTC,
+    };
+    writeln!(
+        out,
+        "tagtrail demo: {files} evidence files (CloudTrail + RDS audit logs, week of 2026-11-16), temporary lake\n"
+    )?;
     let report = ingest_with_progress(&lake, &opts)?;
     summary::ingest(out, &report)?;
     let engine = Engine::open(&lake).await?;
     writeln!(out, "\nWho accessed {}?\n", demo::DEMO_OBJECT)?;
-    let rows = who::rows(&engine.who(demo::DEMO_OBJECT, i64::MIN / 2, i64::MAX / 2).await?)?;
+    let rows = who::rows(
+        &engine
+            .who(demo::DEMO_OBJECT, i64::MIN / 2, i64::MAX / 2)
+            .await?,
+    )?;
     who::write(out, &rows, format)?;
     summary::attribution(out, &engine).await?;
     writeln!(

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::engine::Engine;
 use crate::ingest::{FileStatus, IngestReport};
-use crate::report::{self, new_table, Format};
+use crate::report::{self, Format, new_table};
 
 use super::CliError;
 
@@ -24,22 +24,40 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
         ("files rejected", rejected_files as u64),
         ("records kept", r.sum(|f| f.stats.kept)),
         ("records skipped (not needed)", r.sum(|f| f.stats.skipped)),
-        ("records already in the lake (duplicate eventID)", r.sum(|f| f.duplicates)),
+        (
+            "records already in the lake (duplicate eventID)",
+            r.sum(|f| f.duplicates),
+        ),
         ("records rejected", r.sum(|f| f.stats.rejects.len() as u64)),
     ];
     for (label, n) in rows {
         table.add_row(vec![label.to_string(), n.to_string()]);
     }
     writeln!(out, "{table}")?;
-    let rejects: Vec<_> = r.files.iter().flat_map(|f| f.stats.rejects.iter().map(move |x| (f, x))).collect();
+    let rejects: Vec<_> = r
+        .files
+        .iter()
+        .flat_map(|f| f.stats.rejects.iter().map(move |x| (f, x)))
+        .collect();
     if !rejects.is_empty() {
-        writeln!(out, "\nRejected records (kept in table ingest_rejects with their reasons):")?;
+        writeln!(
+            out,
+            "\nRejected records (kept in table ingest_rejects with their reasons):"
+        )?;
         for (f, x) in rejects.iter().take(20) {
-            let at = if x.offset == 0 { String::new() } else { format!(":{}", x.offset) };
+            let at = if x.offset == 0 {
+                String::new()
+            } else {
+                format!(":{}", x.offset)
+            };
             writeln!(out, "  {}{at}: {}", f.path.display(), x.reason)?;
         }
         if rejects.len() > 20 {
-            writeln!(out, "  … and {} more: tagtrail query \"SELECT * FROM ingest_rejects\"", rejects.len() - 20)?;
+            writeln!(
+                out,
+                "  … and {} more: tagtrail query \"SELECT * FROM ingest_rejects\"",
+                rejects.len() - 20
+            )?;
         }
     }
     Ok(())

@@ -15,12 +15,15 @@ use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 
-use crate::lake::{Lake, ALL_TABLES};
+use crate::lake::{ALL_TABLES, Lake};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("{context}: {source}")]
-    DataFusion { context: String, source: DataFusionError },
+    DataFusion {
+        context: String,
+        source: DataFusionError,
+    },
 }
 
 fn df(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> EngineError {
@@ -35,7 +38,9 @@ pub struct Engine {
 impl Engine {
     /// Registers every lake table, the SQL functions and the views.
     pub async fn open(lake: &Lake) -> Result<Engine, EngineError> {
-        let config = SessionConfig::new().with_information_schema(true).set_str("datafusion.execution.time_zone", "UTC");
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .set_str("datafusion.execution.time_zone", "UTC");
         let ctx = SessionContext::new_with_config(config);
         for f in udf::all() {
             ctx.register_udf(f);
@@ -43,7 +48,10 @@ impl Engine {
         for table in ALL_TABLES {
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(".parquet")
-                .with_table_partition_cols(vec![("date".to_string(), arrow::datatypes::DataType::Utf8)]);
+                .with_table_partition_cols(vec![(
+                    "date".to_string(),
+                    arrow::datatypes::DataType::Utf8,
+                )]);
             let path = format!("{}/", lake.table_dir(table).display());
             ctx.register_listing_table(table.name, &path, options, Some((table.schema)()), None)
                 .await
@@ -51,7 +59,10 @@ impl Engine {
         }
         for view in views::VIEWS {
             let sql = format!("CREATE VIEW {} AS {}", view.name, view.sql);
-            ctx.sql(&sql).await.map_err(df(format!("creating view {} (queries/{})", view.name, view.file)))?;
+            ctx.sql(&sql).await.map_err(df(format!(
+                "creating view {} (queries/{})",
+                view.name, view.file
+            )))?;
         }
         Ok(Engine { ctx })
     }
@@ -66,10 +77,18 @@ impl Engine {
     }
 
     /// Runs SQL with `$1, $2, …` bound to `params`; values are never spliced into text.
-    pub async fn sql_with(&self, sql: &str, params: Vec<ScalarValue>) -> Result<Vec<RecordBatch>, EngineError> {
+    pub async fn sql_with(
+        &self,
+        sql: &str,
+        params: Vec<ScalarValue>,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
         let mut frame = self.ctx.sql(sql).await.map_err(df("planning query"))?;
         if !params.is_empty() {
-            frame = frame.with_param_values(ParamValues::List(params.into_iter().map(Into::into).collect())).map_err(df("binding parameters"))?;
+            frame = frame
+                .with_param_values(ParamValues::List(
+                    params.into_iter().map(Into::into).collect(),
+                ))
+                .map_err(df("binding parameters"))?;
         }
         frame.collect().await.map_err(df("running query"))
     }
@@ -77,8 +96,21 @@ impl Engine {
 
 impl Engine {
     /// `tagtrail who`: accesses to `object` (`db.table`) in `[since, until)`.
-    pub async fn who(&self, object: &str, since: i64, until: i64) -> Result<Vec<RecordBatch>, EngineError> {
+    pub async fn who(
+        &self,
+        object: &str,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
         let ts = |t: i64| ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()));
-        self.sql_with(views::WHO, vec![ScalarValue::Utf8(Some(object.to_string())), ts(since), ts(until)]).await
+        self.sql_with(
+            views::WHO,
+            vec![
+                ScalarValue::Utf8(Some(object.to_string())),
+                ts(since),
+                ts(until),
+            ],
+        )
+        .await
     }
 }

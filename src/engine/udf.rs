@@ -10,15 +10,19 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
 use arrow::datatypes::DataType;
-use datafusion::common::{exec_err, ScalarValue};
+use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
 };
 use regex::Regex;
 
 pub fn all() -> Vec<ScalarUDF> {
-    vec![ScalarUDF::from(PrincipalTag::new()), ScalarUDF::from(NamesTable::new())]
+    vec![
+        ScalarUDF::from(PrincipalTag::new()),
+        ScalarUDF::from(NamesTable::new()),
+    ]
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -28,7 +32,9 @@ struct PrincipalTag {
 
 impl PrincipalTag {
     fn new() -> Self {
-        PrincipalTag { signature: Signature::new(TypeSignature::Any(2), Volatility::Immutable) }
+        PrincipalTag {
+            signature: Signature::new(TypeSignature::Any(2), Volatility::Immutable),
+        }
     }
 }
 
@@ -42,7 +48,9 @@ impl ScalarUDFImpl for PrincipalTag {
     fn return_type(&self, args: &[DataType]) -> Result<DataType> {
         match args {
             [DataType::Map(_, _), key] if is_string(key) => Ok(DataType::Utf8),
-            _ => exec_err!("principal_tag(map, key) expects a tag map and a string key, got {args:?}"),
+            _ => exec_err!(
+                "principal_tag(map, key) expects a tag map and a string key, got {args:?}"
+            ),
         }
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -62,7 +70,11 @@ impl ScalarUDFImpl for PrincipalTag {
                 let pick = |exact: bool| {
                     range.clone().find(|&i| {
                         let k = map_keys.value(i);
-                        if exact { k == want } else { k.eq_ignore_ascii_case(want) }
+                        if exact {
+                            k == want
+                        } else {
+                            k.eq_ignore_ascii_case(want)
+                        }
                     })
                 };
                 pick(true)
@@ -81,7 +93,9 @@ struct NamesTable {
 
 impl NamesTable {
     fn new() -> Self {
-        NamesTable { signature: Signature::new(TypeSignature::Any(3), Volatility::Immutable) }
+        NamesTable {
+            signature: Signature::new(TypeSignature::Any(3), Volatility::Immutable),
+        }
     }
 }
 
@@ -101,17 +115,30 @@ impl TableMatcher {
         // Letters, digits, `_` and `$` continue a MySQL identifier; backticks may quote it.
         let ident = |s: &str| format!("`?{}`?", regex::escape(s));
         let qualified = db.map(|db| {
-            let p = format!(r"(?i)(?:^|[^\w$.]){}\s*\.\s*{}(?:$|[^\w$])", ident(db), ident(table));
+            let p = format!(
+                r"(?i)(?:^|[^\w$.]){}\s*\.\s*{}(?:$|[^\w$])",
+                ident(db),
+                ident(table)
+            );
             Regex::new(&p).expect("escaped pattern")
         });
         let bare = format!(r"(?i)(?:^|[^\w$.`]){}(?:$|[^\w$`])", ident(table));
-        TableMatcher { db: db.map(str::to_string), qualified, bare: Regex::new(&bare).expect("escaped pattern") }
+        TableMatcher {
+            db: db.map(str::to_string),
+            qualified,
+            bare: Regex::new(&bare).expect("escaped pattern"),
+        }
     }
 
     fn matches(&self, statement: &str, default_db: Option<&str>) -> bool {
-        self.qualified.as_ref().is_some_and(|q| q.is_match(statement))
+        self.qualified
+            .as_ref()
+            .is_some_and(|q| q.is_match(statement))
             || (self.bare.is_match(statement)
-                && self.db.as_deref().is_none_or(|db| default_db.is_some_and(|d| d.eq_ignore_ascii_case(db))))
+                && self
+                    .db
+                    .as_deref()
+                    .is_none_or(|db| default_db.is_some_and(|d| d.eq_ignore_ascii_case(db))))
     }
 }
 
@@ -131,7 +158,9 @@ impl ScalarUDFImpl for NamesTable {
         if args.len() == 3 && args.iter().all(|t| is_string(t) || t.is_null()) {
             Ok(DataType::Boolean)
         } else {
-            exec_err!("names_table(statement, default_database, 'db.table') expects strings, got {args:?}")
+            exec_err!(
+                "names_table(statement, default_database, 'db.table') expects strings, got {args:?}"
+            )
         }
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -140,7 +169,9 @@ impl ScalarUDFImpl for NamesTable {
                 Some(o) => o,
                 None => return Ok(ColumnarValue::Scalar(ScalarValue::Boolean(None))),
             },
-            ColumnarValue::Array(_) => return exec_err!("names_table: the table name must be a constant"),
+            ColumnarValue::Array(_) => {
+                return exec_err!("names_table: the table name must be a constant");
+            }
         };
         let matcher = TableMatcher::new(&object);
         let arrays = ColumnarValue::values_to_arrays(&args.args[..2])?;
@@ -150,7 +181,10 @@ impl ScalarUDFImpl for NamesTable {
                 if stmts.is_null(row) {
                     return Some(false);
                 }
-                Some(matcher.matches(stmts.value(row), (!dbs.is_null(row)).then(|| dbs.value(row))))
+                Some(matcher.matches(
+                    stmts.value(row),
+                    (!dbs.is_null(row)).then(|| dbs.value(row)),
+                ))
             })
             .collect();
         Ok(ColumnarValue::Array(Arc::new(out)))
@@ -158,7 +192,10 @@ impl ScalarUDFImpl for NamesTable {
 }
 
 fn is_string(t: &DataType) -> bool {
-    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _))
+    matches!(
+        t,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
+    )
 }
 
 fn scalar_str(s: &ScalarValue) -> Option<String> {
@@ -190,13 +227,25 @@ mod tests {
             ("SELECT * FROM customers_archive", Some("shop"), false),
             ("SELECT * FROM shop.customers_archive", None, false),
             ("SELECT * FROM staging.customers", Some("shop"), false),
-            ("UPDATE customers SET note='x' WHERE id=1", Some("shop"), true),
-            ("SELECT c.id FROM orders o JOIN customers c ON c.id=o.cid", Some("shop"), true),
+            (
+                "UPDATE customers SET note='x' WHERE id=1",
+                Some("shop"),
+                true,
+            ),
+            (
+                "SELECT c.id FROM orders o JOIN customers c ON c.id=o.cid",
+                Some("shop"),
+                true,
+            ),
             ("SELECT * FROM `customers`", Some("shop"), true),
             ("SELECT * FROM mycustomers", Some("shop"), false),
         ];
         for (stmt, db, want) in cases {
-            assert_eq!(names_table(stmt, *db, "shop.customers"), *want, "{stmt} in {db:?}");
+            assert_eq!(
+                names_table(stmt, *db, "shop.customers"),
+                *want,
+                "{stmt} in {db:?}"
+            );
         }
     }
 }

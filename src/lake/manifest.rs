@@ -9,7 +9,7 @@ use arrow::array::{Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
-use super::{read, Lake, LakeError, INGEST_MANIFEST};
+use super::{INGEST_MANIFEST, Lake, LakeError, read};
 use crate::sources::cloudtrail::ts_type;
 
 /// Schema of `ingest_manifest`: one row per file per ingest run.
@@ -85,9 +85,17 @@ pub struct FileKey {
 /// so a newer tagtrail that can read them will.
 pub fn ingested_keys(lake: &Lake) -> Result<HashSet<FileKey>, LakeError> {
     let mut keys = HashSet::new();
-    for batch in read::table_columns(lake, &INGEST_MANIFEST, &["source_uri", "size", "sha256", "status"])? {
+    for batch in read::table_columns(
+        lake,
+        &INGEST_MANIFEST,
+        &["source_uri", "size", "sha256", "status"],
+    )? {
         let uri = string_column(&batch, 0)?;
-        let size = batch.column(1).as_any().downcast_ref::<Int64Array>().ok_or_else(|| type_error("size"))?;
+        let size = batch
+            .column(1)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or_else(|| type_error("size"))?;
         let sha = string_column(&batch, 2)?;
         let status = string_column(&batch, 3)?;
         for i in 0..batch.num_rows() {
@@ -105,9 +113,13 @@ pub fn ingested_keys(lake: &Lake) -> Result<HashSet<FileKey>, LakeError> {
 
 pub(crate) fn string_column(batch: &RecordBatch, i: usize) -> Result<&StringArray, LakeError> {
     let col = batch.column(i);
-    col.as_any().downcast_ref::<StringArray>().ok_or_else(|| type_error(&format!("{:?}", col.data_type())))
+    col.as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| type_error(&format!("{:?}", col.data_type())))
 }
 
 fn type_error(what: &str) -> LakeError {
-    LakeError::Arrow(arrow::error::ArrowError::SchemaError(format!("unexpected column type {what}")))
+    LakeError::Arrow(arrow::error::ArrowError::SchemaError(format!(
+        "unexpected column type {what}"
+    )))
 }

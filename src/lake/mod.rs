@@ -10,25 +10,41 @@ pub mod writer;
 
 use std::path::{Path, PathBuf};
 
-pub use tables::{TableDef, ALL_TABLES, DB_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS};
+pub use tables::{
+    ALL_TABLES, DB_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, TableDef,
+};
 
 /// Errors say which file they concern, so a user can find it.
 #[derive(Debug, thiserror::Error)]
 pub enum LakeError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: Parquet: {source}")]
-    Parquet { path: PathBuf, source: parquet::errors::ParquetError },
+    Parquet {
+        path: PathBuf,
+        source: parquet::errors::ParquetError,
+    },
     #[error("Arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
 }
 
 impl LakeError {
     pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LakeError + '_ {
-        move |source| LakeError::Io { path: path.to_path_buf(), source }
+        move |source| LakeError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
-    pub(crate) fn parquet(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> LakeError + '_ {
-        move |source| LakeError::Parquet { path: path.to_path_buf(), source }
+    pub(crate) fn parquet(
+        path: &Path,
+    ) -> impl FnOnce(parquet::errors::ParquetError) -> LakeError + '_ {
+        move |source| LakeError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -52,7 +68,9 @@ impl Lake {
     /// Opens an existing lake without creating anything; `None` when `root` holds none.
     pub fn existing(root: impl Into<PathBuf>) -> Option<Lake> {
         let root = root.into();
-        root.join(INGEST_MANIFEST.name).is_dir().then_some(Lake { root })
+        root.join(INGEST_MANIFEST.name)
+            .is_dir()
+            .then_some(Lake { root })
     }
 
     pub fn root(&self) -> &Path {

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Lake, LakeError, TableDef};
 
@@ -33,7 +33,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LakeError> {
 }
 
 /// Reads the named top-level columns of every part file of `table`, in that order.
-pub fn table_columns(lake: &Lake, table: &TableDef, columns: &[&str]) -> Result<Vec<RecordBatch>, LakeError> {
+pub fn table_columns(
+    lake: &Lake,
+    table: &TableDef,
+    columns: &[&str],
+) -> Result<Vec<RecordBatch>, LakeError> {
     let schema = (table.schema)();
     let indices: Vec<usize> = columns
         .iter()
@@ -42,15 +46,22 @@ pub fn table_columns(lake: &Lake, table: &TableDef, columns: &[&str]) -> Result<
     let mut out = Vec::new();
     for path in part_files(lake, table)? {
         let file = std::fs::File::open(&path).map_err(LakeError::io(&path))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(LakeError::parquet(&path))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(LakeError::parquet(&path))?;
         let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
-        let reader = builder.with_projection(mask).build().map_err(LakeError::parquet(&path))?;
+        let reader = builder
+            .with_projection(mask)
+            .build()
+            .map_err(LakeError::parquet(&path))?;
         for batch in reader {
             // The projection keeps file order; reorder to the caller's order.
             let batch = batch?;
             let mut sorted = indices.clone();
             sorted.sort_unstable();
-            let order: Vec<usize> = indices.iter().map(|i| sorted.binary_search(i).expect("projected")).collect();
+            let order: Vec<usize> = indices
+                .iter()
+                .map(|i| sorted.binary_search(i).expect("projected"))
+                .collect();
             out.push(batch.project(&order)?);
         }
     }

@@ -23,9 +23,24 @@ pub static FEDERATED_SESSIONS: TableDef = TableDef {
     time_column: "event_time",
     tie_column: "source_offset",
     dictionary_columns: &[
-        "event_version", "account_id", "region", "role_arn", "role_name", "permission_set",
-        "saml_provider_arn", "subject", "subject_type", "issuer", "name_qualifier", "role_session_name",
-        "source_identity", "source_ip", "user_agent", "error_code", "error_message", "source_uri",
+        "event_version",
+        "account_id",
+        "region",
+        "role_arn",
+        "role_name",
+        "permission_set",
+        "saml_provider_arn",
+        "subject",
+        "subject_type",
+        "issuer",
+        "name_qualifier",
+        "role_session_name",
+        "source_identity",
+        "source_ip",
+        "user_agent",
+        "error_code",
+        "error_message",
+        "source_uri",
     ],
 };
 
@@ -35,8 +50,17 @@ pub static DB_EVENTS: TableDef = TableDef {
     time_column: "event_time",
     tie_column: "source_offset",
     dictionary_columns: &[
-        "instance", "engine", "server_host", "db_user", "client_host", "operation", "database", "object",
-        "connection_type", "dialect", "source_uri",
+        "instance",
+        "engine",
+        "server_host",
+        "db_user",
+        "client_host",
+        "operation",
+        "database",
+        "object",
+        "connection_type",
+        "dialect",
+        "source_uri",
     ],
 };
 
@@ -56,4 +80,9 @@ pub static INGEST_REJECTS: TableDef = TableDef {
     dictionary_columns: &["kind", "source_uri", "reason"],
 };
 
-pub static ALL_TABLES: [&TableDef; 4] = [&FEDERATED_SESSIONS, &DB_EVENTS, &INGEST_MANIFEST, &INGEST_REJECTS];
+pub static ALL_TABLES: [&TableDef; 4] = [
+    &FEDERATED_SESSIONS,
+    &DB_EVENTS,
+    &INGEST_MANIFEST,
+    &INGEST_REJECTS,
+];

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::{Array, TimestampMicrosecondArray, UInt32Array};
-use arrow::compute::{concat_batches, lexsort_to_indices, take_record_batch, SortColumn};
+use arrow::compute::{SortColumn, concat_batches, lexsort_to_indices, take_record_batch};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -36,7 +36,11 @@ struct Buffer {
 
 impl<'a> LakeWriter<'a> {
     pub fn new(lake: &'a Lake) -> Self {
-        LakeWriter { lake, buffers: BTreeMap::new(), written: Vec::new() }
+        LakeWriter {
+            lake,
+            buffers: BTreeMap::new(),
+            written: Vec::new(),
+        }
     }
 
     /// Splits `batch` by the UTC day of its time column and buffers the pieces.
@@ -49,18 +53,29 @@ impl<'a> LakeWriter<'a> {
         }
         let single = by_day.len() == 1;
         for (day, rows) in by_day {
-            let piece = if single { batch.clone() } else { take_record_batch(&batch, &UInt32Array::from(rows))? };
+            let piece = if single {
+                batch.clone()
+            } else {
+                take_record_batch(&batch, &UInt32Array::from(rows))?
+            };
             let full = {
                 let buf = self
                     .buffers
                     .entry((table.name, day))
-                    .or_insert_with(|| Buffer { table, batches: Vec::new(), rows: 0 });
+                    .or_insert_with(|| Buffer {
+                        table,
+                        batches: Vec::new(),
+                        rows: 0,
+                    });
                 buf.rows += piece.num_rows();
                 buf.batches.push(piece);
                 buf.rows >= MAX_BUFFERED_ROWS
             };
             if full {
-                let buf = self.buffers.remove(&(table.name, day)).expect("buffer exists");
+                let buf = self
+                    .buffers
+                    .remove(&(table.name, day))
+                    .expect("buffer exists");
                 self.write_part(buf, day)?;
             }
         }
@@ -80,19 +95,24 @@ impl<'a> LakeWriter<'a> {
         let schema = (table.schema)();
         let all = concat_batches(&schema, &buf.batches)?;
         let sort = [table.time_column, table.tie_column].map(|c| SortColumn {
-            values: all.column(schema.index_of(c).expect("sort column in schema")).clone(),
+            values: all
+                .column(schema.index_of(c).expect("sort column in schema"))
+                .clone(),
             options: None,
         });
         let sorted = take_record_batch(&all, &lexsort_to_indices(&sort, None)?)?;
 
-        let dir = self.lake.table_dir(table).join(format!("date={}", partition_date(day * MICROS_PER_DAY)));
+        let dir = self
+            .lake
+            .table_dir(table)
+            .join(format!("date={}", partition_date(day * MICROS_PER_DAY)));
         std::fs::create_dir_all(&dir).map_err(LakeError::io(&dir))?;
         let name = format!("part-{}.parquet", uuid::Uuid::new_v4());
         let tmp = dir.join(format!(".{name}.tmp"));
         let path = dir.join(&name);
         let file = std::fs::File::create(&tmp).map_err(LakeError::io(&tmp))?;
-        let mut writer =
-            ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties(table))).map_err(LakeError::parquet(&tmp))?;
+        let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties(table)))
+            .map_err(LakeError::parquet(&tmp))?;
         writer.write(&sorted).map_err(LakeError::parquet(&tmp))?;
         writer.close().map_err(LakeError::parquet(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(LakeError::io(&path))?;
@@ -103,7 +123,9 @@ impl<'a> LakeWriter<'a> {
 
 fn properties(table: &TableDef) -> WriterProperties {
     let mut props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("valid zstd level")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("valid zstd level"),
+        ))
         .set_dictionary_enabled(false);
     for col in table.dictionary_columns {
         props = props.set_column_dictionary_enabled(ColumnPath::from(*col), true);
@@ -111,29 +133,36 @@ fn properties(table: &TableDef) -> WriterProperties {
     props.build()
 }
 
-fn time_column<'b>(table: &TableDef, batch: &'b RecordBatch) -> Result<&'b TimestampMicrosecondArray, LakeError> {
+fn time_column<'b>(
+    table: &TableDef,
+    batch: &'b RecordBatch,
+) -> Result<&'b TimestampMicrosecondArray, LakeError> {
     let col = batch.column(batch.schema().index_of(table.time_column)?);
-    col.as_any().downcast_ref::<TimestampMicrosecondArray>().ok_or_else(|| {
-        LakeError::Arrow(arrow::error::ArrowError::SchemaError(format!(
-            "{}.{} is {:?}, not a microsecond timestamp",
-            table.name,
-            table.time_column,
-            col.data_type()
-        )))
-    })
+    col.as_any()
+        .downcast_ref::<TimestampMicrosecondArray>()
+        .ok_or_else(|| {
+            LakeError::Arrow(arrow::error::ArrowError::SchemaError(format!(
+                "{}.{} is {:?}, not a microsecond timestamp",
+                table.name,
+                table.time_column,
+                col.data_type()
+            )))
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lake::{read, FEDERATED_SESSIONS};
+    use crate::lake::{FEDERATED_SESSIONS, read};
     use crate::sources::cloudtrail;
     use arrow::array::AsArray;
 
     #[test]
     fn parts_are_split_by_day_and_sorted_by_time() {
         let record = |id: &str, t: &str| {
-            format!(r#"{{"eventName":"AssumeRoleWithSAML","eventID":"{id}","eventTime":"{t}","responseElements":{{"subject":"s"}}}}"#)
+            format!(
+                r#"{{"eventName":"AssumeRoleWithSAML","eventID":"{id}","eventTime":"{t}","responseElements":{{"subject":"s"}}}}"#
+            )
         };
         let json = format!(
             r#"{{"Records":[{},{},{}]}}"#,
@@ -145,32 +174,70 @@ mod tests {
         let lake = Lake::open(dir.path()).unwrap();
         let mut writer = LakeWriter::new(&lake);
         cloudtrail::parse(json.as_bytes(), "mem://x", &mut |b| {
-            writer.add(&FEDERATED_SESSIONS, b).map_err(|e| crate::sources::SourceError::Sink(e.to_string()))
+            writer
+                .add(&FEDERATED_SESSIONS, b)
+                .map_err(|e| crate::sources::SourceError::Sink(e.to_string()))
         })
         .unwrap();
         let written = writer.finish().unwrap();
         let days: Vec<String> = written
             .iter()
-            .map(|p| p.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned())
+            .map(|p| {
+                p.parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(days, ["date=2026-11-17", "date=2026-11-18"]);
-        assert!(written.iter().all(|p| p.file_name().unwrap().to_string_lossy().starts_with("part-")));
+        assert!(written.iter().all(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("part-")
+        }));
         let ids: Vec<String> = read::table_columns(&lake, &FEDERATED_SESSIONS, &["event_id"])
             .unwrap()
             .iter()
-            .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_string).collect::<Vec<_>>())
+            .flat_map(|b| {
+                b.column(0)
+                    .as_string::<i32>()
+                    .iter()
+                    .flatten()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
             .collect();
         // Part files are named by uuid, so compare as a set of per-day orders.
         let mut per_day: Vec<Vec<String>> = vec![];
         for p in &written {
             let f = std::fs::File::open(p).unwrap();
-            let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).unwrap().build().unwrap();
-            per_day.push(r.flat_map(|b| {
-                let b = b.unwrap();
-                b.column(0).as_string::<i32>().iter().flatten().map(str::to_string).collect::<Vec<_>>()
-            }).collect());
+            let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                .unwrap()
+                .build()
+                .unwrap();
+            per_day.push(
+                r.flat_map(|b| {
+                    let b = b.unwrap();
+                    b.column(0)
+                        .as_string::<i32>()
+                        .iter()
+                        .flatten()
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            );
         }
-        assert_eq!(per_day, vec![vec!["early".to_string(), "late".to_string()], vec!["next-day".to_string()]]);
+        assert_eq!(
+            per_day,
+            vec![
+                vec!["early".to_string(), "late".to_string()],
+                vec!["next-day".to_string()]
+            ]
+        );
         assert_eq!(ids.len(), 3);
     }
 }

@@ -7,7 +7,7 @@ pub mod who;
 use std::io::Write;
 
 use arrow::record_batch::RecordBatch;
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{ContentArrangement, Table, presets};
 
 pub use values::{cell_text, json_value};
 
@@ -31,7 +31,11 @@ impl Format {
 }
 
 /// Renders any query result.
-pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: Format) -> std::io::Result<()> {
+pub fn write_batches(
+    out: &mut dyn Write,
+    batches: &[RecordBatch],
+    format: Format,
+) -> std::io::Result<()> {
     let Some(first) = batches.first() else {
         return match format {
             Format::Json => writeln!(out, "[]"),
@@ -63,7 +67,11 @@ pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: Forma
             write_csv_row(out, headers.iter().map(String::as_str))?;
             for b in batches {
                 for r in 0..b.num_rows() {
-                    let cells: Vec<String> = b.columns().iter().map(|c| cell_text(c.as_ref(), r)).collect();
+                    let cells: Vec<String> = b
+                        .columns()
+                        .iter()
+                        .map(|c| cell_text(c.as_ref(), r))
+                        .collect();
                     write_csv_row(out, cells.iter().map(String::as_str))?;
                 }
             }
@@ -84,13 +92,18 @@ pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: Forma
 /// A terminal table in tagtrail's style.
 pub fn new_table(headers: impl IntoIterator<Item = impl Into<comfy_table::Cell>>) -> Table {
     let mut table = Table::new();
-    table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     table.set_header(headers);
     table
 }
 
 /// RFC 4180 quoting: fields with commas, quotes or line breaks are quoted.
-pub fn write_csv_row<'a>(out: &mut dyn Write, cells: impl Iterator<Item = &'a str>) -> std::io::Result<()> {
+pub fn write_csv_row<'a>(
+    out: &mut dyn Write,
+    cells: impl Iterator<Item = &'a str>,
+) -> std::io::Result<()> {
     let line: Vec<String> = cells
         .map(|c| {
             if c.contains([',', '"', '\n', '\r']) {

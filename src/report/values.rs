@@ -14,23 +14,41 @@ pub fn json_value(array: &dyn Array, row: usize) -> Value {
     }
     match array.data_type() {
         DataType::Boolean => Value::Bool(array.as_boolean().value(row)),
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16
-        | DataType::UInt32 | DataType::UInt64 => {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => {
             let text = display(array, row);
-            text.parse::<i64>().map(Value::from).unwrap_or(Value::String(text))
+            text.parse::<i64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(text))
         }
-        DataType::Float32 | DataType::Float64 => {
-            display(array, row).parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
-        }
+        DataType::Float32 | DataType::Float64 => display(array, row)
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number),
         DataType::Timestamp(_, _) => Value::String(timestamp_text(array, row)),
         DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) => {
             let items = list_items(array, row);
-            Value::Array((0..items.len()).map(|i| json_value(items.as_ref(), i)).collect())
+            Value::Array(
+                (0..items.len())
+                    .map(|i| json_value(items.as_ref(), i))
+                    .collect(),
+            )
         }
         DataType::Map(_, _) => {
             let entries = array.as_map().value(row);
             let (keys, values) = (entries.column(0), entries.column(1));
-            Value::Object((0..entries.len()).map(|i| (cell_text(keys.as_ref(), i), json_value(values.as_ref(), i))).collect())
+            Value::Object(
+                (0..entries.len())
+                    .map(|i| (cell_text(keys.as_ref(), i), json_value(values.as_ref(), i)))
+                    .collect(),
+            )
         }
         _ => Value::String(display(array, row)),
     }
@@ -44,13 +62,22 @@ pub fn cell_text(array: &dyn Array, row: usize) -> String {
         DataType::Timestamp(_, _) => timestamp_text(array, row),
         DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) => {
             let items = list_items(array, row);
-            (0..items.len()).map(|i| cell_text(items.as_ref(), i)).collect::<Vec<_>>().join(", ")
+            (0..items.len())
+                .map(|i| cell_text(items.as_ref(), i))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
         DataType::Map(_, _) => {
             let entries = array.as_map().value(row);
             let (keys, values) = (entries.column(0), entries.column(1));
             (0..entries.len())
-                .map(|i| format!("{}={}", cell_text(keys.as_ref(), i), cell_text(values.as_ref(), i)))
+                .map(|i| {
+                    format!(
+                        "{}={}",
+                        cell_text(keys.as_ref(), i),
+                        cell_text(values.as_ref(), i)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         }
@@ -68,14 +95,27 @@ fn list_items(array: &dyn Array, row: usize) -> arrow::array::ArrayRef {
 
 fn timestamp_text(array: &dyn Array, row: usize) -> String {
     let micros = match array.data_type() {
-        DataType::Timestamp(TimeUnit::Second, _) => array.as_primitive::<arrow::datatypes::TimestampSecondType>().value(row) * 1_000_000,
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            array
+                .as_primitive::<arrow::datatypes::TimestampSecondType>()
+                .value(row)
+                * 1_000_000
+        }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
-            array.as_primitive::<arrow::datatypes::TimestampMillisecondType>().value(row) * 1_000
+            array
+                .as_primitive::<arrow::datatypes::TimestampMillisecondType>()
+                .value(row)
+                * 1_000
         }
-        DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            array.as_primitive::<arrow::datatypes::TimestampMicrosecondType>().value(row)
+        DataType::Timestamp(TimeUnit::Microsecond, _) => array
+            .as_primitive::<arrow::datatypes::TimestampMicrosecondType>()
+            .value(row),
+        _ => {
+            array
+                .as_primitive::<arrow::datatypes::TimestampNanosecondType>()
+                .value(row)
+                / 1_000
         }
-        _ => array.as_primitive::<arrow::datatypes::TimestampNanosecondType>().value(row) / 1_000,
     };
     format_micros(micros)
 }

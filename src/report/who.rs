@@ -6,7 +6,7 @@ use std::io::Write;
 use arrow::array::{Array, RecordBatch};
 use serde::Serialize;
 
-use super::{cell_text, json_value, new_table, write_csv_row, Format};
+use super::{Format, cell_text, json_value, new_table, write_csv_row};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WhoRow {
@@ -33,13 +33,29 @@ pub struct ShapeError(String);
 pub fn rows(batches: &[RecordBatch]) -> Result<Vec<WhoRow>, ShapeError> {
     let mut out = Vec::new();
     for b in batches {
-        let col = |name: &str| b.column_by_name(name).ok_or_else(|| ShapeError(format!("no column {name}")));
-        let (person, db_user, instance, object) = (col("person")?, col("db_user")?, col("instance")?, col("object")?);
-        let (ops, first, last, n) = (col("operations")?, col("first_seen")?, col("last_seen")?, col("statements")?);
+        let col = |name: &str| {
+            b.column_by_name(name)
+                .ok_or_else(|| ShapeError(format!("no column {name}")))
+        };
+        let (person, db_user, instance, object) = (
+            col("person")?,
+            col("db_user")?,
+            col("instance")?,
+            col("object")?,
+        );
+        let (ops, first, last, n) = (
+            col("operations")?,
+            col("first_seen")?,
+            col("last_seen")?,
+            col("statements")?,
+        );
         let (attribution, candidates) = (col("attribution")?, col("candidates")?);
         let strings = |a: &dyn Array, r: usize| -> Vec<String> {
             match json_value(a, r) {
-                serde_json::Value::Array(items) => items.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                serde_json::Value::Array(items) => items
+                    .into_iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
                 _ => Vec::new(),
             }
         };
@@ -53,8 +69,14 @@ pub fn rows(batches: &[RecordBatch]) -> Result<Vec<WhoRow>, ShapeError> {
                 operations: strings(ops.as_ref(), r),
                 first_seen: cell_text(first.as_ref(), r),
                 last_seen: cell_text(last.as_ref(), r),
-                statements: cell_text(n.as_ref(), r).parse().map_err(|_| ShapeError("statements is not a number".into()))?,
-                candidates: if attribution == "ambiguous" { strings(candidates.as_ref(), r) } else { Vec::new() },
+                statements: cell_text(n.as_ref(), r)
+                    .parse()
+                    .map_err(|_| ShapeError("statements is not a number".into()))?,
+                candidates: if attribution == "ambiguous" {
+                    strings(candidates.as_ref(), r)
+                } else {
+                    Vec::new()
+                },
                 attribution,
             });
         }
@@ -86,7 +108,15 @@ pub fn write(out: &mut dyn Write, rows: &[WhoRow], format: Format) -> std::io::R
 }
 
 const HEADERS: [&str; 10] = [
-    "person", "db_user", "instance", "object", "operations", "first_seen", "last_seen", "statements", "attribution",
+    "person",
+    "db_user",
+    "instance",
+    "object",
+    "operations",
+    "first_seen",
+    "last_seen",
+    "statements",
+    "attribution",
     "candidates",
 ];
 

@@ -17,8 +17,8 @@ use arrow::record_batch::RecordBatch;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::timefmt::{parse_expiration, parse_iso, Micros};
-use super::{FileStats, Reject, Sink, SourceError, BATCH_ROWS};
+use super::timefmt::{Micros, parse_expiration, parse_iso};
+use super::{BATCH_ROWS, FileStats, Reject, Sink, SourceError};
 
 /// STS's default when a request names no duration.
 const DEFAULT_DURATION_SECONDS: i64 = 3600;
@@ -34,7 +34,10 @@ pub fn tag_map_type() -> DataType {
         Field::new("keys", DataType::Utf8, false),
         Field::new("values", DataType::Utf8, true),
     ]);
-    DataType::Map(Arc::new(Field::new("entries", DataType::Struct(entries), false)), false)
+    DataType::Map(
+        Arc::new(Field::new("entries", DataType::Struct(entries), false)),
+        false,
+    )
 }
 
 /// Schema of `federated_sessions`: one row per `AssumeRoleWithSAML` call, failed ones
@@ -203,7 +206,11 @@ pub fn permission_set(role_name: &str) -> Option<&str> {
 
 /// Decodes one CloudTrail file's bytes (already decompressed) and emits
 /// `federated_sessions` batches.
-pub fn parse(bytes: &[u8], source_uri: &str, sink: &mut Sink<'_>) -> Result<FileStats, SourceError> {
+pub fn parse(
+    bytes: &[u8],
+    source_uri: &str,
+    sink: &mut Sink<'_>,
+) -> Result<FileStats, SourceError> {
     let file: LogFile = serde_json::from_slice(bytes)
         .map_err(|e| SourceError::NotCloudTrail(format!("expected {{\"Records\":[...]}}: {e}")))?;
     let mut stats = FileStats::default();
@@ -214,7 +221,11 @@ pub fn parse(bytes: &[u8], source_uri: &str, sink: &mut Sink<'_>) -> Result<File
         let head: Head = match serde_json::from_str(raw.get()) {
             Ok(h) => h,
             Err(e) => {
-                stats.rejects.push(Reject::new(offset, format!("record is not a JSON object: {e}"), raw.get()));
+                stats.rejects.push(Reject::new(
+                    offset,
+                    format!("record is not a JSON object: {e}"),
+                    raw.get(),
+                ));
                 continue;
             }
         };
@@ -280,16 +291,25 @@ impl<'a> Rows<'a> {
     }
 
     fn push(&mut self, r: &SamlRecord, offset: i64) -> Result<(), String> {
-        let event_id = r.event_id.as_deref().filter(|s| !s.is_empty()).ok_or("record has no eventID")?;
+        let event_id = r
+            .event_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .ok_or("record has no eventID")?;
         let time_text = r.event_time.as_deref().ok_or("record has no eventTime")?;
-        let start = parse_iso(time_text).ok_or_else(|| format!("eventTime `{time_text}` is not ISO 8601"))?;
+        let start = parse_iso(time_text)
+            .ok_or_else(|| format!("eventTime `{time_text}` is not ISO 8601"))?;
         let req = r.request_parameters.as_ref();
         let resp = r.response_elements.as_ref();
         let role_arn = req.and_then(|q| q.role_arn.as_deref());
-        let role_name = role_arn.and_then(|a| a.rsplit('/').next()).filter(|n| !n.is_empty());
-        let subject = resp
-            .and_then(|p| p.subject.as_deref())
-            .or_else(|| r.user_identity.as_ref().and_then(|u| u.user_name.as_deref()));
+        let role_name = role_arn
+            .and_then(|a| a.rsplit('/').next())
+            .filter(|n| !n.is_empty());
+        let subject = resp.and_then(|p| p.subject.as_deref()).or_else(|| {
+            r.user_identity
+                .as_ref()
+                .and_then(|u| u.user_name.as_deref())
+        });
         let duration = match req.and_then(|q| q.duration_seconds.as_ref()) {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => Some(
@@ -302,7 +322,9 @@ impl<'a> Rows<'a> {
         let expiration_text = creds.and_then(|c| c.expiration.as_deref());
         let expiration = match expiration_text {
             None => None,
-            Some(text) => Some(parse_expiration(text).ok_or_else(|| format!("credentials.expiration `{text}` is not a known time format"))?),
+            Some(text) => Some(parse_expiration(text).ok_or_else(|| {
+                format!("credentials.expiration `{text}` is not a known time format")
+            })?),
         };
         let failed = r.error_code.is_some();
         let expiry: Option<Micros> = (!failed).then(|| match (duration, expiration) {
@@ -380,15 +402,26 @@ impl<'a> Rows<'a> {
 
     fn finish(&mut self) -> Result<RecordBatch, SourceError> {
         let mut cols: Vec<ArrayRef> = Vec::with_capacity(30);
-        let mut head = self.strings.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef);
+        let mut head = self
+            .strings
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
         cols.push(head.next().expect("event_id builder"));
         cols.push(Arc::new(self.event_time.finish()));
         cols.extend(head);
         cols.push(Arc::new(self.tags.finish()));
         cols.push(Arc::new(self.transitive.finish()));
         cols.push(Arc::new(self.duration.finish()));
-        cols.extend(self.times.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
-        cols.extend(self.tail_strings.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+        cols.extend(
+            self.times
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        cols.extend(
+            self.tail_strings
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
         cols.push(Arc::new(self.source_uri_col.finish()));
         cols.push(Arc::new(self.offset.finish()));
         self.n = 0;
@@ -403,13 +436,19 @@ fn ts_builder() -> TimestampMicrosecondBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{AsArray, Array};
+    use arrow::array::{Array, AsArray};
 
     #[test]
     fn permission_set_from_identity_center_role_names() {
         let cases = [
-            ("AWSReservedSSO_AdministratorAccess_7243976e43c75fc5", Some("AdministratorAccess")),
-            ("AWSReservedSSO_DB_Read_Only_4f3c2a1b9e8d7c6a", Some("DB_Read_Only")),
+            (
+                "AWSReservedSSO_AdministratorAccess_7243976e43c75fc5",
+                Some("AdministratorAccess"),
+            ),
+            (
+                "AWSReservedSSO_DB_Read_Only_4f3c2a1b9e8d7c6a",
+                Some("DB_Read_Only"),
+            ),
             ("AWSReservedSSO_NoHex_zzzz", None),
             ("SAMLTestRoleShibboleth", None),
         ];
@@ -437,22 +476,48 @@ mod tests {
              "responseElements":{"subject":"frank.li@example.com","credentials":{"sessionToken":"IQoJsecret","expiration":"Nov 16, 2026, 9:15:00 AM"}}}
         ]}"#;
         let (stats, batches) = parse_all(json);
-        assert_eq!((stats.records, stats.kept, stats.skipped, stats.rejects.len()), (2, 1, 1, 0));
+        assert_eq!(
+            (
+                stats.records,
+                stats.kept,
+                stats.skipped,
+                stats.rejects.len()
+            ),
+            (2, 1, 1, 0)
+        );
         let b = &batches[0];
         assert_eq!(b.num_rows(), 1);
         let tags = b.column_by_name("principal_tags").unwrap().as_map();
         let entries = tags.value(0);
-        let keys: Vec<&str> = entries.column(0).as_string::<i32>().iter().flatten().collect();
+        let keys: Vec<&str> = entries
+            .column(0)
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(keys, ["Project", "username"]);
-        let expiry = b.column_by_name("session_expiry").unwrap().as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
-        assert_eq!(expiry.value(0), parse_iso("2026-11-16T09:15:00Z").unwrap(), "string durationSeconds accepted");
+        let expiry = b
+            .column_by_name("session_expiry")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+        assert_eq!(
+            expiry.value(0),
+            parse_iso("2026-11-16T09:15:00Z").unwrap(),
+            "string durationSeconds accepted"
+        );
         assert!(b.column_by_name("transitive_tag_keys").unwrap().is_null(0));
     }
 
     #[test]
     fn not_cloudtrail_is_a_file_error() {
         let mut sink = |_b: RecordBatch| Ok(());
-        assert!(matches!(parse(b"{\"foo\":1}", "x", &mut sink), Err(SourceError::NotCloudTrail(_))));
-        assert!(matches!(parse(b"\x1f\x8b\x08", "x", &mut sink), Err(SourceError::NotCloudTrail(_))));
+        assert!(matches!(
+            parse(b"{\"foo\":1}", "x", &mut sink),
+            Err(SourceError::NotCloudTrail(_))
+        ));
+        assert!(matches!(
+            parse(b"\x1f\x8b\x08", "x", &mut sink),
+            Err(SourceError::NotCloudTrail(_))
+        ));
     }
 }

@@ -67,9 +67,15 @@ pub fn instance_from_path(path: &Path) -> Option<String> {
             continue;
         }
         let next = parts.get(i + 1).copied();
-        let id = if matches!(next, Some("instance") | Some("cluster")) { parts.get(i + 2).copied() } else { next };
+        let id = if matches!(next, Some("instance") | Some("cluster")) {
+            parts.get(i + 2).copied()
+        } else {
+            next
+        };
         // The id must be a directory, not the file itself.
-        if let Some(id) = id.filter(|id| parts.len() > i + 2 && !id.is_empty() && *id != parts[parts.len() - 1]) {
+        if let Some(id) =
+            id.filter(|id| parts.len() > i + 2 && !id.is_empty() && *id != parts[parts.len() - 1])
+        {
             return Some(id.to_string());
         }
     }
@@ -87,8 +93,14 @@ mod tests {
 
     #[test]
     fn sniffs_formats() {
-        assert_eq!(sniff(b"{\"Records\":[{\"eventVersion\":\"1.08\"}]}"), Some(SourceKind::CloudTrail));
-        assert_eq!(sniff(b"  {\n \"Records\" : []}"), Some(SourceKind::CloudTrail));
+        assert_eq!(
+            sniff(b"{\"Records\":[{\"eventVersion\":\"1.08\"}]}"),
+            Some(SourceKind::CloudTrail)
+        );
+        assert_eq!(
+            sniff(b"  {\n \"Records\" : []}"),
+            Some(SourceKind::CloudTrail)
+        );
         assert_eq!(sniff(b"{\"eventVersion\":\"1.08\"}"), None);
         assert_eq!(
             sniff(b"20221201 14:07:05,ip-10-22-1-51,rdsadmin,localhost,821,0,CONNECT,,,0,SOCKET\n"),
@@ -98,15 +110,24 @@ mod tests {
             sniff(b"1495483575011573,ip-10-1-1-1,rdsadmin,localhost,12,0,CONNECT,,,0\n"),
             Some(SourceKind::MysqlAudit)
         );
-        assert_eq!(sniff(b"2026-11-28 15:03:15 UTC::@:[123]:LOG:  database system is ready"), None);
+        assert_eq!(
+            sniff(b"2026-11-28 15:03:15 UTC::@:[123]:LOG:  database system is ready"),
+            None
+        );
         assert_eq!(sniff(b""), None);
     }
 
     #[test]
     fn instance_from_rds_paths() {
         let cases = [
-            ("fixtures/demo/rds/shop-prod/audit/server_audit.log", Some("shop-prod")),
-            ("/exports/aws/rds/instance/billing-prod/audit/000000.gz", Some("billing-prod")),
+            (
+                "fixtures/demo/rds/shop-prod/audit/server_audit.log",
+                Some("shop-prod"),
+            ),
+            (
+                "/exports/aws/rds/instance/billing-prod/audit/000000.gz",
+                Some("billing-prod"),
+            ),
             ("/logs/rds/db1/server_audit.log.1", Some("db1")),
             ("/logs/server_audit.log", None),
             ("/logs/rds", None),

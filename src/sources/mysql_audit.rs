@@ -8,16 +8,19 @@
 use std::io::BufRead;
 use std::sync::{Arc, LazyLock};
 
-use arrow::array::{ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use chrono_tz::Tz;
 
 use super::cloudtrail::ts_type;
-use super::mysql_line::{parse_line, AuditRecord, AuditTime, Dialect};
+use super::mysql_line::{AuditRecord, AuditTime, Dialect, parse_line};
 use super::redact::redact;
 use super::timefmt::local_to_utc;
-use super::{FileStats, Reject, Sink, SourceError, BATCH_ROWS};
+use super::{BATCH_ROWS, FileStats, Reject, Sink, SourceError};
 
 /// Schema of `db_events`: one row per audit-log line, whatever the engine.
 ///
@@ -81,7 +84,11 @@ pub struct Context<'a> {
 
 /// Reads an audit log line by line (bounded memory) and emits `db_events` batches.
 /// Empty lines are ignored; unreadable ones become rejects with their line number.
-pub fn parse(reader: impl BufRead, ctx: &Context<'_>, sink: &mut Sink<'_>) -> Result<FileStats, SourceError> {
+pub fn parse(
+    reader: impl BufRead,
+    ctx: &Context<'_>,
+    sink: &mut Sink<'_>,
+) -> Result<FileStats, SourceError> {
     let mut stats = FileStats::default();
     let mut rows = Rows::default();
     let mut reader = reader;
@@ -119,7 +126,11 @@ pub fn parse(reader: impl BufRead, ctx: &Context<'_>, sink: &mut Sink<'_>) -> Re
                 rows.push(&rec, time, ctx, number);
                 stats.kept += 1;
             }
-            Err(reason) => stats.rejects.push(Reject::new(number, reason, &String::from_utf8_lossy(text))),
+            Err(reason) => {
+                stats
+                    .rejects
+                    .push(Reject::new(number, reason, &String::from_utf8_lossy(text)))
+            }
         }
         if rows.n >= BATCH_ROWS {
             sink(rows.finish()?)?;
@@ -185,14 +196,25 @@ impl Rows {
         self.query_id.append_value(rec.query_id);
         self.operation.append_value(&rec.operation);
         self.database.append_option(non_empty(&rec.database));
-        self.object.append_option((!is_query).then(|| non_empty(&rec.object)).flatten().map(|o| {
-            // PROXY_CONNECT objects name a user, never a secret, but stay uniform.
-            if is_table { o.to_string() } else { redact(o).into_owned() }
-        }));
-        self.statement.append_option(is_query.then(|| redact(&rec.object)));
+        self.object.append_option(
+            (!is_query)
+                .then(|| non_empty(&rec.object))
+                .flatten()
+                .map(|o| {
+                    // PROXY_CONNECT objects name a user, never a secret, but stay uniform.
+                    if is_table {
+                        o.to_string()
+                    } else {
+                        redact(o).into_owned()
+                    }
+                }),
+        );
+        self.statement
+            .append_option(is_query.then(|| redact(&rec.object)));
         self.truncated.append_value(rec.truncated);
         self.retcode.append_option(rec.retcode);
-        self.connection_type.append_option(rec.connection_type.as_deref());
+        self.connection_type
+            .append_option(rec.connection_type.as_deref());
         self.dialect.append_value(dialect_name(rec.dialect));
         self.source_uri.append_value(ctx.source_uri);
         self.offset.append_value(line);

@@ -16,16 +16,29 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     let quoted = r#"(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*")"#;
     [
         // MySQL: IDENTIFIED BY 'pw' / IDENTIFIED WITH plugin BY 'pw' / AS 'hash'
-        (format!(r"(?i)(\bIDENTIFIED\b(?:\s+WITH\s+\S+)?\s+(?:BY|AS)\s+){quoted}"), "${1}<redacted>"),
+        (
+            format!(r"(?i)(\bIDENTIFIED\b(?:\s+WITH\s+\S+)?\s+(?:BY|AS)\s+){quoted}"),
+            "${1}<redacted>",
+        ),
         // MySQL: PASSWORD('pw'), SET PASSWORD ... = 'pw'; PostgreSQL: PASSWORD 'pw'
-        (format!(r"(?i)(\bPASSWORD\s*(?:\(\s*|=\s*)?){quoted}"), "${1}<redacted>"),
+        (
+            format!(r"(?i)(\bPASSWORD\s*(?:\(\s*|=\s*)?){quoted}"),
+            "${1}<redacted>",
+        ),
         // PostgreSQL: ENCRYPTED PASSWORD handled above; md5/SCRAM verifiers too.
         // RDS IAM auth token (a SigV4 presigned URL used as the password).
-        (r"(?i)(X-Amz-Signature=)[0-9a-f]+".to_string(), "${1}<redacted>"),
-        (r"(?i)(X-Amz-Security-Token=)[^&\s'\x22]+".to_string(), "${1}<redacted>"),
+        (
+            r"(?i)(X-Amz-Signature=)[0-9a-f]+".to_string(),
+            "${1}<redacted>",
+        ),
+        (
+            r"(?i)(X-Amz-Security-Token=)[^&\s'\x22]+".to_string(),
+            "${1}<redacted>",
+        ),
         // STS credentials inside raw CloudTrail JSON.
         (
-            r#"(?i)("(?:sessionToken|secretAccessKey|password)"\s*:\s*)"(?:[^"\\]|\\.)*""#.to_string(),
+            r#"(?i)("(?:sessionToken|secretAccessKey|password)"\s*:\s*)"(?:[^"\\]|\\.)*""#
+                .to_string(),
             "${1}\"<redacted>\"",
         ),
     ]
@@ -71,9 +84,15 @@ mod tests {
                 "ALTER USER u IDENTIFIED WITH mysql_native_password BY 'x\\'y'",
                 "ALTER USER u IDENTIFIED WITH mysql_native_password BY <redacted>",
             ),
-            ("SET PASSWORD FOR u = PASSWORD('pw')", "SET PASSWORD FOR u = PASSWORD(<redacted>)"),
+            (
+                "SET PASSWORD FOR u = PASSWORD('pw')",
+                "SET PASSWORD FOR u = PASSWORD(<redacted>)",
+            ),
             ("SET PASSWORD = 'pw'", "SET PASSWORD = <redacted>"),
-            ("ALTER ROLE bob WITH PASSWORD 'pw'", "ALTER ROLE bob WITH PASSWORD <redacted>"),
+            (
+                "ALTER ROLE bob WITH PASSWORD 'pw'",
+                "ALTER ROLE bob WITH PASSWORD <redacted>",
+            ),
             (
                 "h:3306/?Action=connect&DBUser=a&X-Amz-Security-Token=IQoJb%2Fx&X-Amz-Signature=d1138cdb",
                 "h:3306/?Action=connect&DBUser=a&X-Amz-Security-Token=<redacted>&X-Amz-Signature=<redacted>",

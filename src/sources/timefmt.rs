@@ -26,12 +26,22 @@ pub fn parse_expiration(s: &str) -> Option<Micros> {
     let normalized: String = s
         .trim()
         .chars()
-        .map(|c| if c == '\u{202f}' || c == '\u{a0}' { ' ' } else { c })
+        .map(|c| {
+            if c == '\u{202f}' || c == '\u{a0}' {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
-    ["%b %e, %Y, %l:%M:%S %p", "%b %d, %Y, %I:%M:%S %p", "%b %e, %Y %l:%M:%S %p"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(&normalized, f).ok())
-        .map(|t| t.and_utc().timestamp_micros())
+    [
+        "%b %e, %Y, %l:%M:%S %p",
+        "%b %d, %Y, %I:%M:%S %p",
+        "%b %e, %Y %l:%M:%S %p",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(&normalized, f).ok())
+    .map(|t| t.and_utc().timestamp_micros())
 }
 
 /// Interprets a zone-less local time in `tz`. At a DST fall-back the earlier instant
@@ -51,8 +61,17 @@ pub fn parse_user_time(s: &str) -> Result<Micros, String> {
         return Ok(t);
     }
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_micros())
-        .map_err(|_| format!("`{s}` is not a time: use RFC 3339 (2026-11-17T09:00:00Z) or a date (2026-11-17)"))
+        .map(|d| {
+            d.and_hms_opt(0, 0, 0)
+                .expect("midnight exists")
+                .and_utc()
+                .timestamp_micros()
+        })
+        .map_err(|_| {
+            format!(
+                "`{s}` is not a time: use RFC 3339 (2026-11-17T09:00:00Z) or a date (2026-11-17)"
+            )
+        })
 }
 
 /// Parses an IANA zone name for `--tz`.
@@ -117,14 +136,23 @@ mod tests {
 
     #[test]
     fn user_times() {
-        assert_eq!(parse_user_time("2026-11-17"), Ok(utc("2026-11-17T00:00:00Z")));
-        assert_eq!(parse_user_time("2026-11-17T09:00:00+01:00"), Ok(utc("2026-11-17T08:00:00Z")));
+        assert_eq!(
+            parse_user_time("2026-11-17"),
+            Ok(utc("2026-11-17T00:00:00Z"))
+        );
+        assert_eq!(
+            parse_user_time("2026-11-17T09:00:00+01:00"),
+            Ok(utc("2026-11-17T08:00:00Z"))
+        );
         assert!(parse_user_time("last tuesday").is_err());
     }
 
     #[test]
     fn formatting() {
-        assert_eq!(format_micros(utc("2026-11-17T09:14:02Z")), "2026-11-17T09:14:02Z");
+        assert_eq!(
+            format_micros(utc("2026-11-17T09:14:02Z")),
+            "2026-11-17T09:14:02Z"
+        );
         assert_eq!(format_micros(1_500_000), "1970-01-01T00:00:01.500000Z");
         assert_eq!(partition_date(utc("2026-11-17T23:59:59Z")), "2026-11-17");
     }

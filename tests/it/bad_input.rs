@@ -9,12 +9,19 @@ use crate::support::{fixture, query, tagtrail, temp_lake};
 #[test]
 fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
     let lake = temp_lake();
-    let paths = ["bad/AWSLogs", "bad/notes.txt", "bad/rds"].map(|p| fixture(p).to_str().unwrap().to_string());
+    let paths = ["bad/AWSLogs", "bad/notes.txt", "bad/rds"]
+        .map(|p| fixture(p).to_str().unwrap().to_string());
     let mut args = vec!["ingest"];
     args.extend(paths.iter().map(String::as_str));
     let summary = tagtrail(lake.path(), &args);
-    assert!(summary.contains("Rejected records (kept in table ingest_rejects with their reasons):"), "{summary}");
-    assert!(summary.contains("notes.txt: unrecognised format"), "{summary}");
+    assert!(
+        summary.contains("Rejected records (kept in table ingest_rejects with their reasons):"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("notes.txt: unrecognised format"),
+        "{summary}"
+    );
 
     let files = query(
         lake.path(),
@@ -42,21 +49,48 @@ fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["file"].as_str().unwrap().into(), r["source_offset"].as_i64().unwrap(), r["reason"].as_str().unwrap().into()))
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().into(),
+                r["source_offset"].as_i64().unwrap(),
+                r["reason"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let expect: &[(&str, i64, &str)] = &[
-        ("111122223333_CloudTrail_eu-west-1_20261117T0900Z_TruncatedDownld.json.gz", 0, "cannot read"),
-        ("111122223333_CloudTrail_eu-west-1_20261117T0905Z_BadRecordsInside.json", 0, "record is not a JSON object"),
-        ("111122223333_CloudTrail_eu-west-1_20261117T0905Z_BadRecordsInside.json", 1, "record has no eventTime"),
-        ("111122223333_CloudTrail_eu-west-1_20261117T0905Z_BadRecordsInside.json", 2, "credentials.expiration `someday soon` is not a known time format"),
+        (
+            "111122223333_CloudTrail_eu-west-1_20261117T0900Z_TruncatedDownld.json.gz",
+            0,
+            "cannot read",
+        ),
+        (
+            "111122223333_CloudTrail_eu-west-1_20261117T0905Z_BadRecordsInside.json",
+            0,
+            "record is not a JSON object",
+        ),
+        (
+            "111122223333_CloudTrail_eu-west-1_20261117T0905Z_BadRecordsInside.json",
+            1,
+            "record has no eventTime",
+        ),
+        (
+            "111122223333_CloudTrail_eu-west-1_20261117T0905Z_BadRecordsInside.json",
+            2,
+            "credentials.expiration `someday soon` is not a known time format",
+        ),
         ("notes.txt", 0, "unrecognised format"),
         ("server_audit.log", 2, "quote"),
         ("server_audit.log", 3, "connection"),
     ];
     assert_eq!(reasons.len(), expect.len(), "{reasons:#?}");
-    for ((file, offset, reason), (want_file, want_offset, want_reason)) in reasons.iter().zip(expect) {
+    for ((file, offset, reason), (want_file, want_offset, want_reason)) in
+        reasons.iter().zip(expect)
+    {
         assert_eq!((file.as_str(), *offset), (*want_file, *want_offset));
-        assert!(reason.to_lowercase().contains(&want_reason.to_lowercase()), "{file}:{offset}: {reason}");
+        assert!(
+            reason.to_lowercase().contains(&want_reason.to_lowercase()),
+            "{file}:{offset}: {reason}"
+        );
     }
     // The good records beside the bad ones are in the lake.
     assert_eq!(
@@ -64,7 +98,10 @@ fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
         json!([{"event_id": "0badc0de-0000-4000-8000-000000000003"}])
     );
     assert_eq!(
-        query(lake.path(), "SELECT source_offset, operation, statement FROM db_events ORDER BY source_offset"),
+        query(
+            lake.path(),
+            "SELECT source_offset, operation, statement FROM db_events ORDER BY source_offset"
+        ),
         json!([
             {"source_offset": 1, "operation": "CONNECT", "statement": null},
             {"source_offset": 4, "operation": "QUERY", "statement": "SELECT 2"},
@@ -80,11 +117,19 @@ fn unknown_lake_and_bad_flags_are_clear_errors() {
     let out = crate::support::tagtrail_output(&missing, &["who", "shop.customers"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no lake at") && err.contains("tagtrail ingest"), "{err}");
+    assert!(
+        err.contains("no lake at") && err.contains("tagtrail ingest"),
+        "{err}"
+    );
 
     let out = crate::support::tagtrail_output(lake.path(), &["who", "customers"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("OBJECT: `customers` is not database.table"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("OBJECT: `customers` is not database.table")
+    );
     let out = crate::support::tagtrail_output(lake.path(), &["ingest", "/definitely/not/here"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/definitely/not/here"), "errors say where");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/definitely/not/here"),
+        "errors say where"
+    );
 }

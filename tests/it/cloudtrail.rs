@@ -8,10 +8,19 @@ use crate::support::{fixture, query, tagtrail, temp_lake};
 #[test]
 fn assume_role_with_saml_records_become_sessions() {
     let lake = temp_lake();
-    let summary = tagtrail(lake.path(), &["ingest", fixture("cloudtrail/AWSLogs").to_str().unwrap()]);
+    let summary = tagtrail(
+        lake.path(),
+        &["ingest", fixture("cloudtrail/AWSLogs").to_str().unwrap()],
+    );
     // 6 records: 3 AssumeRoleWithSAML (one failed) + ConsoleLogin + GetCallerIdentity
     // skipped + one AssumeRoleWithSAML delivered a second time in another file.
-    for line in ["files ingested", "records kept", "records skipped", "duplicate eventID", "records rejected"] {
+    for line in [
+        "files ingested",
+        "records kept",
+        "records skipped",
+        "duplicate eventID",
+        "records rejected",
+    ] {
         assert!(summary.contains(line), "{summary}");
     }
     let counts = query(
@@ -19,7 +28,10 @@ fn assume_role_with_saml_records_become_sessions() {
         "SELECT sum(records) AS records, sum(kept) AS kept, sum(skipped) AS skipped, \
          sum(duplicates) AS duplicates, sum(rejected) AS rejected, count(*) AS files FROM ingest_manifest",
     );
-    assert_eq!(counts, json!([{"records": 6, "kept": 3, "skipped": 2, "duplicates": 1, "rejected": 0, "files": 2}]));
+    assert_eq!(
+        counts,
+        json!([{"records": 6, "kept": 3, "skipped": 2, "duplicates": 1, "rejected": 0, "files": 2}])
+    );
 
     let rows = query(
         lake.path(),
@@ -80,15 +92,37 @@ fn assume_role_with_saml_records_become_sessions() {
 #[test]
 fn session_tokens_never_reach_the_lake() {
     let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", fixture("cloudtrail/AWSLogs").to_str().unwrap()]);
-    let everything = tagtrail(lake.path(), &["query", "SELECT * FROM federated_sessions", "--format", "csv"]);
-    assert!(everything.contains("ASIA52RQV423TWB3UWEE"), "the key id is kept: {everything}");
-    for secret in ["IQoJb", "REDACTED FOR BREVITY", "encoded session token blob"] {
+    tagtrail(
+        lake.path(),
+        &["ingest", fixture("cloudtrail/AWSLogs").to_str().unwrap()],
+    );
+    let everything = tagtrail(
+        lake.path(),
+        &[
+            "query",
+            "SELECT * FROM federated_sessions",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(
+        everything.contains("ASIA52RQV423TWB3UWEE"),
+        "the key id is kept: {everything}"
+    );
+    for secret in [
+        "IQoJb",
+        "REDACTED FOR BREVITY",
+        "encoded session token blob",
+    ] {
         assert!(!everything.contains(secret), "{secret} leaked");
     }
     for file in walk(lake.path()) {
         let bytes = std::fs::read(&file).unwrap();
-        assert!(!bytes.windows(5).any(|w| w == b"IQoJb"), "{} holds a session token", file.display());
+        assert!(
+            !bytes.windows(5).any(|w| w == b"IQoJb"),
+            "{} holds a session token",
+            file.display()
+        );
     }
 }
 
@@ -97,20 +131,44 @@ fn reingesting_adds_nothing() {
     let lake = temp_lake();
     let path = fixture("cloudtrail/AWSLogs");
     tagtrail(lake.path(), &["ingest", path.to_str().unwrap()]);
-    let before = query(lake.path(), "SELECT event_id FROM federated_sessions ORDER BY event_id");
+    let before = query(
+        lake.path(),
+        "SELECT event_id FROM federated_sessions ORDER BY event_id",
+    );
     let second = tagtrail(lake.path(), &["ingest", path.to_str().unwrap()]);
-    assert!(second.contains("files already in the lake (unchanged)"), "{second}");
-    assert_eq!(query(lake.path(), "SELECT event_id FROM federated_sessions ORDER BY event_id"), before);
-    assert_eq!(query(lake.path(), "SELECT count(*) AS n FROM ingest_manifest"), json!([{"n": 2}]));
+    assert!(
+        second.contains("files already in the lake (unchanged)"),
+        "{second}"
+    );
+    assert_eq!(
+        query(
+            lake.path(),
+            "SELECT event_id FROM federated_sessions ORDER BY event_id"
+        ),
+        before
+    );
+    assert_eq!(
+        query(lake.path(), "SELECT count(*) AS n FROM ingest_manifest"),
+        json!([{"n": 2}])
+    );
     // The same records under another name (a copy of the bucket) are deduplicated by eventID.
     let copy = tempfile::tempdir().unwrap();
     for f in walk(&path) {
         std::fs::copy(&f, copy.path().join(f.file_name().unwrap())).unwrap();
     }
     tagtrail(lake.path(), &["ingest", copy.path().to_str().unwrap()]);
-    assert_eq!(query(lake.path(), "SELECT event_id FROM federated_sessions ORDER BY event_id"), before);
     assert_eq!(
-        query(lake.path(), "SELECT sum(duplicates) AS d FROM ingest_manifest"),
+        query(
+            lake.path(),
+            "SELECT event_id FROM federated_sessions ORDER BY event_id"
+        ),
+        before
+    );
+    assert_eq!(
+        query(
+            lake.path(),
+            "SELECT sum(duplicates) AS d FROM ingest_manifest"
+        ),
         json!([{"d": 5}]),
         "1 in the first run, then all 4 AssumeRoleWithSAML records of the copy"
     );
@@ -120,7 +178,11 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
     }
     out.sort();
     out

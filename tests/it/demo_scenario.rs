@@ -2,12 +2,15 @@
 //! answer to "who accessed shop.customers" equals the generator's ground truth, which
 //! it computed from its own model of who did what, not by reading the files.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::support::{fixture, query, tagtrail, temp_lake};
 
 fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture("demo/expected/who-shop-customers.json")).unwrap()).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(fixture("demo/expected/who-shop-customers.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 fn who_json(lake: &std::path::Path, extra: &[&str]) -> Value {
@@ -23,21 +26,34 @@ fn who_accessed_shop_customers_matches_ground_truth() {
     let answer = who_json(lake.path(), &[]);
     assert_eq!(answer, expected());
     let rows = answer.as_array().unwrap();
-    let by = |attribution: &str| rows.iter().filter(|r| r["attribution"] == attribution).collect::<Vec<_>>();
+    let by = |attribution: &str| {
+        rows.iter()
+            .filter(|r| r["attribution"] == attribution)
+            .collect::<Vec<_>>()
+    };
     assert!(!by("exact").is_empty());
     let ambiguous = by("ambiguous");
     assert_eq!(ambiguous.len(), 1);
     assert_eq!(ambiguous[0]["db_user"], "reporting");
-    assert_eq!(ambiguous[0]["candidates"], json!(["grace.kim@example.com", "heidi.schmidt@example.com"]));
+    assert_eq!(
+        ambiguous[0]["candidates"],
+        json!(["grace.kim@example.com", "heidi.schmidt@example.com"])
+    );
     let unattributed = by("unattributed");
     assert_eq!(unattributed.len(), 1);
     assert_eq!(unattributed[0]["db_user"], "app_legacy");
 
     // Ingesting the same evidence again changes nothing.
     let again = tagtrail(lake.path(), &["ingest", fixture("demo").to_str().unwrap()]);
-    assert!(again.contains("files already in the lake (unchanged)"), "{again}");
+    assert!(
+        again.contains("files already in the lake (unchanged)"),
+        "{again}"
+    );
     assert_eq!(who_json(lake.path(), &[]), expected());
-    let dupes = query(lake.path(), "SELECT count(*) AS n FROM (SELECT event_id FROM federated_sessions GROUP BY event_id HAVING count(*) > 1)");
+    let dupes = query(
+        lake.path(),
+        "SELECT count(*) AS n FROM (SELECT event_id FROM federated_sessions GROUP BY event_id HAVING count(*) > 1)",
+    );
     assert_eq!(dupes, json!([{"n": 0}]));
 }
 
@@ -50,9 +66,17 @@ fn who_honours_the_period_and_formats() {
     let since = "2026-11-19";
     let later = who_json(lake.path(), &["--since", since]);
     for row in later.as_array().unwrap() {
-        assert!(row["first_seen"].as_str().unwrap() >= "2026-11-19T00:00:00Z", "{row}");
+        assert!(
+            row["first_seen"].as_str().unwrap() >= "2026-11-19T00:00:00Z",
+            "{row}"
+        );
     }
-    let kept_people: Vec<&Value> = all.as_array().unwrap().iter().filter(|r| r["last_seen"].as_str().unwrap() >= "2026-11-19").collect();
+    let kept_people: Vec<&Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["last_seen"].as_str().unwrap() >= "2026-11-19")
+        .collect();
     assert_eq!(later.as_array().unwrap().len(), kept_people.len());
     let none = who_json(lake.path(), &["--until", "2026-11-01"]);
     assert_eq!(none, json!([]));
@@ -61,11 +85,18 @@ fn who_honours_the_period_and_formats() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("person,db_user,instance,object,operations,first_seen,last_seen,statements,attribution,candidates")
+        Some(
+            "person,db_user,instance,object,operations,first_seen,last_seen,statements,attribution,candidates"
+        )
     );
     assert_eq!(lines.count(), all.as_array().unwrap().len());
     let table = tagtrail(lake.path(), &["who", "shop.customers"]);
-    assert!(table.contains("app_legacy") && table.contains("unattributed") && table.contains("ambiguous"), "{table}");
+    assert!(
+        table.contains("app_legacy")
+            && table.contains("unattributed")
+            && table.contains("ambiguous"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -76,11 +107,17 @@ fn demo_prints_the_answer() {
     for row in expected().as_array().unwrap() {
         assert!(out.contains(row["db_user"].as_str().unwrap()), "{out}");
     }
-    assert!(out.contains("All database sessions by attribution"), "{out}");
+    assert!(
+        out.contains("All database sessions by attribution"),
+        "{out}"
+    );
     let json_out = tagtrail(dir.path(), &["demo", "--format", "json"]);
     let start = json_out.find("\n[").expect("json array in demo output") + 1;
     let end = json_out[start..].find("\n]").unwrap() + start + 2;
-    assert_eq!(serde_json::from_str::<Value>(&json_out[start..end]).unwrap(), expected());
+    assert_eq!(
+        serde_json::from_str::<Value>(&json_out[start..end]).unwrap(),
+        expected()
+    );
 }
 
 #[test]
@@ -90,10 +127,16 @@ fn checked_in_fixtures_are_what_the_generator_makes() {
     let theirs = crate::cloudtrail::walk(out.path());
     let ours = crate::cloudtrail::walk(&fixture("demo"));
     let rel = |root: &std::path::Path, v: &[std::path::PathBuf]| -> Vec<String> {
-        v.iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect()
+        v.iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect()
     };
     assert_eq!(rel(out.path(), &theirs), rel(&fixture("demo"), &ours));
     for (a, b) in theirs.iter().zip(&ours) {
-        assert!(std::fs::read(a).unwrap() == std::fs::read(b).unwrap(), "{} differs: run cargo run --bin tagtrail-fixtures -- fixtures/demo", b.display());
+        assert!(
+            std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
+            "{} differs: run cargo run --bin tagtrail-fixtures -- fixtures/demo",
+            b.display()
+        );
     }
 }

@@ -45,14 +45,27 @@ impl Server {
             std::fs::create_dir_all(base.path().join(d)).unwrap();
         }
         let root = is_root();
-        let user_flag = if root { vec!["--user=root".to_string()] } else { vec![] };
+        let user_flag = if root {
+            vec!["--user=root".to_string()]
+        } else {
+            vec![]
+        };
         let datadir = format!("--datadir={}", base.path().join("data").display());
         let out = Command::new("mariadb-install-db")
-            .args(["--no-defaults", &datadir, "--auth-root-authentication-method=normal", "--skip-test-db"])
+            .args([
+                "--no-defaults",
+                &datadir,
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
             .args(&user_flag)
             .output()
             .unwrap();
-        assert!(out.status.success(), "mariadb-install-db: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "mariadb-install-db: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let port = free_port();
         let p = |name: &str| base.path().join(name).display().to_string();
         let child = Command::new(which("mariadbd").unwrap())
@@ -71,7 +84,10 @@ impl Server {
                 "--server-audit-events=CONNECT,QUERY,TABLE",
                 "--server-audit-output-type=file",
             ])
-            .arg(format!("--server-audit-file-path={}", p("log/server_audit.log")))
+            .arg(format!(
+                "--server-audit-file-path={}",
+                p("log/server_audit.log")
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -79,7 +95,12 @@ impl Server {
         let server = Server { child, base, port };
         let deadline = Instant::now() + Duration::from_secs(60);
         while !server.admin_ping() {
-            assert!(Instant::now() < deadline, "mariadbd did not start: {}", std::fs::read_to_string(server.base.path().join("log/error.log")).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "mariadbd did not start: {}",
+                std::fs::read_to_string(server.base.path().join("log/error.log"))
+                    .unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(250));
         }
         server
@@ -104,7 +125,11 @@ impl Server {
             .args(["-e", sql])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// A real client connection over TCP (client host 127.0.0.1); returns success.
@@ -131,11 +156,18 @@ fn which(tool: &str) -> Option<PathBuf> {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 const UPDATE: &str = "UPDATE customers SET note = 'line one\nline two, with comma\nline three \"dq\" and ''sq''\tand a back\\\\slash' WHERE id = 1";
@@ -165,7 +197,11 @@ fn alice_federated(dir: &Path, now: chrono::DateTime<chrono::Utc>) {
         "eventID": "5a1ce0de-aaaa-4bbb-8ccc-0123456789ab", "readOnly": true, "eventType": "AwsApiCall",
         "managementEvent": true, "recipientAccountId": "111122223333", "eventCategory": "Management"
     });
-    std::fs::write(dir.join("alice.json"), json!({"Records": [record]}).to_string()).unwrap();
+    std::fs::write(
+        dir.join("alice.json"),
+        json!({"Records": [record]}).to_string(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -180,10 +216,25 @@ fn real_mariadb_audit_log_is_parsed_and_attributed() {
          CREATE USER 'shared_app'@'%' IDENTIFIED BY 'app-pw-123'; GRANT SELECT ON shop.* TO 'shared_app'@'%';",
     );
     let began = chrono::Utc::now();
-    assert!(server.client("alice", "Secr3t-pw", Some("shop"), "SELECT id, name FROM customers WHERE email LIKE '%@example.com'"));
+    assert!(server.client(
+        "alice",
+        "Secr3t-pw",
+        Some("shop"),
+        "SELECT id, name FROM customers WHERE email LIKE '%@example.com'"
+    ));
     assert!(server.client("alice", "Secr3t-pw", Some("shop"), UPDATE));
-    assert!(server.client("alice", "Secr3t-pw", None, "SELECT count(*) FROM shop.customers_archive"));
-    assert!(server.client("shared_app", "app-pw-123", None, "SELECT email FROM shop.customers"));
+    assert!(server.client(
+        "alice",
+        "Secr3t-pw",
+        None,
+        "SELECT count(*) FROM shop.customers_archive"
+    ));
+    assert!(server.client(
+        "shared_app",
+        "app-pw-123",
+        None,
+        "SELECT email FROM shop.customers"
+    ));
     assert!(!server.client("alice", "wrong-password", Some("shop"), "SELECT 1"));
     let ended = chrono::Utc::now();
 
@@ -193,7 +244,15 @@ fn real_mariadb_audit_log_is_parsed_and_attributed() {
     let log = server.audit_log();
     tagtrail(
         lake.path(),
-        &["ingest", "--instance", "lab-mariadb", "--tz", "America/New_York", log.to_str().unwrap(), evidence.path().to_str().unwrap()],
+        &[
+            "ingest",
+            "--instance",
+            "lab-mariadb",
+            "--tz",
+            "America/New_York",
+            log.to_str().unwrap(),
+            evidence.path().to_str().unwrap(),
+        ],
     );
     drop(server);
 
@@ -216,27 +275,56 @@ fn real_mariadb_audit_log_is_parsed_and_attributed() {
          WHERE db_user = 'alice' ORDER BY event_time, source_offset",
     );
     let rows = alice.as_array().unwrap();
-    let statements: Vec<&str> = rows.iter().filter_map(|r| r["statement"].as_str()).collect();
+    let statements: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["statement"].as_str())
+        .collect();
     assert!(statements.contains(&UPDATE), "{statements:#?}");
-    assert!(statements.contains(&"SELECT id, name FROM customers WHERE email LIKE '%@example.com'"));
-    assert!(rows.iter().all(|r| r["client_host"] == "127.0.0.1"), "{alice:#?}");
-    let ops: Vec<&str> = rows.iter().map(|r| r["operation"].as_str().unwrap()).collect();
-    assert_eq!(ops.iter().filter(|o| **o == "CONNECT").count(), 3, "{ops:?}");
-    let failed: Vec<&serde_json::Value> = rows.iter().filter(|r| r["operation"] == "FAILED_CONNECT").collect();
+    assert!(
+        statements.contains(&"SELECT id, name FROM customers WHERE email LIKE '%@example.com'")
+    );
+    assert!(
+        rows.iter().all(|r| r["client_host"] == "127.0.0.1"),
+        "{alice:#?}"
+    );
+    let ops: Vec<&str> = rows
+        .iter()
+        .map(|r| r["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops.iter().filter(|o| **o == "CONNECT").count(),
+        3,
+        "{ops:?}"
+    );
+    let failed: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["operation"] == "FAILED_CONNECT")
+        .collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["return_code"], 1045);
-    assert!(rows.iter().any(|r| r["operation"] == "READ" && r["database"] == "shop" && r["object"] == "customers"));
+    assert!(rows.iter().any(|r| r["operation"] == "READ"
+        && r["database"] == "shop"
+        && r["object"] == "customers"));
 
     // Passwords never reach the lake (MariaDB masks them; tagtrail would too).
-    let all = tagtrail(lake.path(), &["query", "SELECT * FROM db_events", "--format", "csv"]);
+    let all = tagtrail(
+        lake.path(),
+        &["query", "SELECT * FROM db_events", "--format", "csv"],
+    );
     assert!(!all.contains("Secr3t-pw") && !all.contains("app-pw-123"));
-    assert!(all.contains("IDENTIFIED BY *****"), "the masked CREATE USER is kept");
+    assert!(
+        all.contains("IDENTIFIED BY *****"),
+        "the masked CREATE USER is kept"
+    );
 
     // Who touched shop.customers: alice (federated, exact); root, who created and filled it
     // over the socket (CREATE TABLE, CREATE TABLE … LIKE shop.customers, INSERT); and
     // shared_app (a password account nobody federated as).
-    let who: serde_json::Value =
-        serde_json::from_str(&tagtrail(lake.path(), &["who", "shop.customers", "--format", "json"])).unwrap();
+    let who: serde_json::Value = serde_json::from_str(&tagtrail(
+        lake.path(),
+        &["who", "shop.customers", "--format", "json"],
+    ))
+    .unwrap();
     let scrubbed: Vec<serde_json::Value> = who
         .as_array()
         .unwrap()
