@@ -246,3 +246,96 @@ impl Rows {
         Ok(RecordBatch::try_new(schema(), cols)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::json_value;
+    use serde_json::json;
+
+    fn rows(log: &str, tz: Tz) -> (FileStats, Vec<serde_json::Value>) {
+        let ctx = Context {
+            instance: "shop-prod",
+            tz,
+            source_uri: "/logs/server_audit.log",
+        };
+        let mut batches = Vec::new();
+        let stats = parse(log.as_bytes(), &ctx, &mut |b| {
+            batches.push(b);
+            Ok(())
+        })
+        .unwrap();
+        let cols = [
+            "event_time",
+            "db_user",
+            "operation",
+            "database",
+            "object",
+            "statement",
+            "return_code",
+            "connection_type",
+            "dialect",
+            "source_offset",
+        ];
+        let out = batches
+            .iter()
+            .flat_map(|b| {
+                (0..b.num_rows())
+                    .map(|r| {
+                        let obj: serde_json::Map<String, serde_json::Value> = cols
+                            .iter()
+                            .map(|c| {
+                                (
+                                    c.to_string(),
+                                    json_value(b.column_by_name(c).unwrap().as_ref(), r),
+                                )
+                            })
+                            .collect();
+                        serde_json::Value::Object(obj)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        (stats, out)
+    }
+
+    #[test]
+    fn rows_carry_instance_zone_and_redacted_statements() {
+        let log = "20261116 04:07:05,ip-10-22-1-51,app,10.0.3.17,821,0,CONNECT,shop,,0,TCP/IP\r\n\
+                   \n\
+                   20261116 04:07:06,ip-10-22-1-51,app,10.0.3.17,821,12,QUERY,shop,'SET PASSWORD = PASSWORD(\\'hunter2\\')',0,,\n\
+                   20261116 04:07:07,vm,app,10.0.3.17,821,13,READ,shop,customers,\n";
+        let (stats, rows) = rows(log, chrono_tz::America::New_York);
+        assert_eq!((stats.records, stats.kept, stats.rejects.len()), (3, 3, 0));
+        assert_eq!(
+            rows,
+            vec![
+                json!({"event_time": "2026-11-16T09:07:05Z", "db_user": "app", "operation": "CONNECT", "database": "shop",
+                       "object": null, "statement": null, "return_code": 0, "connection_type": "TCP/IP",
+                       "dialect": "rds-mysql", "source_offset": 1}),
+                json!({"event_time": "2026-11-16T09:07:06Z", "db_user": "app", "operation": "QUERY", "database": "shop",
+                       "object": null, "statement": "SET PASSWORD = PASSWORD(<redacted>)", "return_code": 0,
+                       "connection_type": null, "dialect": "rds-mysql", "source_offset": 3}),
+                json!({"event_time": "2026-11-16T09:07:07Z", "db_user": "app", "operation": "READ", "database": "shop",
+                       "object": "customers", "statement": null, "return_code": null, "connection_type": null,
+                       "dialect": "mariadb", "source_offset": 4}),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_local_time_that_does_not_exist_is_rejected_not_guessed() {
+        let log = "20260308 02:30:00,vm,app,10.0.3.17,1,0,CONNECT,shop,,0\n";
+        let (stats, rows) = rows(log, chrono_tz::America::New_York);
+        assert!(rows.is_empty());
+        assert_eq!(stats.rejects.len(), 1);
+        assert_eq!(stats.rejects[0].offset, 1);
+        assert!(
+            stats.rejects[0]
+                .reason
+                .contains("does not exist in zone America/New_York"),
+            "{:?}",
+            stats.rejects
+        );
+    }
+}
