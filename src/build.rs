@@ -23,6 +23,11 @@ fn main() {
     let mut files = Vec::new();
     walk(&root, &mut files);
     files.sort();
+    assert!(
+        files.iter().any(|f| !f.starts_with(root.join("expected"))),
+        "no demo evidence under {}: run `cargo run --bin tagtrail-fixtures -- fixtures/demo`",
+        root.display()
+    );
     let mut code = String::from(
         "/// (path relative to fixtures/demo, content)\npub static DEMO_FILES: &[(&str, &[u8])] = &[\n",
     );
