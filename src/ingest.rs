@@ -18,7 +18,9 @@ use crate::lake::writer::LakeWriter;
 use crate::lake::{
     DB_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, read,
 };
-use crate::sources::{FileStats, Reject, SourceError, SourceKind, cloudtrail, detect, mysql_audit};
+use crate::sources::{
+    FileStats, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
+};
 
 /// A validated ingest request.
 #[derive(Debug, Clone)]
@@ -274,7 +276,7 @@ fn rejected(mut report: FileReport, reason: String) -> FileReport {
     report
         .stats
         .rejects
-        .push(Reject::new(0, reason.clone(), ""));
+        .push(Reject::new(WHOLE_FILE, reason.clone(), ""));
     report.status = FileStatus::Rejected(reason);
     report
 }

@@ -45,7 +45,7 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
             "\nRejected records (kept in table ingest_rejects with their reasons):"
         )?;
         for (f, x) in rejects.iter().take(20) {
-            let at = if x.offset == 0 {
+            let at = if x.offset < 0 {
                 String::new()
             } else {
                 format!(":{}", x.offset)

@@ -54,7 +54,7 @@ pub fn manifest_schema() -> SchemaRef {
 /// | column | type | meaning |
 /// |---|---|---|
 /// | source_uri | utf8 | the file |
-/// | source_offset | int64 | record index or 1-based line number; 0 = the whole file |
+/// | source_offset | int64 | record index (0-based) or 1-based line number; -1 = the whole file |
 /// | kind | utf8 | format the file was read as; null if unrecognised |
 /// | reason | utf8 | why the record could not be used |
 /// | excerpt | utf8 | the first 200 characters of the record, secrets redacted |

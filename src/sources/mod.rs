@@ -46,12 +46,16 @@ impl SourceKind {
 /// reason, so an auditor can see exactly what evidence was not used and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reject {
-    /// Record index (CloudTrail) or 1-based line number (text logs); 0 for the whole file.
+    /// Record index (CloudTrail, 0-based) or 1-based line number (text logs);
+    /// [`WHOLE_FILE`] when the file as a whole could not be read.
     pub offset: i64,
     pub reason: String,
     /// The start of the raw record with secrets redacted, to help find it again.
     pub excerpt: String,
 }
+
+/// `Reject::offset` of a file that could not be read at all (no record or line to point at).
+pub const WHOLE_FILE: i64 = -1;
 
 impl Reject {
     pub fn new(offset: i64, reason: impl Into<String>, raw: &str) -> Self {

@@ -60,7 +60,7 @@ fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
     let expect: &[(&str, i64, &str)] = &[
         (
             "111122223333_CloudTrail_eu-west-1_20261117T0900Z_TruncatedDownld.json.gz",
-            0,
+            -1,
             "cannot read",
         ),
         (
@@ -78,7 +78,7 @@ fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
             2,
             "credentials.expiration `someday soon` is not a known time format",
         ),
-        ("notes.txt", 0, "unrecognised format"),
+        ("notes.txt", -1, "unrecognised format"),
         ("server_audit.log", 2, "quote"),
         ("server_audit.log", 3, "connection"),
     ];
