@@ -16,10 +16,12 @@ use sha2::{Digest, Sha256};
 use crate::lake::manifest::{self, FileKey};
 use crate::lake::writer::LakeWriter;
 use crate::lake::{
-    DB_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, read,
+    CLOUDTRAIL_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError,
+    for_output, read,
 };
+use crate::sources::cloudtrail::EventFilter;
 use crate::sources::{
-    FileStats, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
+    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
 };
 
 /// A validated ingest request.
@@ -32,6 +34,8 @@ pub struct IngestOptions {
     pub instance: Option<String>,
     /// Zone of audit-log timestamps that carry none.
     pub tz: Tz,
+    /// CloudTrail events kept in `cloudtrail_events`.
+    pub events: EventFilter,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,11 +175,15 @@ pub fn ingest(
     Ok(report)
 }
 
+/// Every CloudTrail `eventID` already in the lake (an event lives in exactly one of the
+/// two CloudTrail tables, so one set serves both).
 fn known_event_ids(lake: &Lake) -> Result<HashSet<String>, LakeError> {
     let mut ids = HashSet::new();
-    for batch in read::table_columns(lake, &FEDERATED_SESSIONS, &["event_id"])? {
-        let col = manifest::string_column(&batch, 0)?;
-        ids.extend(col.iter().flatten().map(str::to_string));
+    for table in [&FEDERATED_SESSIONS, &CLOUDTRAIL_EVENTS] {
+        for batch in read::table_columns(lake, table, &["event_id"])? {
+            let col = manifest::string_column(&batch, 0)?;
+            ids.extend(col.iter().flatten().map(str::to_string));
+        }
     }
     Ok(ids)
 }
@@ -234,14 +242,14 @@ fn ingest_file(
                 Err(e) => Err(format!("cannot read: {e}")),
                 Ok(_) => {
                     let duplicates = &mut report.duplicates;
-                    let mut sink = |batch: RecordBatch| {
+                    let mut sink = |out: Output, batch: RecordBatch| {
                         let fresh = drop_known_events(batch, known_events, duplicates)?;
                         if fresh.num_rows() > 0 {
-                            writer.add(&FEDERATED_SESSIONS, fresh).map_err(|e| SourceError::Sink(e.to_string()))?;
+                            writer.add(for_output(out), fresh).map_err(|e| SourceError::Sink(e.to_string()))?;
                         }
                         Ok(())
                     };
-                    cloudtrail::parse(&bytes, &uri, &mut sink).map_err(|e| e.to_string())
+                    cloudtrail::parse(&bytes, &uri, &opts.events, &mut sink).map_err(|e| e.to_string())
                 }
             }
         }
@@ -252,8 +260,9 @@ fn ingest_file(
                 match detect::open(path) {
                     Err(e) => Err(format!("cannot read: {e}")),
                     Ok(reader) => {
-                        let mut sink =
-                            |batch: RecordBatch| writer.add(&DB_EVENTS, batch).map_err(|e| SourceError::Sink(e.to_string()));
+                        let mut sink = |out: Output, batch: RecordBatch| {
+                            writer.add(for_output(out), batch).map_err(|e| SourceError::Sink(e.to_string()))
+                        };
                         mysql_audit::parse(reader, &ctx, &mut sink).map_err(|e| e.to_string())
                     }
                 }

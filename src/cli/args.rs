@@ -43,6 +43,11 @@ pub enum RawCommand {
         /// Force the format instead of detecting it from the content.
         #[arg(long, value_parser = ["cloudtrail", "mysql-audit"])]
         kind: Option<String>,
+        /// CloudTrail events kept in `cloudtrail_events`, comma-separated; `default` is
+        /// the built-in list (sign-in, role chaining, RDS and policy changes), so
+        /// `default,DescribeDBInstances` adds one. AssumeRoleWithSAML is always kept.
+        #[arg(long, default_value = "default", value_name = "NAMES")]
+        events: String,
     },
     /// Who accessed a table: one row per person, database user and instance.
     Who {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::ingest::IngestOptions;
 use crate::report::Format;
 use crate::sources::SourceKind;
+use crate::sources::cloudtrail::EventFilter;
 use crate::sources::timefmt::{parse_user_time, parse_zone};
 
 use super::args::{RawArgs, RawCommand, RawRange};
@@ -57,6 +58,7 @@ impl Config {
                 instance,
                 tz,
                 kind,
+                events,
             } => Command::Ingest(IngestOptions {
                 paths,
                 kind: kind
@@ -69,6 +71,7 @@ impl Config {
                     other => other,
                 },
                 tz: parse_zone(&tz).map_err(bad("--tz"))?,
+                events: EventFilter::parse(&events).map_err(bad("--events"))?,
             }),
             RawCommand::Who {
                 object,

@@ -16,6 +16,7 @@ use crate::engine::{Engine, EngineError};
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::lake::{Lake, LakeError};
 use crate::report::{self, Format, who};
+use crate::sources::cloudtrail::EventFilter;
 
 pub use config::{Command, Config, ConfigError};
 
@@ -127,6 +128,7 @@ async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
         kind: None,
         instance: None,
         tz: chrono_tz::UTC,
+        events: EventFilter::default(),
     };
     writeln!(
         out,

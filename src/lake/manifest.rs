@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
 use super::{INGEST_MANIFEST, Lake, LakeError, read};
-use crate::sources::cloudtrail::ts_type;
+use crate::sources::ts_type;
 
 /// Schema of `ingest_manifest`: one row per file per ingest run.
 ///

@@ -5,7 +5,7 @@
 use arrow::datatypes::SchemaRef;
 
 use crate::lake::manifest;
-use crate::sources::{cloudtrail, mysql_audit};
+use crate::sources::{Output, cloudtrail, mysql_audit};
 
 pub struct TableDef {
     pub name: &'static str,
@@ -36,6 +36,40 @@ pub static FEDERATED_SESSIONS: TableDef = TableDef {
         "name_qualifier",
         "role_session_name",
         "source_identity",
+        "source_ip",
+        "user_agent",
+        "error_code",
+        "error_message",
+        "source_uri",
+    ],
+};
+
+pub static CLOUDTRAIL_EVENTS: TableDef = TableDef {
+    name: "cloudtrail_events",
+    schema: cloudtrail::events::schema,
+    time_column: "event_time",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "event_version",
+        "event_source",
+        "event_name",
+        "event_type",
+        "account_id",
+        "region",
+        "identity_type",
+        "principal_id",
+        "identity_arn",
+        "identity_account_id",
+        "user_name",
+        "actor",
+        "invoked_by",
+        "identity_provider",
+        "session_issuer_arn",
+        "session_issuer_name",
+        "source_identity",
+        "web_identity_provider",
+        "on_behalf_of_user_id",
+        "identity_store_arn",
         "source_ip",
         "user_agent",
         "error_code",
@@ -80,9 +114,19 @@ pub static INGEST_REJECTS: TableDef = TableDef {
     dictionary_columns: &["kind", "source_uri", "reason"],
 };
 
-pub static ALL_TABLES: [&TableDef; 4] = [
+pub static ALL_TABLES: [&TableDef; 5] = [
     &FEDERATED_SESSIONS,
+    &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
     &INGEST_MANIFEST,
     &INGEST_REJECTS,
 ];
+
+/// The table a source output goes to.
+pub fn for_output(output: Output) -> &'static TableDef {
+    match output {
+        Output::FederatedSessions => &FEDERATED_SESSIONS,
+        Output::CloudTrailEvents => &CLOUDTRAIL_EVENTS,
+        Output::DbEvents => &DB_EVENTS,
+    }
+}

@@ -173,9 +173,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lake = Lake::open(dir.path()).unwrap();
         let mut writer = LakeWriter::new(&lake);
-        cloudtrail::parse(json.as_bytes(), "mem://x", &mut |b| {
+        let filter = cloudtrail::EventFilter::default();
+        cloudtrail::parse(json.as_bytes(), "mem://x", &filter, &mut |out, b| {
             writer
-                .add(&FEDERATED_SESSIONS, b)
+                .add(crate::lake::for_output(out), b)
                 .map_err(|e| crate::sources::SourceError::Sink(e.to_string()))
         })
         .unwrap();

@@ -6,13 +6,34 @@
 //! they could not read as [`Reject`]s, so bad input is counted and kept, never lost.
 
 pub mod cloudtrail;
+pub mod columns;
 pub mod detect;
 pub mod mysql_audit;
 pub mod mysql_line;
 pub mod redact;
 pub mod timefmt;
 
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 use arrow::record_batch::RecordBatch;
+
+/// Timestamps in the lake: microseconds, UTC.
+pub fn ts_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// The Arrow map type of tag columns (what `MapBuilder` produces).
+pub fn tag_map_type() -> DataType {
+    let entries = Fields::from(vec![
+        Field::new("keys", DataType::Utf8, false),
+        Field::new("values", DataType::Utf8, true),
+    ]);
+    DataType::Map(
+        Arc::new(Field::new("entries", DataType::Struct(entries), false)),
+        false,
+    )
+}
 
 /// Rows per emitted batch: large enough for Parquet to compress well, small
 /// enough that memory stays bounded whatever the file size.
@@ -90,5 +111,14 @@ pub enum SourceError {
     Sink(String),
 }
 
+/// Which table a batch is for. Sources name their outputs; the lake decides where the
+/// tables live (sources never depend on the lake).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Output {
+    FederatedSessions,
+    CloudTrailEvents,
+    DbEvents,
+}
+
 /// Where sources send their batches; the ingest driver buffers and writes them.
-pub type Sink<'a> = dyn FnMut(RecordBatch) -> Result<(), SourceError> + 'a;
+pub type Sink<'a> = dyn FnMut(Output, RecordBatch) -> Result<(), SourceError> + 'a;

@@ -16,11 +16,11 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use chrono_tz::Tz;
 
-use super::cloudtrail::ts_type;
 use super::mysql_line::{AuditRecord, AuditTime, Dialect, parse_line};
 use super::redact::redact;
 use super::timefmt::local_to_utc;
-use super::{BATCH_ROWS, FileStats, Reject, Sink, SourceError};
+use super::ts_type;
+use super::{BATCH_ROWS, FileStats, Output, Reject, Sink, SourceError};
 
 /// Schema of `db_events`: one row per audit-log line, whatever the engine.
 ///
@@ -133,11 +133,11 @@ pub fn parse(
             }
         }
         if rows.n >= BATCH_ROWS {
-            sink(rows.finish()?)?;
+            sink(Output::DbEvents, rows.finish()?)?;
         }
     }
     if rows.n > 0 {
-        sink(rows.finish()?)?;
+        sink(Output::DbEvents, rows.finish()?)?;
     }
     Ok(stats)
 }
@@ -260,7 +260,7 @@ mod tests {
             source_uri: "/logs/server_audit.log",
         };
         let mut batches = Vec::new();
-        let stats = parse(log.as_bytes(), &ctx, &mut |b| {
+        let stats = parse(log.as_bytes(), &ctx, &mut |_, b| {
             batches.push(b);
             Ok(())
         })

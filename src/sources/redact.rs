@@ -59,6 +59,47 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     out
 }
 
+/// JSON keys whose values are secrets wherever they appear in a CloudTrail record
+/// (STS and OAuth tokens, passwords in RDS and IAM requests). Compared ignoring case.
+const SECRET_KEYS: &[&str] = &[
+    "sessionToken",
+    "secretAccessKey",
+    "password",
+    "masterUserPassword",
+    "newPassword",
+    "oldPassword",
+    "accessToken",
+    "refreshToken",
+    "idToken",
+    "clientSecret",
+    "privateKey",
+];
+
+/// Scrubs a JSON document that tagtrail keeps as text (`request_parameters`, …): the
+/// value of every secret-named key becomes [`MASK`], and every string goes through
+/// [`redact`] (an auth token can hide in any string).
+pub fn scrub_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if !v.is_null() && SECRET_KEYS.iter().any(|s| s.eq_ignore_ascii_case(key)) {
+                    *v = Value::String(MASK.to_string());
+                } else {
+                    scrub_json(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(scrub_json),
+        Value::String(s) => {
+            if let Cow::Owned(clean) = redact(s) {
+                *s = clean;
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The first 200 characters of a raw record, redacted, for the rejects table.
 pub fn excerpt(raw: &str) -> String {
     let cleaned = redact(raw);
@@ -123,5 +164,20 @@ mod tests {
         let raw = format!("{}é{}", "a".repeat(199), "b".repeat(50));
         assert_eq!(excerpt(&raw), "a".repeat(199));
         assert_eq!(excerpt("PASSWORD('x')"), "PASSWORD(<redacted>)");
+    }
+
+    #[test]
+    fn scrub_json_masks_secret_keys_at_any_depth() {
+        let mut v: serde_json::Value = serde_json::from_str(
+            r#"{"credentials":{"accessKeyId":"ASIAX","SessionToken":"IQoJb3JpZ2lu","expiration":"x"},
+                "list":[{"masterUserPassword":"hunter2"},{"note":"IDENTIFIED BY 'pw'"}],
+                "accessToken":null}"#,
+        )
+        .unwrap();
+        scrub_json(&mut v);
+        assert_eq!(
+            v.to_string(),
+            r#"{"credentials":{"accessKeyId":"ASIAX","SessionToken":"<redacted>","expiration":"x"},"list":[{"masterUserPassword":"<redacted>"},{"note":"IDENTIFIED BY <redacted>"}],"accessToken":null}"#
+        );
     }
 }

@@ -12,8 +12,9 @@ fn assume_role_with_saml_records_become_sessions() {
         lake.path(),
         &["ingest", fixture("cloudtrail/AWSLogs").to_str().unwrap()],
     );
-    // 6 records: 3 AssumeRoleWithSAML (one failed) + ConsoleLogin + GetCallerIdentity
-    // skipped + one AssumeRoleWithSAML delivered a second time in another file.
+    // 8 records: 3 AssumeRoleWithSAML (one failed), one of them delivered a second time
+    // in another file, and 4 kept events (ConsoleLogin, GetCallerIdentity,
+    // GetRoleCredentials, UserAuthentication).
     for line in [
         "files ingested",
         "records kept",
@@ -30,7 +31,7 @@ fn assume_role_with_saml_records_become_sessions() {
     );
     assert_eq!(
         counts,
-        json!([{"records": 6, "kept": 3, "skipped": 2, "duplicates": 1, "rejected": 0, "files": 2}])
+        json!([{"records": 8, "kept": 7, "skipped": 0, "duplicates": 1, "rejected": 0, "files": 4}])
     );
 
     let rows = query(
@@ -131,25 +132,18 @@ fn reingesting_adds_nothing() {
     let lake = temp_lake();
     let path = fixture("cloudtrail/AWSLogs");
     tagtrail(lake.path(), &["ingest", path.to_str().unwrap()]);
-    let before = query(
-        lake.path(),
-        "SELECT event_id FROM federated_sessions ORDER BY event_id",
-    );
+    let ids = "SELECT event_id FROM federated_sessions UNION ALL SELECT event_id FROM cloudtrail_events ORDER BY event_id";
+    let before = query(lake.path(), ids);
+    assert_eq!(before.as_array().unwrap().len(), 7);
     let second = tagtrail(lake.path(), &["ingest", path.to_str().unwrap()]);
     assert!(
         second.contains("files already in the lake (unchanged)"),
         "{second}"
     );
-    assert_eq!(
-        query(
-            lake.path(),
-            "SELECT event_id FROM federated_sessions ORDER BY event_id"
-        ),
-        before
-    );
+    assert_eq!(query(lake.path(), ids), before);
     assert_eq!(
         query(lake.path(), "SELECT count(*) AS n FROM ingest_manifest"),
-        json!([{"n": 2}])
+        json!([{"n": 4}])
     );
     // The same records under another name (a copy of the bucket) are deduplicated by eventID.
     let copy = tempfile::tempdir().unwrap();
@@ -157,20 +151,14 @@ fn reingesting_adds_nothing() {
         std::fs::copy(&f, copy.path().join(f.file_name().unwrap())).unwrap();
     }
     tagtrail(lake.path(), &["ingest", copy.path().to_str().unwrap()]);
-    assert_eq!(
-        query(
-            lake.path(),
-            "SELECT event_id FROM federated_sessions ORDER BY event_id"
-        ),
-        before
-    );
+    assert_eq!(query(lake.path(), ids), before);
     assert_eq!(
         query(
             lake.path(),
             "SELECT sum(duplicates) AS d FROM ingest_manifest"
         ),
-        json!([{"d": 5}]),
-        "1 in the first run, then all 4 AssumeRoleWithSAML records of the copy"
+        json!([{"d": 9}]),
+        "1 in the first run, then all 8 records of the copy"
     );
 }
 
@@ -186,4 +174,52 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out.sort();
     out
+}
+
+#[test]
+fn identity_center_and_sign_in_events_are_kept_with_their_principals() {
+    let lake = temp_lake();
+    tagtrail(
+        lake.path(),
+        &["ingest", fixture("cloudtrail/AWSLogs").to_str().unwrap()],
+    );
+    let rows = query(
+        lake.path(),
+        "SELECT event_name, event_source, account_id, identity_type, actor, principal_id, \
+         on_behalf_of_user_id, source_ip, date FROM cloudtrail_events ORDER BY event_time, event_name",
+    );
+    assert_eq!(
+        rows,
+        json!([
+            {"event_name": "UserAuthentication", "event_source": "signin.amazonaws.com", "account_id": "111122223333",
+             "identity_type": "Unknown", "actor": "user1", "principal_id": "111122223333",
+             "on_behalf_of_user_id": null, "source_ip": "203.0.113.0", "date": "2020-12-07"},
+            {"event_name": "ConsoleLogin", "event_source": "signin.amazonaws.com", "account_id": "444455556666",
+             "identity_type": "AssumedRole", "actor": "MyAssignedRoleSessionName",
+             "principal_id": "AROAD35QRSTUVWEXAMPLE:MyAssignedRoleSessionName",
+             "on_behalf_of_user_id": null, "source_ip": "198.51.100.24", "date": "2023-08-28"},
+            {"event_name": "GetCallerIdentity", "event_source": "sts.amazonaws.com", "account_id": "950363612855",
+             "identity_type": "AssumedRole", "actor": "aidan.steele@glassechidna.com.au",
+             "principal_id": "AROA52RQV4237EYPOIPDF:aidan.steele@glassechidna.com.au",
+             "on_behalf_of_user_id": "976710cc5d-9d976f61-3b89-4b98-88db-2ea3bbc1f3fa",
+             "source_ip": "54.79.161.228", "date": "2026-07-01"},
+            {"event_name": "GetRoleCredentials", "event_source": "sso.amazonaws.com", "account_id": "607481581596",
+             "identity_type": "IdentityCenterUser", "actor": "976710cc5d-9d976f61-3b89-4b98-88db-2ea3bbc1f3fa",
+             "principal_id": null, "on_behalf_of_user_id": "976710cc5d-9d976f61-3b89-4b98-88db-2ea3bbc1f3fa",
+             "source_ip": "54.79.161.228", "date": "2026-07-01"},
+        ])
+    );
+    // Each downstream call joins to the session that made it by the assumed role id.
+    let joined = query(
+        lake.path(),
+        "SELECT e.event_name, s.subject FROM cloudtrail_events e \
+         JOIN federated_sessions s ON e.principal_id = s.assumed_role_id ORDER BY e.event_name",
+    );
+    assert_eq!(
+        joined,
+        json!([
+            {"event_name": "ConsoleLogin", "subject": "SamlExample"},
+            {"event_name": "GetCallerIdentity", "subject": "aidan.steele@glassechidna.com.au"},
+        ])
+    );
 }

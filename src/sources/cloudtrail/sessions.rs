@@ -1,10 +1,7 @@
-//! CloudTrail log files (`{"Records":[...]}`, plain or gzip) → `federated_sessions`.
-//!
-//! Only `AssumeRoleWithSAML` matters here: it is the one event that carries the
+//! `federated_sessions`: one row per `AssumeRoleWithSAML`, the event that carries the
 //! federated person (the SAML subject) together with the session tags that decide
-//! which database user they may become. Other records are recognised by their
-//! `eventName` alone and skipped without a full decode. The STS session token in the
-//! response is never deserialised, so it cannot reach the lake.
+//! which database user they may become. The STS session token in the response is never
+//! deserialised, so it cannot reach the lake.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -12,33 +9,15 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{
     ArrayRef, Int64Builder, ListBuilder, MapBuilder, StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use super::timefmt::{Micros, parse_expiration, parse_iso};
-use super::{BATCH_ROWS, FileStats, Reject, Sink, SourceError};
+use crate::sources::timefmt::{Micros, parse_expiration, parse_iso};
+use crate::sources::{tag_map_type, ts_type};
 
 /// STS's default when a request names no duration.
 const DEFAULT_DURATION_SECONDS: i64 = 3600;
-
-/// Timestamps in the lake: microseconds, UTC.
-pub fn ts_type() -> DataType {
-    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
-}
-
-/// The Arrow map type of `principal_tags` (what `MapBuilder` produces).
-pub fn tag_map_type() -> DataType {
-    let entries = Fields::from(vec![
-        Field::new("keys", DataType::Utf8, false),
-        Field::new("values", DataType::Utf8, true),
-    ]);
-    DataType::Map(
-        Arc::new(Field::new("entries", DataType::Struct(entries), false)),
-        false,
-    )
-}
 
 /// Schema of `federated_sessions`: one row per `AssumeRoleWithSAML` call, failed ones
 /// included (a failed federation is evidence too).
@@ -119,19 +98,6 @@ pub fn schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-#[derive(Deserialize)]
-struct LogFile<'a> {
-    #[serde(rename = "Records", borrow)]
-    records: Vec<&'a RawValue>,
-}
-
-/// Just enough of a record to decide whether to decode the rest.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(rename = "eventName", borrow, default)]
-    event_name: Option<&'a str>,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct SamlRecord {
@@ -204,55 +170,8 @@ pub fn permission_set(role_name: &str) -> Option<&str> {
         .then_some(name)
 }
 
-/// Decodes one CloudTrail file's bytes (already decompressed) and emits
-/// `federated_sessions` batches.
-pub fn parse(
-    bytes: &[u8],
-    source_uri: &str,
-    sink: &mut Sink<'_>,
-) -> Result<FileStats, SourceError> {
-    let file: LogFile = serde_json::from_slice(bytes)
-        .map_err(|e| SourceError::NotCloudTrail(format!("expected {{\"Records\":[...]}}: {e}")))?;
-    let mut stats = FileStats::default();
-    let mut rows = Rows::new(source_uri);
-    for (index, raw) in file.records.iter().enumerate() {
-        stats.records += 1;
-        let offset = index as i64;
-        let head: Head = match serde_json::from_str(raw.get()) {
-            Ok(h) => h,
-            Err(e) => {
-                stats.rejects.push(Reject::new(
-                    offset,
-                    format!("record is not a JSON object: {e}"),
-                    raw.get(),
-                ));
-                continue;
-            }
-        };
-        if head.event_name != Some("AssumeRoleWithSAML") {
-            stats.skipped += 1;
-            continue;
-        }
-        match serde_json::from_str::<SamlRecord>(raw.get())
-            .map_err(|e| format!("malformed AssumeRoleWithSAML record: {e}"))
-            .and_then(|r| rows.push(&r, offset))
-        {
-            Ok(()) => stats.kept += 1,
-            Err(reason) => stats.rejects.push(Reject::new(offset, reason, raw.get())),
-        }
-        if rows.len() >= BATCH_ROWS {
-            sink(rows.finish()?)?;
-        }
-    }
-    if rows.len() > 0 {
-        sink(rows.finish()?)?;
-    }
-    Ok(stats)
-}
-
 /// Column builders for `federated_sessions`, in schema order.
-struct Rows<'a> {
-    source_uri: &'a str,
+pub(crate) struct Rows {
     n: usize,
     strings: Vec<StringBuilder>,
     event_time: TimestampMicrosecondBuilder,
@@ -269,10 +188,9 @@ struct Rows<'a> {
 const HEAD_STRINGS: usize = 14;
 const TAIL_STRINGS: usize = 7;
 
-impl<'a> Rows<'a> {
-    fn new(source_uri: &'a str) -> Self {
+impl Rows {
+    pub(crate) fn new() -> Self {
         Rows {
-            source_uri,
             n: 0,
             strings: (0..HEAD_STRINGS).map(|_| StringBuilder::new()).collect(),
             event_time: ts_builder(),
@@ -286,11 +204,13 @@ impl<'a> Rows<'a> {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.n
     }
 
-    fn push(&mut self, r: &SamlRecord, offset: i64) -> Result<(), String> {
+    pub fn push(&mut self, raw: &str, source_uri: &str, offset: i64) -> Result<(), String> {
+        let r: SamlRecord = serde_json::from_str(raw)
+            .map_err(|e| format!("malformed AssumeRoleWithSAML record: {e}"))?;
         let event_id = r
             .event_id
             .as_deref()
@@ -394,13 +314,13 @@ impl<'a> Rows<'a> {
         for (b, v) in self.tail_strings.iter_mut().zip(tail) {
             b.append_option(v);
         }
-        self.source_uri_col.append_value(self.source_uri);
+        self.source_uri_col.append_value(source_uri);
         self.offset.append_value(offset);
         self.n += 1;
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<RecordBatch, SourceError> {
+    pub fn finish(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
         let mut cols: Vec<ArrayRef> = Vec::with_capacity(30);
         let mut head = self
             .strings
@@ -425,99 +345,10 @@ impl<'a> Rows<'a> {
         cols.push(Arc::new(self.source_uri_col.finish()));
         cols.push(Arc::new(self.offset.finish()));
         self.n = 0;
-        Ok(RecordBatch::try_new(schema(), cols)?)
+        RecordBatch::try_new(schema(), cols)
     }
 }
 
 fn ts_builder() -> TimestampMicrosecondBuilder {
     TimestampMicrosecondBuilder::new().with_timezone("UTC")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use arrow::array::{Array, AsArray};
-
-    #[test]
-    fn permission_set_from_identity_center_role_names() {
-        let cases = [
-            (
-                "AWSReservedSSO_AdministratorAccess_7243976e43c75fc5",
-                Some("AdministratorAccess"),
-            ),
-            (
-                "AWSReservedSSO_DB_Read_Only_4f3c2a1b9e8d7c6a",
-                Some("DB_Read_Only"),
-            ),
-            ("AWSReservedSSO_NoHex_zzzz", None),
-            ("SAMLTestRoleShibboleth", None),
-        ];
-        for (role, want) in cases {
-            assert_eq!(permission_set(role), want, "{role}");
-        }
-    }
-
-    fn parse_all(json: &str) -> (FileStats, Vec<RecordBatch>) {
-        let mut batches = Vec::new();
-        let stats = parse(json.as_bytes(), "mem://test", &mut |b| {
-            batches.push(b);
-            Ok(())
-        })
-        .unwrap();
-        (stats, batches)
-    }
-
-    #[test]
-    fn other_events_are_skipped_and_tags_kept_as_a_map() {
-        let json = r#"{"Records":[
-            {"eventName":"ConsoleLogin","eventID":"a"},
-            {"eventName":"AssumeRoleWithSAML","eventID":"b","eventTime":"2026-11-16T09:00:00Z",
-             "requestParameters":{"principalTags":{"username":"fli","Project":"storefront"},"durationSeconds":"900"},
-             "responseElements":{"subject":"frank.li@example.com","credentials":{"sessionToken":"IQoJsecret","expiration":"Nov 16, 2026, 9:15:00 AM"}}}
-        ]}"#;
-        let (stats, batches) = parse_all(json);
-        assert_eq!(
-            (
-                stats.records,
-                stats.kept,
-                stats.skipped,
-                stats.rejects.len()
-            ),
-            (2, 1, 1, 0)
-        );
-        let b = &batches[0];
-        assert_eq!(b.num_rows(), 1);
-        let tags = b.column_by_name("principal_tags").unwrap().as_map();
-        let entries = tags.value(0);
-        let keys: Vec<&str> = entries
-            .column(0)
-            .as_string::<i32>()
-            .iter()
-            .flatten()
-            .collect();
-        assert_eq!(keys, ["Project", "username"]);
-        let expiry = b
-            .column_by_name("session_expiry")
-            .unwrap()
-            .as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
-        assert_eq!(
-            expiry.value(0),
-            parse_iso("2026-11-16T09:15:00Z").unwrap(),
-            "string durationSeconds accepted"
-        );
-        assert!(b.column_by_name("transitive_tag_keys").unwrap().is_null(0));
-    }
-
-    #[test]
-    fn not_cloudtrail_is_a_file_error() {
-        let mut sink = |_b: RecordBatch| Ok(());
-        assert!(matches!(
-            parse(b"{\"foo\":1}", "x", &mut sink),
-            Err(SourceError::NotCloudTrail(_))
-        ));
-        assert!(matches!(
-            parse(b"\x1f\x8b\x08", "x", &mut sink),
-            Err(SourceError::NotCloudTrail(_))
-        ));
-    }
 }
