@@ -1,6 +1,6 @@
 //! tagtrail: attributes database activity on Amazon RDS to the federated people behind it.
 //!
-//! Data flows one way: [`sources`] turn raw evidence (CloudTrail files, database audit
+//! Data flows one way: [`fetch`] gets evidence out of AWS (S3, LookupEvents) → [`sources`] turn raw evidence (CloudTrail files, database audit
 //! logs) into Arrow record batches → [`lake`] stores them as partitioned Parquet with an
 //! ingest manifest → [`engine`] exposes the lake as DataFusion tables and views →
 //! [`report`] renders answers. [`ingest`] drives sources into the lake; [`cli`] turns
@@ -9,6 +9,8 @@
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod errors;
+pub mod fetch;
 pub mod ingest;
 pub mod lake;
 pub mod report;

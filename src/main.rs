@@ -18,24 +18,8 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tagtrail: error: {}", describe(&e));
+            eprintln!("tagtrail: error: {}", tagtrail::errors::describe(&e));
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-/// The error and its causes on one line, skipping causes that the message already quotes
-/// (our errors say *where* and embed the underlying reason).
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let part = c.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        cause = c.source();
-    }
-    text
 }

@@ -31,9 +31,10 @@ pub struct RawArgs {
 pub enum RawCommand {
     /// Read CloudTrail log files and database audit logs into the lake.
     Ingest {
-        /// Files or directories (walked recursively).
+        /// Files or directories (walked recursively), or `s3://bucket/prefix` holding
+        /// CloudTrail's `AWSLogs/…` layout.
         #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
+        paths: Vec<String>,
         /// RDS instance that wrote the audit logs (default: from the path, `rds/<instance>/…`).
         #[arg(long, value_name = "ID")]
         instance: Option<String>,
@@ -48,6 +49,11 @@ pub enum RawCommand {
         /// `default,DescribeDBInstances` adds one. AssumeRoleWithSAML is always kept.
         #[arg(long, default_value = "default", value_name = "NAMES")]
         events: String,
+        /// For s3:// inputs, list only the CloudTrail day folders of this period.
+        #[command(flatten)]
+        range: RawRange,
+        #[command(flatten)]
+        aws: RawAws,
     },
     /// Who accessed a table: one row per person, database user and instance.
     Who {
@@ -80,4 +86,18 @@ pub struct RawRange {
     /// End of the period (exclusive): RFC 3339 or YYYY-MM-DD.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+}
+
+/// AWS CLI conventions; unset values come from the SDK's standard chain.
+#[derive(Debug, clap::Args)]
+pub struct RawAws {
+    /// Named profile from ~/.aws/config (also `AWS_PROFILE`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region (also `AWS_REGION`).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Endpoint URL for S3-compatible stores and emulators (also `AWS_ENDPOINT_URL`).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::ingest::IngestOptions;
+use crate::fetch::AwsOptions;
+use crate::fetch::s3::S3Url;
+use crate::ingest::{IngestOptions, Input, Settings};
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
@@ -59,20 +61,38 @@ impl Config {
                 tz,
                 kind,
                 events,
-            } => Command::Ingest(IngestOptions {
-                paths,
-                kind: kind
-                    .as_deref()
-                    .map(|k| SourceKind::from_name(k).expect("clap restricts --kind")),
-                instance: match instance {
-                    Some(i) if i.trim().is_empty() => {
-                        return Err(bad("--instance")("must not be empty".into()));
-                    }
-                    other => other,
-                },
-                tz: parse_zone(&tz).map_err(bad("--tz"))?,
-                events: EventFilter::parse(&events).map_err(bad("--events"))?,
-            }),
+                range,
+                aws,
+            } => {
+                let (since, until) = optional_range(&range)?;
+                Command::Ingest(IngestOptions {
+                    inputs: paths
+                        .iter()
+                        .map(|p| parse_input(p))
+                        .collect::<Result<_, _>>()
+                        .map_err(bad("PATH"))?,
+                    settings: Settings {
+                        kind: kind
+                            .as_deref()
+                            .map(|k| SourceKind::from_name(k).expect("clap restricts --kind")),
+                        instance: match instance {
+                            Some(i) if i.trim().is_empty() => {
+                                return Err(bad("--instance")("must not be empty".into()));
+                            }
+                            other => other,
+                        },
+                        tz: parse_zone(&tz).map_err(bad("--tz"))?,
+                        events: EventFilter::parse(&events).map_err(bad("--events"))?,
+                    },
+                    since,
+                    until,
+                    aws: AwsOptions {
+                        profile: aws.profile,
+                        region: aws.region,
+                        endpoint_url: aws.endpoint_url,
+                    },
+                })
+            }
             RawCommand::Who {
                 object,
                 range,
@@ -101,6 +121,12 @@ impl Config {
 
 /// Unbounded ends become the widest representable range.
 fn range_bounds(range: &RawRange) -> Result<(i64, i64), ConfigError> {
+    let (since, until) = optional_range(range)?;
+    Ok((since.unwrap_or(i64::MIN / 2), until.unwrap_or(i64::MAX / 2)))
+}
+
+/// The period as given; `--since` must come before `--until` when both are.
+fn optional_range(range: &RawRange) -> Result<(Option<i64>, Option<i64>), ConfigError> {
     let since = range
         .since
         .as_deref()
@@ -113,8 +139,9 @@ fn range_bounds(range: &RawRange) -> Result<(i64, i64), ConfigError> {
         .map(parse_user_time)
         .transpose()
         .map_err(bad("--until"))?;
-    let (since, until) = (since.unwrap_or(i64::MIN / 2), until.unwrap_or(i64::MAX / 2));
-    if since >= until {
+    if let (Some(s), Some(u)) = (since, until)
+        && s >= u
+    {
         return Err(bad("--since")("must be before --until".into()));
     }
     Ok((since, until))
@@ -130,6 +157,19 @@ fn validate_object(object: &str) -> Result<String, String> {
         _ => Err(format!(
             "`{object}` is not database.table (for example shop.customers)"
         )),
+    }
+}
+
+/// A local path, or an `s3://` URL.
+fn parse_input(text: &str) -> Result<Input, String> {
+    if text.starts_with("s3://") {
+        S3Url::parse(text).map(Input::S3)
+    } else if text.contains("://") {
+        Err(format!(
+            "`{text}`: only local paths and s3:// URLs can be ingested"
+        ))
+    } else {
+        Ok(Input::Local(PathBuf::from(text)))
     }
 }
 
@@ -213,10 +253,66 @@ mod tests {
         .command
         {
             Command::Ingest(o) => {
-                assert_eq!(o.tz, chrono_tz::Europe::Berlin);
-                assert_eq!(o.kind, Some(SourceKind::MysqlAudit));
+                assert_eq!(o.settings.tz, chrono_tz::Europe::Berlin);
+                assert_eq!(o.settings.kind, Some(SourceKind::MysqlAudit));
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ingest_takes_s3_urls_and_aws_cli_flags() {
+        let cmd = parse(&[
+            "tagtrail",
+            "ingest",
+            "s3://trail-bucket/org",
+            "local/dir",
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-17",
+            "--profile",
+            "audit",
+            "--region",
+            "eu-west-1",
+            "--endpoint-url",
+            "http://127.0.0.1:5000",
+        ])
+        .unwrap()
+        .command;
+        let Command::Ingest(o) = cmd else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(
+            o.inputs,
+            [
+                Input::S3(S3Url {
+                    bucket: "trail-bucket".into(),
+                    prefix: "org".into()
+                }),
+                Input::Local(PathBuf::from("local/dir"))
+            ]
+        );
+        assert_eq!(
+            (o.since, o.until),
+            (
+                crate::sources::timefmt::parse_iso("2026-11-16T00:00:00Z"),
+                crate::sources::timefmt::parse_iso("2026-11-17T00:00:00Z")
+            )
+        );
+        assert_eq!(
+            o.aws,
+            AwsOptions {
+                profile: Some("audit".into()),
+                region: Some("eu-west-1".into()),
+                endpoint_url: Some("http://127.0.0.1:5000".into()),
+            }
+        );
+        for bad_input in ["s3://", "gs://bucket/x"] {
+            assert_eq!(
+                parse(&["tagtrail", "ingest", bad_input]).unwrap_err().flag,
+                "PATH"
+            );
         }
     }
 }

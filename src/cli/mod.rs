@@ -16,7 +16,6 @@ use crate::engine::{Engine, EngineError};
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::lake::{Lake, LakeError};
 use crate::report::{self, Format, who};
-use crate::sources::cloudtrail::EventFilter;
 
 pub use config::{Command, Config, ConfigError};
 
@@ -49,7 +48,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
     match config.command {
         Command::Ingest(opts) => {
             let lake = Lake::open(&config.lake)?;
-            let report = ingest_with_progress(&lake, &opts)?;
+            let report = ingest_with_progress(&lake, &opts).await?;
             summary::ingest(out, &report)?;
         }
         Command::Who {
@@ -75,11 +74,11 @@ fn existing_lake(root: &Path) -> Result<Lake, CliError> {
     Lake::existing(root).ok_or_else(|| CliError::NoLake(root.display().to_string()))
 }
 
-fn ingest_with_progress(lake: &Lake, opts: &IngestOptions) -> Result<IngestReport, CliError> {
+async fn ingest_with_progress(lake: &Lake, opts: &IngestOptions) -> Result<IngestReport, CliError> {
     if std::io::stderr().is_terminal() {
-        Ok(ingest::ingest(lake, opts, &mut Bar(None))?)
+        Ok(ingest::ingest(lake, opts, &mut Bar(None)).await?)
     } else {
-        Ok(ingest::ingest(lake, opts, &mut ingest::Silent)?)
+        Ok(ingest::ingest(lake, opts, &mut ingest::Silent).await?)
     }
 }
 
@@ -87,8 +86,12 @@ fn ingest_with_progress(lake: &Lake, opts: &IngestOptions) -> Result<IngestRepor
 struct Bar(Option<ProgressBar>);
 
 impl Progress for Bar {
-    fn start(&mut self, files: u64) {
-        let bar = ProgressBar::new(files);
+    fn add_total(&mut self, inputs: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc_length(inputs);
+            return;
+        }
+        let bar = ProgressBar::new(inputs);
         bar.set_style(
             ProgressStyle::with_template(
                 "{spinner} ingesting [{bar:30}] {pos}/{len} files  {wide_msg}",
@@ -98,13 +101,9 @@ impl Progress for Bar {
         );
         self.0 = Some(bar);
     }
-    fn file_done(&mut self, path: &Path) {
+    fn done(&mut self, location: &str) {
         if let Some(bar) = &self.0 {
-            bar.set_message(
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            );
+            bar.set_message(location.rsplit('/').next().unwrap_or(location).to_string());
             bar.inc(1);
         }
     }
@@ -123,18 +122,12 @@ async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
     let evidence = dir.path().join("evidence");
     let files = demo::write_scenario(&evidence)?;
     let lake = Lake::open(dir.path().join("lake"))?;
-    let opts = IngestOptions {
-        paths: vec![evidence],
-        kind: None,
-        instance: None,
-        tz: chrono_tz::UTC,
-        events: EventFilter::default(),
-    };
+    let opts = IngestOptions::local(vec![evidence]);
     writeln!(
         out,
         "tagtrail demo: {files} evidence files (CloudTrail + RDS audit logs, week of 2026-11-16), temporary lake\n"
     )?;
-    let report = ingest_with_progress(&lake, &opts)?;
+    let report = ingest_with_progress(&lake, &opts).await?;
     summary::ingest(out, &report)?;
     let engine = Engine::open(&lake).await?;
     writeln!(out, "\nWho accessed {}?\n", demo::DEMO_OBJECT)?;

@@ -50,7 +50,7 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
             } else {
                 format!(":{}", x.offset)
             };
-            writeln!(out, "  {}{at}: {}", f.path.display(), x.reason)?;
+            writeln!(out, "  {}{at}: {}", f.location, x.reason)?;
         }
         if rejects.len() > 20 {
             writeln!(

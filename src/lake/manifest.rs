@@ -16,9 +16,10 @@ use crate::sources::ts_type;
 ///
 /// | column | type | meaning |
 /// |---|---|---|
-/// | source_uri | utf8 | absolute path of the file |
-/// | size | int64 | bytes on disk |
-/// | sha256 | utf8 | hex SHA-256 of the bytes on disk; with path and size, the idempotency key |
+/// | source_uri | utf8 | absolute path of the file, or `s3://bucket/key` |
+/// | size | int64 | bytes on disk / of the object |
+/// | sha256 | utf8 | hex SHA-256 of the bytes as stored; with path and size, the idempotency key of local files |
+/// | etag | utf8 | S3 `ETag` of an object (null for local files); with key and size, what lets a re-run skip an object without downloading it |
 /// | kind | utf8 | detected or forced format (`cloudtrail`, `mysql-audit`); null if unrecognised |
 /// | status | utf8 | `ingested`, or `rejected` when the whole file was unreadable |
 /// | message | utf8 | why a file was rejected; null otherwise |
@@ -35,6 +36,7 @@ pub fn manifest_schema() -> SchemaRef {
             Field::new("source_uri", DataType::Utf8, false),
             n("size"),
             Field::new("sha256", DataType::Utf8, false),
+            Field::new("etag", DataType::Utf8, true),
             Field::new("kind", DataType::Utf8, true),
             Field::new("status", DataType::Utf8, false),
             Field::new("message", DataType::Utf8, true),
@@ -73,22 +75,53 @@ pub fn rejects_schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-/// The idempotency key of a file.
+/// What identifies one input: where it came from, its size and content hash, and for
+/// S3 objects the ETag (known before downloading).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FileKey {
     pub source_uri: String,
     pub size: i64,
     pub sha256: String,
+    pub etag: Option<String>,
 }
 
-/// Keys of files already ingested successfully. Files rejected whole are not listed,
-/// so a newer tagtrail that can read them will.
-pub fn ingested_keys(lake: &Lake) -> Result<HashSet<FileKey>, LakeError> {
-    let mut keys = HashSet::new();
+/// Inputs already ingested successfully. Inputs rejected whole are not listed, so a
+/// newer tagtrail that can read them will.
+#[derive(Debug, Default)]
+pub struct IngestedKeys {
+    by_sha256: HashSet<(String, i64, String)>,
+    by_etag: HashSet<(String, i64, String)>,
+}
+
+impl IngestedKeys {
+    /// A local file with this path, size and content.
+    pub fn has_file(&self, uri: &str, size: i64, sha256: &str) -> bool {
+        self.by_sha256
+            .contains(&(uri.to_string(), size, sha256.to_string()))
+    }
+
+    /// An S3 object with this key, size and ETag: its content has not changed.
+    pub fn has_object(&self, uri: &str, size: i64, etag: &str) -> bool {
+        self.by_etag
+            .contains(&(uri.to_string(), size, etag.to_string()))
+    }
+
+    pub fn insert(&mut self, key: &FileKey) {
+        self.by_sha256
+            .insert((key.source_uri.clone(), key.size, key.sha256.clone()));
+        if let Some(etag) = &key.etag {
+            self.by_etag
+                .insert((key.source_uri.clone(), key.size, etag.clone()));
+        }
+    }
+}
+
+pub fn ingested_keys(lake: &Lake) -> Result<IngestedKeys, LakeError> {
+    let mut keys = IngestedKeys::default();
     for batch in read::table_columns(
         lake,
         &INGEST_MANIFEST,
-        &["source_uri", "size", "sha256", "status"],
+        &["source_uri", "size", "sha256", "etag", "status"],
     )? {
         let uri = string_column(&batch, 0)?;
         let size = batch
@@ -97,13 +130,15 @@ pub fn ingested_keys(lake: &Lake) -> Result<HashSet<FileKey>, LakeError> {
             .downcast_ref::<Int64Array>()
             .ok_or_else(|| type_error("size"))?;
         let sha = string_column(&batch, 2)?;
-        let status = string_column(&batch, 3)?;
+        let etag = string_column(&batch, 3)?;
+        let status = string_column(&batch, 4)?;
         for i in 0..batch.num_rows() {
             if status.value(i) == "ingested" {
-                keys.insert(FileKey {
+                keys.insert(&FileKey {
                     source_uri: uri.value(i).to_string(),
                     size: size.value(i),
                     sha256: sha.value(i).to_string(),
+                    etag: (!etag.is_null(i)).then(|| etag.value(i).to_string()),
                 });
             }
         }

@@ -14,7 +14,7 @@ pub fn is_gzip(head: &[u8]) -> bool {
 }
 
 /// A reader over the file's decompressed content.
-pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
+pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead + Send + 'static>> {
     let mut file = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
     let gz = is_gzip(file.fill_buf()?);
     Ok(if gz {
@@ -22,6 +22,18 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
     } else {
         Box::new(file)
     })
+}
+
+/// A reader over downloaded bytes, decompressed when they are gzip.
+pub fn open_bytes(bytes: &[u8]) -> Box<dyn BufRead + Send + '_> {
+    if is_gzip(bytes) {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            MultiGzDecoder::new(bytes),
+        ))
+    } else {
+        Box::new(bytes)
+    }
 }
 
 /// Guesses the format from the first bytes of decompressed content.

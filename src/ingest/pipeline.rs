@@ -1,0 +1,391 @@
+//! The per-input pipeline shared by local files and downloaded objects: manifest check,
+//! format detection, parsing into the lake, eventID deduplication, bookkeeping.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{BooleanArray, Int64Array, StringArray, TimestampMicrosecondArray};
+use arrow::compute::filter_record_batch;
+use arrow::record_batch::RecordBatch;
+
+use super::{FileReport, FileStatus, IngestError, IngestReport, Settings};
+use crate::lake::manifest::{self, FileKey, IngestedKeys};
+use crate::lake::writer::LakeWriter;
+use crate::lake::{
+    CLOUDTRAIL_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError,
+    for_output, read,
+};
+use crate::sources::{
+    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
+};
+
+/// The content of one input.
+pub enum Content<'a> {
+    /// A file on disk, read (and decompressed) as a stream.
+    File(&'a Path),
+    /// An object already downloaded.
+    Bytes(&'a [u8]),
+}
+
+impl Content<'_> {
+    fn open(&self) -> std::io::Result<Box<dyn BufRead + Send + '_>> {
+        match self {
+            Content::File(p) => detect::open(p),
+            Content::Bytes(b) => Ok(detect::open_bytes(b)),
+        }
+    }
+}
+
+pub struct Ingestor<'l> {
+    lake: &'l Lake,
+    settings: Settings,
+    known_inputs: IngestedKeys,
+    known_events: HashSet<String>,
+    writer: LakeWriter<'l>,
+    report: IngestReport,
+    started: i64,
+}
+
+impl<'l> Ingestor<'l> {
+    pub fn new(lake: &'l Lake, settings: &Settings) -> Result<Self, IngestError> {
+        Ok(Ingestor {
+            lake,
+            settings: settings.clone(),
+            known_inputs: manifest::ingested_keys(lake)?,
+            known_events: known_event_ids(lake)?,
+            writer: LakeWriter::new(lake),
+            report: IngestReport::default(),
+            started: chrono::Utc::now().timestamp_micros(),
+        })
+    }
+
+    /// An S3 object whose key, size and ETag are already in the manifest: recorded as
+    /// unchanged without downloading it.
+    pub fn skip_known_object(&mut self, location: &str, uri: &str, size: i64, etag: &str) -> bool {
+        if !self.known_inputs.has_object(uri, size, etag) {
+            return false;
+        }
+        self.report.files.push(FileReport {
+            location: location.to_string(),
+            key: FileKey {
+                source_uri: uri.to_string(),
+                size,
+                sha256: String::new(),
+                etag: Some(etag.to_string()),
+            },
+            kind: None,
+            status: FileStatus::AlreadyIngested,
+            stats: FileStats::default(),
+            duplicates: 0,
+        });
+        true
+    }
+
+    /// An input that could not be fetched at all: recorded as rejected with the reason,
+    /// so the evidence gap is visible in the lake, and the run goes on.
+    pub fn unreadable(&mut self, location: &str, key: FileKey, reason: String) {
+        let report = FileReport {
+            location: location.to_string(),
+            key,
+            kind: None,
+            status: FileStatus::Ingested,
+            stats: FileStats::default(),
+            duplicates: 0,
+        };
+        self.report.files.push(rejected(report, reason));
+    }
+
+    pub fn note_discovered(&mut self, what: String) {
+        self.report.discovered.push(what);
+    }
+
+    pub fn file(&mut self, location: &str, path: &Path, key: FileKey) -> Result<(), IngestError> {
+        let digest = detect::is_cloudtrail_digest(path);
+        let instance = detect::instance_from_path(path);
+        self.input(location, key, Content::File(path), digest, instance)
+    }
+
+    /// A downloaded object; `key_path` is its key, read like a path for the instance
+    /// name and the digest folder.
+    pub fn object(
+        &mut self,
+        location: &str,
+        key_path: &Path,
+        key: FileKey,
+        bytes: &[u8],
+    ) -> Result<(), IngestError> {
+        let digest = detect::is_cloudtrail_digest(key_path);
+        let instance = detect::instance_from_path(key_path);
+        self.input(location, key, Content::Bytes(bytes), digest, instance)
+    }
+
+    fn input(
+        &mut self,
+        location: &str,
+        key: FileKey,
+        content: Content<'_>,
+        is_digest: bool,
+        path_instance: Option<String>,
+    ) -> Result<(), IngestError> {
+        let mut report = FileReport {
+            location: location.to_string(),
+            key,
+            kind: None,
+            status: FileStatus::Ingested,
+            stats: FileStats::default(),
+            duplicates: 0,
+        };
+        let k = &report.key;
+        if self.known_inputs.has_file(&k.source_uri, k.size, &k.sha256) {
+            report.status = FileStatus::AlreadyIngested;
+            self.report.files.push(report);
+            return Ok(());
+        }
+        let forced = self.settings.kind;
+        if forced.is_none() && is_digest {
+            report.status = FileStatus::NotEvidence(
+                "CloudTrail digest file (integrity data, not events)".into(),
+            );
+            self.report.files.push(report);
+            return Ok(());
+        }
+        let kind = match forced {
+            Some(k) => Some(k),
+            None => match sniff(&content) {
+                Ok(k) => k,
+                Err(e) => {
+                    self.report
+                        .files
+                        .push(rejected(report, format!("cannot read: {e}")));
+                    return Ok(());
+                }
+            },
+        };
+        report.kind = kind;
+        let outcome = match kind {
+            None => Err(
+                "unrecognised format: neither a CloudTrail log file nor a MySQL-family audit log"
+                    .to_string(),
+            ),
+            Some(SourceKind::CloudTrail) => {
+                self.cloudtrail(&content, &report.key.source_uri, &mut report.duplicates)
+            }
+            Some(SourceKind::MysqlAudit) => {
+                let instance = self.settings.instance.clone().or(path_instance);
+                self.mysql_audit(&content, &report.key.source_uri, instance)
+            }
+        };
+        match outcome {
+            Ok(stats) => {
+                report.stats = stats;
+                report.stats.kept -= report.duplicates;
+                self.known_inputs.insert(&report.key);
+                self.report.files.push(report);
+            }
+            Err(reason) => self.report.files.push(rejected(report, reason)),
+        }
+        Ok(())
+    }
+
+    fn cloudtrail(
+        &mut self,
+        content: &Content<'_>,
+        uri: &str,
+        duplicates: &mut u64,
+    ) -> Result<FileStats, String> {
+        let mut bytes = Vec::new();
+        content
+            .open()
+            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read: {e}"))?;
+        let known = &mut self.known_events;
+        let writer = &mut self.writer;
+        let mut sink = |out: Output, batch: RecordBatch| {
+            let fresh = drop_known_events(batch, known, duplicates)?;
+            if fresh.num_rows() > 0 {
+                writer
+                    .add(for_output(out), fresh)
+                    .map_err(|e| SourceError::Sink(e.to_string()))?;
+            }
+            Ok(())
+        };
+        cloudtrail::parse(&bytes, uri, &self.settings.events, &mut sink).map_err(|e| e.to_string())
+    }
+
+    fn mysql_audit(
+        &mut self,
+        content: &Content<'_>,
+        uri: &str,
+        instance: Option<String>,
+    ) -> Result<FileStats, String> {
+        let instance = instance.ok_or(
+            "cannot tell which RDS instance wrote this audit log: put it under rds/<instance>/ or pass --instance",
+        )?;
+        let ctx = mysql_audit::Context {
+            instance: &instance,
+            tz: self.settings.tz,
+            source_uri: uri,
+        };
+        let reader = content.open().map_err(|e| format!("cannot read: {e}"))?;
+        let writer = &mut self.writer;
+        let mut sink = |out: Output, batch: RecordBatch| {
+            writer
+                .add(for_output(out), batch)
+                .map_err(|e| SourceError::Sink(e.to_string()))
+        };
+        mysql_audit::parse(reader, &ctx, &mut sink).map_err(|e| e.to_string())
+    }
+
+    /// Writes the data, then the manifest and rejects.
+    pub fn finish(self) -> Result<IngestReport, IngestError> {
+        self.writer.finish()?;
+        let mut meta = LakeWriter::new(self.lake);
+        if let Some(batch) = manifest_batch(&self.report, self.started)? {
+            meta.add(&INGEST_MANIFEST, batch)?;
+        }
+        if let Some(batch) = rejects_batch(&self.report, self.started)? {
+            meta.add(&INGEST_REJECTS, batch)?;
+        }
+        meta.finish()?;
+        Ok(self.report)
+    }
+}
+
+/// Reads the first decompressed bytes and guesses the format.
+fn sniff(content: &Content<'_>) -> std::io::Result<Option<SourceKind>> {
+    let mut head = Vec::with_capacity(4096);
+    content.open()?.take(4096).read_to_end(&mut head)?;
+    Ok(detect::sniff(&head))
+}
+
+/// Every CloudTrail `eventID` already in the lake (an event lives in exactly one of the
+/// two CloudTrail tables, so one set serves both).
+fn known_event_ids(lake: &Lake) -> Result<HashSet<String>, LakeError> {
+    let mut ids = HashSet::new();
+    for table in [&FEDERATED_SESSIONS, &CLOUDTRAIL_EVENTS] {
+        for batch in read::table_columns(lake, table, &["event_id"])? {
+            let col = manifest::string_column(&batch, 0)?;
+            ids.extend(col.iter().flatten().map(str::to_string));
+        }
+    }
+    Ok(ids)
+}
+
+/// An input nothing could be read from: one reject row for the whole file carries the reason.
+fn rejected(mut report: FileReport, reason: String) -> FileReport {
+    report
+        .stats
+        .rejects
+        .push(Reject::new(WHOLE_FILE, reason.clone(), ""));
+    report.status = FileStatus::Rejected(reason);
+    report
+}
+
+/// CloudTrail delivers some events twice (same `eventID`), within and across files.
+fn drop_known_events(
+    batch: RecordBatch,
+    known: &mut HashSet<String>,
+    duplicates: &mut u64,
+) -> Result<RecordBatch, SourceError> {
+    let ids = batch
+        .column(0)
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("event_id is the first, utf8 column");
+    let keep: BooleanArray = ids
+        .iter()
+        .map(|id| Some(known.insert(id.unwrap_or_default().to_string())))
+        .collect();
+    *duplicates += keep.false_count() as u64;
+    Ok(filter_record_batch(&batch, &keep)?)
+}
+
+fn manifest_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>, LakeError> {
+    let rows: Vec<&FileReport> = report
+        .files
+        .iter()
+        .filter(|f| matches!(f.status, FileStatus::Ingested | FileStatus::Rejected(_)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let n = |g: &dyn Fn(&FileReport) -> u64| {
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|f| g(f) as i64),
+        ))
+    };
+    let batch = RecordBatch::try_new(
+        manifest::manifest_schema(),
+        vec![
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|f| f.key.source_uri.as_str()),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|f| f.key.size),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|f| f.key.sha256.as_str()),
+            )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|f| f.key.etag.as_deref()),
+            )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|f| f.kind.map(SourceKind::name)),
+            )),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(
+                |f| match f.status {
+                    FileStatus::Rejected(_) => "rejected",
+                    _ => "ingested",
+                },
+            ))),
+            Arc::new(StringArray::from_iter(rows.iter().map(
+                |f| match &f.status {
+                    FileStatus::Rejected(m) => Some(m.as_str()),
+                    _ => None,
+                },
+            ))),
+            n(&|f| f.stats.records),
+            n(&|f| f.stats.kept),
+            n(&|f| f.stats.skipped),
+            n(&|f| f.duplicates),
+            n(&|f| f.stats.rejects.len() as u64),
+            Arc::new(TimestampMicrosecondArray::from(vec![at; rows.len()]).with_timezone("UTC")),
+        ],
+    )?;
+    Ok(Some(batch))
+}
+
+fn rejects_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>, LakeError> {
+    let rows: Vec<(&FileReport, &Reject)> = report
+        .files
+        .iter()
+        .flat_map(|f| f.stats.rejects.iter().map(move |r| (f, r)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let batch = RecordBatch::try_new(
+        manifest::rejects_schema(),
+        vec![
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|(f, _)| f.key.source_uri.as_str()),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|(_, r)| r.offset),
+            )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|(f, _)| f.kind.map(SourceKind::name)),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|(_, r)| r.reason.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|(_, r)| r.excerpt.as_str()),
+            )),
+            Arc::new(TimestampMicrosecondArray::from(vec![at; rows.len()]).with_timezone("UTC")),
+        ],
+    )?;
+    Ok(Some(batch))
+}
