@@ -34,6 +34,15 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
         table.add_row(vec![label.to_string(), n.to_string()]);
     }
     writeln!(out, "{table}")?;
+    if !r.discovered.is_empty() {
+        writeln!(
+            out,
+            "\nCloudTrail folders listed in S3 ([org/]account/region):"
+        )?;
+        for d in &r.discovered {
+            writeln!(out, "  {d}")?;
+        }
+    }
     let rejects: Vec<_> = r
         .files
         .iter()

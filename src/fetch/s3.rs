@@ -258,17 +258,14 @@ fn last_segment(prefix: &str) -> &str {
         .unwrap_or_default()
 }
 
-/// `…/<account>/CloudTrail/<region>/` → `account/region`.
+/// `…/AWSLogs/[o-org/]<account>/CloudTrail/<region>/` → `[o-org/]account/region`.
 fn account_region(region_prefix: &str) -> Option<String> {
-    let parts: Vec<&str> = region_prefix
-        .trim_end_matches('/')
-        .rsplit('/')
-        .take(3)
+    let (_, rest) = region_prefix.split_once("AWSLogs/")?;
+    let segs: Vec<&str> = rest
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "CloudTrail")
         .collect();
-    match parts.as_slice() {
-        [region, "CloudTrail", account] => Some(format!("{account}/{region}")),
-        _ => None,
-    }
+    (segs.len() >= 2).then(|| segs.join("/"))
 }
 
 /// CloudTrail log files, not digests or other objects that share the bucket.
@@ -321,7 +318,7 @@ mod tests {
         ));
         assert_eq!(
             account_region("x/AWSLogs/o-1/111122223333/CloudTrail/eu-west-1/").as_deref(),
-            Some("111122223333/eu-west-1")
+            Some("o-1/111122223333/eu-west-1")
         );
     }
 

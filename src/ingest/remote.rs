@@ -21,7 +21,7 @@ pub(super) async fn ingest(
         let bucket = Bucket::connect(url, &opts.aws).await;
         let (objects, discovered) = bucket.cloudtrail_objects(days).await?;
         for d in discovered {
-            ingestor.note_discovered(format!("{url} {d}"));
+            ingestor.note_discovered(format!("{url}: {d}"));
         }
         progress.add_total(objects.len() as u64);
         let mut wanted = Vec::new();

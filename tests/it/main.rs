@@ -4,4 +4,6 @@ mod bad_input;
 mod cloudtrail;
 mod demo_scenario;
 mod mariadb_real;
+mod moto;
+mod s3;
 mod support;

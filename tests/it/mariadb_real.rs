@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{query, tagtrail, temp_lake};
+use crate::support::{free_port, query, tagtrail, temp_lake};
 
 struct Server {
     child: Child,
@@ -160,14 +160,6 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 const UPDATE: &str = "UPDATE customers SET note = 'line one\nline two, with comma\nline three \"dq\" and ''sq''\tand a back\\\\slash' WHERE id = 1";

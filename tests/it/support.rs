@@ -39,3 +39,29 @@ pub fn query(lake: &Path, sql: &str) -> serde_json::Value {
 pub fn temp_lake() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
+
+/// A port nobody listens on right now, on the loopback interface only.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `tagtrail` with extra environment variables; panics with its stderr on failure.
+pub fn tagtrail_env(lake: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tagtrail"))
+        .args(args)
+        .env("TAGTRAIL_LAKE", lake)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run tagtrail");
+    assert!(
+        out.status.success(),
+        "tagtrail {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
