@@ -31,8 +31,9 @@ pub struct RawArgs {
 pub enum RawCommand {
     /// Read CloudTrail log files and database audit logs into the lake.
     Ingest {
-        /// Files or directories (walked recursively), or `s3://bucket/prefix` holding
-        /// CloudTrail's `AWSLogs/…` layout.
+        /// Files or directories (walked recursively), `s3://bucket/prefix` holding
+        /// CloudTrail's `AWSLogs/…` layout, or `cloudtrail-api:<region>` for the
+        /// LookupEvents API (event history, last 90 days).
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
         /// RDS instance that wrote the audit logs (default: from the path, `rds/<instance>/…`).

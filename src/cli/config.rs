@@ -164,6 +164,17 @@ fn validate_object(object: &str) -> Result<String, String> {
 fn parse_input(text: &str) -> Result<Input, String> {
     if text.starts_with("s3://") {
         S3Url::parse(text).map(Input::S3)
+    } else if let Some(region) = text.strip_prefix("cloudtrail-api:") {
+        if !region.is_empty()
+            && !region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(format!("`{region}` is not an AWS region name"));
+        }
+        Ok(Input::CloudTrailApi(
+            (!region.is_empty()).then(|| region.to_string()),
+        ))
     } else if text.contains("://") {
         Err(format!(
             "`{text}`: only local paths and s3:// URLs can be ingested"

@@ -6,6 +6,7 @@
 //! (environment, profiles, SSO, IMDS), `--profile`, `--region`, `--endpoint-url`
 //! (also `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`).
 
+pub mod lookup;
 pub mod s3;
 
 use aws_config::BehaviorVersion;

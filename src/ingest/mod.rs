@@ -25,6 +25,9 @@ pub enum Input {
     Local(PathBuf),
     /// A bucket and prefix holding CloudTrail's `AWSLogs/…` layout.
     S3(S3Url),
+    /// The LookupEvents API of one region (`cloudtrail-api:<region>`); `None` takes the
+    /// region from `--region` or the AWS configuration.
+    CloudTrailApi(Option<String>),
 }
 
 /// How inputs are read, whatever their origin.
@@ -148,7 +151,7 @@ pub async fn ingest(
         .iter()
         .filter_map(|i| match i {
             Input::Local(p) => Some(p.clone()),
-            Input::S3(_) => None,
+            _ => None,
         })
         .collect();
     if !locals.is_empty() {
@@ -159,11 +162,16 @@ pub async fn ingest(
         .iter()
         .filter_map(|i| match i {
             Input::S3(u) => Some(u),
-            Input::Local(_) => None,
+            _ => None,
         })
         .collect();
     if !urls.is_empty() {
         remote::ingest(&mut ingestor, &urls, opts, progress).await?;
+    }
+    for input in &opts.inputs {
+        if let Input::CloudTrailApi(region) = input {
+            remote::event_history(&mut ingestor, region.as_deref(), opts, progress).await?;
+        }
     }
     ingestor.finish()
 }

@@ -11,6 +11,7 @@ use arrow::compute::filter_record_batch;
 use arrow::record_batch::RecordBatch;
 
 use super::{FileReport, FileStatus, IngestError, IngestReport, Settings};
+use crate::fetch::lookup::ApiEvent;
 use crate::lake::manifest::{self, FileKey, IngestedKeys};
 use crate::lake::writer::LakeWriter;
 use crate::lake::{
@@ -18,7 +19,8 @@ use crate::lake::{
     for_output, read,
 };
 use crate::sources::{
-    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
+    FileStats, Output, Reject, Sink, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
+    mysql_audit,
 };
 
 /// The content of one input.
@@ -200,6 +202,17 @@ impl<'l> Ingestor<'l> {
             .open()
             .and_then(|mut r| r.read_to_end(&mut bytes))
             .map_err(|e| format!("cannot read: {e}"))?;
+        self.decode_cloudtrail(duplicates, |filter, sink| {
+            cloudtrail::parse(&bytes, uri, filter, sink)
+        })
+    }
+
+    /// Runs a CloudTrail decode with a sink that drops events already in the lake.
+    fn decode_cloudtrail(
+        &mut self,
+        duplicates: &mut u64,
+        decode: impl FnOnce(&cloudtrail::EventFilter, &mut Sink<'_>) -> Result<FileStats, SourceError>,
+    ) -> Result<FileStats, String> {
         let known = &mut self.known_events;
         let writer = &mut self.writer;
         let mut sink = |out: Output, batch: RecordBatch| {
@@ -211,7 +224,51 @@ impl<'l> Ingestor<'l> {
             }
             Ok(())
         };
-        cloudtrail::parse(&bytes, uri, &self.settings.events, &mut sink).map_err(|e| e.to_string())
+        decode(&self.settings.events, &mut sink).map_err(|e| e.to_string())
+    }
+
+    /// Events from the LookupEvents API (one `CloudTrailEvent` JSON each), through the
+    /// same decoder as log files; `uri` names the query.
+    pub fn api_events(&mut self, uri: &str, events: &[ApiEvent]) -> Result<(), IngestError> {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        let mut size = 0i64;
+        for e in events {
+            hash.update(e.json.as_bytes());
+            size += e.json.len() as i64;
+        }
+        let mut report = FileReport {
+            location: uri.to_string(),
+            key: FileKey {
+                source_uri: uri.to_string(),
+                size,
+                sha256: super::local::hex(&hash.finalize()),
+                etag: None,
+            },
+            kind: Some(SourceKind::CloudTrail),
+            status: FileStatus::Ingested,
+            stats: FileStats::default(),
+            duplicates: 0,
+        };
+        let mut duplicates = 0;
+        let outcome = self.decode_cloudtrail(&mut duplicates, |filter, sink| {
+            let mut decoder = cloudtrail::Decoder::new(filter);
+            for (i, e) in events.iter().enumerate() {
+                decoder.record(&e.json, uri, i as i64, sink)?;
+            }
+            decoder.finish(sink)
+        });
+        report.duplicates = duplicates;
+        match outcome {
+            Ok(stats) => {
+                report.stats = stats;
+                report.stats.kept -= report.duplicates;
+                self.known_inputs.insert(&report.key);
+                self.report.files.push(report);
+            }
+            Err(reason) => self.report.files.push(rejected(report, reason)),
+        }
+        Ok(())
     }
 
     fn mysql_audit(

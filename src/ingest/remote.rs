@@ -7,8 +7,11 @@ use std::path::Path;
 use futures::StreamExt;
 
 use super::{IngestError, IngestOptions, Ingestor, Progress};
+use crate::fetch::FetchError;
+use crate::fetch::lookup::EventHistory;
 use crate::fetch::s3::{Bucket, CONCURRENCY, ObjectRef, S3Url, delivery_days};
 use crate::lake::manifest::FileKey;
+use crate::sources::cloudtrail::ASSUME_ROLE_WITH_SAML;
 
 pub(super) async fn ingest(
     ingestor: &mut Ingestor<'_>,
@@ -63,4 +66,36 @@ fn file_key(uri: &str, o: &ObjectRef, bytes: &[u8]) -> FileKey {
         sha256: super::local::hex(&Sha256::digest(bytes)),
         etag: Some(o.etag.clone()),
     }
+}
+
+/// Pulls every kept event name from one region's LookupEvents API.
+pub(super) async fn event_history(
+    ingestor: &mut Ingestor<'_>,
+    region: Option<&str>,
+    opts: &IngestOptions,
+    progress: &mut dyn Progress,
+) -> Result<(), IngestError> {
+    let region = match region.or(opts.aws.region.as_deref()) {
+        Some(r) => r.to_string(),
+        None => match crate::fetch::sdk_config(&opts.aws).await.region() {
+            Some(r) => r.to_string(),
+            None => {
+                return Err(FetchError::Lookup {
+                    region: String::new(),
+                    message: "no region: write cloudtrail-api:<region> or pass --region".into(),
+                }
+                .into());
+            }
+        },
+    };
+    let mut names = vec![ASSUME_ROLE_WITH_SAML.to_string()];
+    names.extend(opts.settings.events.names().map(str::to_string));
+    progress.add_total(names.len() as u64);
+    let mut history = EventHistory::connect(&region, &opts.aws).await;
+    let mut events = Vec::new();
+    for name in &names {
+        events.extend(history.events(name, opts.since, opts.until).await?);
+        progress.done(&format!("cloudtrail-api:{region} {name}"));
+    }
+    ingestor.api_events(&format!("cloudtrail-api:{region}"), &events)
 }
