@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::ingest::IngestOptions;
+use crate::integrity::PublicKeys;
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::timefmt::{parse_user_time, parse_zone};
@@ -31,6 +32,10 @@ pub enum Command {
     },
     Demo {
         format: Format,
+    },
+    VerifyDigests {
+        dir: PathBuf,
+        keys: PublicKeys,
     },
 }
 
@@ -88,6 +93,17 @@ impl Config {
                 format: format(&f),
             },
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
+            RawCommand::VerifyDigests { dir, public_keys } => {
+                if !dir.is_dir() {
+                    return Err(bad("DIR")(format!("{} is not a directory", dir.display())));
+                }
+                let mut keys = PublicKeys::new();
+                for path in &public_keys {
+                    keys.load_file(path)
+                        .map_err(|e| bad("--public-key")(e.to_string()))?;
+                }
+                Command::VerifyDigests { dir, keys }
+            }
         };
         Ok(Config {
             lake: raw.lake,
@@ -187,6 +203,33 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(e.to_string(), "--since: must be before --until");
+    }
+
+    #[test]
+    fn verify_digests_checks_dir_and_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let e = parse(&["tagtrail", "verify-digests", &format!("{d}/nope")]).unwrap_err();
+        assert_eq!(e.flag, "DIR");
+        let key = dir.path().join("key.pem");
+        std::fs::write(&key, "garbage").unwrap();
+        let e = parse(&[
+            "tagtrail",
+            "verify-digests",
+            "--public-key",
+            key.to_str().unwrap(),
+            d,
+        ])
+        .unwrap_err();
+        assert_eq!(e.flag, "--public-key");
+        assert!(e.message.contains("key.pem"), "{}", e.message);
+        match parse(&["tagtrail", "verify-digests", d]).unwrap().command {
+            Command::VerifyDigests { dir: got, keys } => {
+                assert_eq!(got, dir.path());
+                assert!(keys.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ pub mod writer;
 use std::path::{Path, PathBuf};
 
 pub use tables::{
-    ALL_TABLES, DB_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, TableDef,
+    ALL_TABLES, DB_EVENTS, DIGEST_CHECKS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS,
+    TableDef,
 };
 
 /// Errors say which file they concern, so a user can find it.
