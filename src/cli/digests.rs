@@ -44,7 +44,7 @@ fn summary(
     let count = |k: ItemKind| rows.iter().filter(|r| r.item_kind == k).count();
     writeln!(
         out,
-        "Checked {} digest files and the {} log files they list under {} ({} public keys; run {})\n",
+        "Checked {} digest files and the {} log files they list under {} ({} public key(s); run {})\n",
         count(ItemKind::Digest),
         count(ItemKind::LogFile),
         dir.display(),
@@ -76,12 +76,23 @@ fn summary(
             "\nNot valid ({}; also in the lake: tagtrail query \"SELECT * FROM digest_checks WHERE status <> 'valid'\"):",
             problems.len()
         )?;
-        let mut table = new_table(["status", "kind", "where", "reason"]);
+        let mut table = new_table([
+            "status",
+            "kind",
+            "where (under DIR, or the S3 key)",
+            "reason",
+        ]);
         for r in problems {
+            let at = match &r.source_uri {
+                Some(uri) => Path::new(uri)
+                    .strip_prefix(dir)
+                    .map_or_else(|_| uri.clone(), |p| p.display().to_string()),
+                None => r.item_key.clone(),
+            };
             table.add_row(vec![
                 r.status.name().to_string(),
                 r.item_kind.name().to_string(),
-                r.source_uri.clone().unwrap_or_else(|| r.item_key.clone()),
+                at,
                 r.detail.clone(),
             ]);
         }

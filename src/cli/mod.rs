@@ -40,7 +40,7 @@ pub enum CliError {
     #[error(transparent)]
     Integrity(#[from] IntegrityError),
     #[error(
-        "integrity check failed: {failures} item(s) altered, missing, badly signed or breaking the digest chain (listed above; rows in table digest_checks)"
+        "integrity check failed: {failures} item(s) altered, missing, badly signed, moved, unreadable or breaking the digest chain (listed above; rows in table digest_checks)"
     )]
     IntegrityViolated { failures: usize },
 }

@@ -137,11 +137,11 @@ fn link(
         (None, _) => broken.push("previousDigestHashValue is null".into()),
         (Some(_), None) => broken.push(format!(
             "previous digest {} cannot be read, so its SHA-256 is unknown",
-            prev.uri
+            prev.key
         )),
         (Some(want), Some(got)) if want != got => broken.push(format!(
             "previousDigestHashValue is {want}, but {} hashes to {got}: the previous digest was changed",
-            prev.uri
+            prev.key
         )),
         _ => {}
     }
@@ -157,7 +157,7 @@ fn link(
     {
         broken.push(format!(
             "previousDigestSignature differs from the signature of {}",
-            prev.uri
+            prev.key
         ));
     }
     if let Some(pd) = prev.digest {

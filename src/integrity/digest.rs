@@ -347,7 +347,7 @@ fn check_signature(
         return (
             Status::NoKey,
             format!(
-                "no public key with fingerprint {fp} ({given}; `aws cloudtrail list-public-keys` in region of the digest lists it)"
+                "no public key with fingerprint {fp} ({given}; `aws cloudtrail list-public-keys` run in the digest's region lists it)"
             ),
         );
     };

@@ -84,7 +84,7 @@ pub fn verify_dir(
         let (signature, from) = match (&d.sidecar, named_by_next.get(&d.key)) {
             (Ok(Some(s)), _) => (
                 Some(s.as_str()),
-                format!(" (signature from {})", d.sidecar_path().display()),
+                " (signature from its .signature sidecar)".to_string(),
             ),
             (_, Some((next, s))) => (
                 Some(s.as_str()),

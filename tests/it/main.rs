@@ -3,5 +3,6 @@
 mod bad_input;
 mod cloudtrail;
 mod demo_scenario;
+mod digests;
 mod mariadb_real;
 mod support;
