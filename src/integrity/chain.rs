@@ -220,3 +220,124 @@ impl Check {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(hour: u32, suffix: &str) -> String {
+        format!(
+            "AWSLogs/1/CloudTrail-Digest/r/2026/11/17/1_CloudTrail-Digest_r_t_r_20261117T{hour:02}0000Z{suffix}.json.gz"
+        )
+    }
+
+    fn digest(hour: u32, start_hour: u32, previous: Option<(u32, &str, &str)>) -> Digest {
+        let t = |h: u32| format!("2026-11-17T{h:02}:00:00Z");
+        Digest {
+            aws_account_id: Some("1".into()),
+            digest_start_time: t(start_hour),
+            digest_end_time: t(hour),
+            digest_s3_bucket: "b".into(),
+            digest_s3_object: key(hour, ""),
+            digest_public_key_fingerprint: "f".into(),
+            digest_signature_algorithm: "SHA256withRSA".into(),
+            previous_digest_s3_bucket: previous.map(|_| "b".into()),
+            previous_digest_s3_object: previous.map(|p| key(p.0, "")),
+            previous_digest_hash_value: previous.map(|p| p.1.into()),
+            previous_digest_hash_algorithm: previous.map(|_| HASH_ALGORITHM.into()),
+            previous_digest_signature: previous.map(|p| p.2.into()),
+            log_files: vec![],
+        }
+    }
+
+    /// (kind of check, status, detail) of the chain rows for `digests` = (digest, sha256,
+    /// own signature, key suffix).
+    fn run(digests: &[(Digest, &str, &str, &str)]) -> Vec<(String, &'static str, String)> {
+        let keys: Vec<String> = digests
+            .iter()
+            .map(|(d, _, _, suffix)| key(d.end_time_hour(), suffix))
+            .collect();
+        let names: Vec<Option<DigestName>> = keys.iter().map(|k| DigestName::parse(k)).collect();
+        let entries: Vec<ChainEntry> = digests
+            .iter()
+            .zip(&keys)
+            .zip(&names)
+            .map(|(((d, sha, sig, _), k), n)| ChainEntry {
+                key: k,
+                uri: k,
+                name: n.as_ref(),
+                digest: Some(d),
+                sha256: Some(sha),
+                signature: Some(sig),
+            })
+            .collect();
+        check(&entries, 0)
+            .into_iter()
+            .map(|r| (r.digest_key, r.status.name(), r.detail))
+            .collect()
+    }
+
+    impl Digest {
+        fn end_time_hour(&self) -> u32 {
+            self.digest_end_time[11..13].parse().unwrap()
+        }
+    }
+
+    #[test]
+    fn links_are_checked_hash_signature_and_time() {
+        let rows = run(&[
+            (digest(10, 9, Some((9, "h9", "s9"))), "h10", "s10", ""),
+            (digest(11, 10, Some((10, "h10", "s10"))), "h11", "s11", ""),
+            // Starts late: an hour is missing between 11:00 and 12:00.
+            (digest(13, 12, Some((11, "h11", "s11"))), "h13", "s13", ""),
+            // Names the right digest, but not its signature.
+            (
+                digest(14, 13, Some((13, "h13", "forged"))),
+                "h14",
+                "s14",
+                "",
+            ),
+            // Logging stopped and restarted: a new chain.
+            (digest(16, 15, None), "h16", "s16", ""),
+            (digest(16, 15, None), "h16b", "s16b", "_backfill"),
+        ]);
+        let statuses: Vec<&str> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(
+            statuses,
+            [
+                "unchecked",
+                "unchecked",
+                "valid",
+                "gap",
+                "chain-broken",
+                "gap"
+            ],
+            "{rows:#?}"
+        );
+        assert!(rows[0].2.contains("backfill"));
+        assert!(rows[1].2.contains("the checked range starts here"));
+        assert!(
+            rows[3]
+                .2
+                .contains("digestStartTime 2026-11-17T12:00:00Z does not continue")
+        );
+        assert!(rows[4].2.contains("previousDigestSignature differs"));
+        assert!(rows[5].2.contains("starts a new chain"));
+    }
+
+    #[test]
+    fn a_replaced_or_inserted_digest_breaks_the_link_after_it() {
+        let rows = run(&[
+            (digest(10, 9, None), "h10", "s10", ""),
+            // Inserted after 10, but the digest after it still names 10.
+            (digest(11, 10, Some((10, "h10", "s10"))), "h11", "s11", ""),
+            (digest(12, 10, Some((10, "h10", "s10"))), "h12", "s12", ""),
+        ]);
+        let statuses: Vec<&str> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(statuses, ["valid", "valid", "chain-broken"], "{rows:#?}");
+        assert!(
+            rows[2].2.contains("but the digest before it is"),
+            "{rows:#?}"
+        );
+    }
+}

@@ -438,6 +438,121 @@ mod tests {
         );
     }
 
+    /// Logs that are all present with the given hash.
+    struct Fixed(Vec<(&'static str, LogLookup)>);
+    impl LogFiles for Fixed {
+        fn lookup(&mut self, _bucket: &str, key: &str) -> LogLookup {
+            self.0
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(LogLookup::Missing, |(_, l)| l.clone())
+        }
+    }
+
+    #[test]
+    fn verify_reports_every_outcome_without_failing() {
+        use aws_lc_rs::signature::KeyPair as _;
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let der = pair.public_key().as_ref();
+        let mut keys = PublicKeys::new();
+        keys.push(super::super::PublicKey::from_der("k.pem".into(), der, None).unwrap());
+        let mut d = sample(None);
+        d.digest_public_key_fingerprint = super::super::fingerprint(der);
+        let json = |d: &Digest, alg: &str| {
+            serde_json::json!({
+                "awsAccountId": d.aws_account_id, "digestStartTime": d.digest_start_time,
+                "digestEndTime": d.digest_end_time, "digestS3Bucket": d.digest_s3_bucket,
+                "digestS3Object": d.digest_s3_object,
+                "digestPublicKeyFingerprint": d.digest_public_key_fingerprint,
+                "digestSignatureAlgorithm": d.digest_signature_algorithm,
+                "previousDigestSignature": null,
+                "logFiles": [
+                    {"s3Bucket": "S3-bucket-name", "s3Object": "AWSLogs/a.json.gz", "hashValue": "AA", "hashAlgorithm": alg},
+                    {"s3Bucket": "S3-bucket-name", "s3Object": "AWSLogs/b.json.gz", "hashValue": "bb", "hashAlgorithm": alg},
+                    {"s3Bucket": "S3-bucket-name", "s3Object": "AWSLogs/c.json.gz", "hashValue": "cc", "hashAlgorithm": alg},
+                ],
+            })
+            .to_string()
+            .into_bytes()
+        };
+        let bytes = json(&d, "SHA-256");
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let mut sig = vec![0; pair.public_modulus_len()];
+        pair.sign(
+            &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+            &aws_lc_rs::rand::SystemRandom::new(),
+            d.string_to_sign(&sha).as_bytes(),
+            &mut sig,
+        )
+        .unwrap();
+        let sig = hex::encode(sig);
+        let found = |h: &str| LogLookup::Found {
+            uri: "/x".into(),
+            sha256: h.into(),
+        };
+        let mut logs = Fixed(vec![
+            ("AWSLogs/a.json.gz", found("aa")),
+            ("AWSLogs/b.json.gz", found("00")),
+        ]);
+        let here = DigestLocation {
+            bucket: None,
+            key: &d.digest_s3_object,
+            uri: "/copy/digest.json.gz",
+        };
+        let run = |bytes: &[u8],
+                   at: &DigestLocation,
+                   sig: Option<&str>,
+                   keys: &PublicKeys,
+                   logs: &mut Fixed| {
+            verify(bytes, at, sig, keys, logs, 0)
+                .rows
+                .iter()
+                .map(|r| (r.item_kind.name(), r.status.name()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            run(&bytes, &here, Some(&sig), &keys, &mut logs),
+            [
+                ("digest", "valid"),
+                ("log-file", "valid"),
+                ("log-file", "altered"),
+                ("log-file", "missing")
+            ]
+        );
+        let status = |bytes: &[u8], at: &DigestLocation, sig: Option<&str>, keys: &PublicKeys| {
+            verify(bytes, at, sig, keys, &mut Fixed(vec![]), 0).rows[0]
+                .status
+                .name()
+        };
+        let moved = DigestLocation {
+            key: "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/12/other.json.gz",
+            ..here
+        };
+        assert_eq!(status(&bytes, &moved, Some(&sig), &keys), "moved");
+        let s3 = DigestLocation {
+            bucket: Some("S3-bucket-name"),
+            ..here
+        };
+        assert_eq!(status(&bytes, &s3, Some(&sig), &keys), "valid");
+        assert_eq!(status(&bytes, &here, None, &keys), "unsigned");
+        assert_eq!(status(&bytes, &here, Some("zz"), &keys), "bad-signature");
+        assert_eq!(
+            status(&bytes, &here, Some(&sig), &PublicKeys::new()),
+            "no-key"
+        );
+        let mut tampered = bytes.clone();
+        tampered.push(b' ');
+        assert_eq!(status(&tampered, &here, Some(&sig), &keys), "bad-signature");
+        assert_eq!(
+            status(b"{\"Records\":[]}", &here, Some(&sig), &keys),
+            "unreadable"
+        );
+        let md5 = json(&d, "MD5");
+        let v = verify(&md5, &here, None, &keys, &mut Fixed(vec![]), 0);
+        assert_eq!(v.rows[1].status, Status::Unreadable);
+        assert!(v.rows[1].detail.contains("`MD5` is not supported"));
+    }
+
     #[test]
     fn digest_names_split_trail_names_with_underscores() {
         let n = DigestName::parse(

@@ -443,6 +443,25 @@ fn deleted_middle_digest_leaves_a_gap() {
 }
 
 #[test]
+fn a_copy_that_starts_mid_chain_passes() {
+    let trail = Trail::build();
+    trail.remove(&digest_key(0));
+    trail.remove(&format!("{}.signature", digest_key(0)));
+    let lake = temp_lake();
+    let out = trail.verify(lake.path());
+    assert_exit(&out, 0);
+    assert_eq!(
+        results(lake.path()),
+        expected(&[
+            ("digest", DIGESTS[0], None),
+            ("log-file", LOGS[0], None),
+            ("chain", DIGESTS[0], None),
+            ("chain", DIGESTS[0], Some("unchecked")),
+        ])
+    );
+}
+
+#[test]
 fn missing_sidecar_leaves_only_the_newest_digest_unsigned() {
     let trail = Trail::build();
     trail.remove(&format!("{}.signature", digest_key(1)));
