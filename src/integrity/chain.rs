@@ -188,7 +188,7 @@ fn link(
 }
 
 fn end_of(e: &ChainEntry) -> Option<Micros> {
-    e.digest.map(Digest::end).or(e.name.map(|n| n.end))
+    e.digest.and_then(Digest::end).or(e.name.map(|n| n.end))
 }
 
 fn row(e: &ChainEntry, d: &Digest, item_key: String, checked_at: Micros) -> Check {
@@ -208,7 +208,7 @@ fn row(e: &ChainEntry, d: &Digest, item_key: String, checked_at: Micros) -> Chec
         detail: String::new(),
         expected_hash: None,
         actual_hash: None,
-        digest_end_time: d.end(),
+        digest_end_time: d.end().or(e.name.map(|n| n.end)).unwrap_or(checked_at),
         source_uri: Some(e.uri.to_string()),
     }
 }

@@ -69,12 +69,14 @@ impl Digest {
         Ok(digest)
     }
 
-    pub fn start(&self) -> Micros {
-        parse_iso(&self.digest_start_time).expect("checked by parse")
+    /// `digestStartTime`; always `Some` for a digest from [`Digest::parse`].
+    pub fn start(&self) -> Option<Micros> {
+        parse_iso(&self.digest_start_time)
     }
 
-    pub fn end(&self) -> Micros {
-        parse_iso(&self.digest_end_time).expect("checked by parse")
+    /// `digestEndTime`; always `Some` for a digest from [`Digest::parse`].
+    pub fn end(&self) -> Option<Micros> {
+        parse_iso(&self.digest_end_time)
     }
 
     /// What CloudTrail signed: `digestEndTime`, `bucket/key`, the hex SHA-256 of the
@@ -207,24 +209,26 @@ pub fn verify(
     checked_at: Micros,
 ) -> Verified {
     let sha256 = hex::encode(Sha256::digest(uncompressed));
-    let name = DigestName::parse(at.key);
-    let parsed = Digest::parse(uncompressed);
-    let name = name.or_else(|| {
-        parsed
+    let (digest, reason) = match Digest::parse(uncompressed) {
+        Ok(d) => (Some(d), None),
+        Err(reason) => (None, Some(reason)),
+    };
+    let name = DigestName::parse(at.key).or_else(|| {
+        digest
             .as_ref()
-            .ok()
             .and_then(|d| DigestName::parse(&d.digest_s3_object))
     });
-    let digest = parsed.as_ref().ok();
     let row = |kind, item_key: &str, status, detail: String| Check {
         checked_at,
         account_id: digest
+            .as_ref()
             .and_then(|d| d.aws_account_id.clone())
             .or_else(|| name.as_ref().map(|n| n.account_id.clone()))
             .unwrap_or_default(),
         region: name.as_ref().map(|n| n.region.clone()).unwrap_or_default(),
         trail: name.as_ref().map(|n| n.trail.clone()).unwrap_or_default(),
         digest_key: digest
+            .as_ref()
             .map_or(at.key, |d| d.digest_s3_object.as_str())
             .into(),
         item_kind: kind,
@@ -234,22 +238,21 @@ pub fn verify(
         expected_hash: None,
         actual_hash: None,
         digest_end_time: digest
-            .map(Digest::end)
+            .as_ref()
+            .and_then(Digest::end)
             .or_else(|| name.as_ref().map(|n| n.end))
             .unwrap_or(checked_at),
         source_uri: Some(at.uri.into()),
     };
-    let d = match &parsed {
-        Ok(d) => d,
-        Err(reason) => {
-            let mut r = row(ItemKind::Digest, at.key, Status::Unreadable, reason.clone());
-            r.actual_hash = Some(sha256.clone());
-            return Verified {
-                digest: None,
-                sha256,
-                rows: vec![r],
-            };
-        }
+    let (Some(d), None) = (&digest, &reason) else {
+        let reason = reason.unwrap_or_default();
+        let mut r = row(ItemKind::Digest, at.key, Status::Unreadable, reason);
+        r.actual_hash = Some(sha256.clone());
+        return Verified {
+            digest: None,
+            sha256,
+            rows: vec![r],
+        };
     };
     let (status, detail) = check_signature(d, &sha256, at, signature_hex, keys);
     let mut digest_row = row(ItemKind::Digest, &d.digest_s3_object, status, detail);
@@ -303,7 +306,7 @@ pub fn verify(
         rows.push(r);
     }
     Verified {
-        digest: parsed.ok(),
+        digest,
         sha256,
         rows,
     }

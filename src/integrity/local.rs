@@ -53,10 +53,13 @@ pub fn verify_dir(
         return Err(IntegrityError::NoDigests(dir.to_path_buf()));
     }
 
-    // A digest's signature is also the next digest's previousDigestSignature.
+    // A digest's signature is also the next digest's previousDigestSignature. Digests
+    // are read twice rather than held, so memory stays flat on a year of digests; read
+    // and parse errors are reported by the second pass.
     let mut named_by_next: HashMap<String, (String, String)> = HashMap::new();
     for d in &digests {
-        if let Some(Ok(parsed)) = d.bytes.as_ref().ok().map(|b| Digest::parse(b))
+        if let Ok(bytes) = d.uncompressed()
+            && let Ok(parsed) = Digest::parse(&bytes)
             && let (Some(prev), Some(sig)) = (
                 parsed.previous_digest_s3_object,
                 parsed.previous_digest_signature,
@@ -71,17 +74,18 @@ pub fn verify_dir(
         cache: HashMap::new(),
     };
     let mut rows = Vec::new();
-    let mut verified = Vec::with_capacity(digests.len());
+    // Per digest, what the chain needs: the parsed digest (without its log list) and hash.
+    let mut chained: Vec<(Option<Digest>, Option<String>)> = Vec::with_capacity(digests.len());
     for d in &digests {
-        let bytes = match &d.bytes {
+        let bytes = match d.uncompressed() {
             Ok(b) => b,
             Err(reason) => {
-                rows.push(unreadable(d, reason.clone(), checked_at));
-                verified.push(None);
+                rows.push(unreadable(d, reason, checked_at));
+                chained.push((None, None));
                 continue;
             }
         };
-        let (signature, from) = match (&d.sidecar, named_by_next.get(&d.key)) {
+        let (signature, mut from) = match (d.sidecar.as_ref(), named_by_next.get(&d.key)) {
             (Ok(Some(s)), _) => (
                 Some(s.as_str()),
                 " (signature from its .signature sidecar)".to_string(),
@@ -90,92 +94,90 @@ pub fn verify_dir(
                 Some(s.as_str()),
                 format!(" (signature from previousDigestSignature of {next})"),
             ),
-            (Err(e), None) => (None, format!(" ({e})")),
-            (Ok(None), None) => (None, String::new()),
+            (_, None) => (None, String::new()),
         };
+        if let Err(e) = &d.sidecar {
+            from.push_str(&format!(" ({e})"));
+        }
         let at = DigestLocation {
             bucket: None,
             key: &d.key,
             uri: &d.uri,
         };
-        let mut v = digest::verify(bytes, &at, signature, keys, &mut lookup, checked_at);
+        let mut v = digest::verify(&bytes, &at, signature, keys, &mut lookup, checked_at);
         if let Some(first) = v.rows.first_mut()
-            && matches!(
-                first.status,
-                Status::Valid | Status::BadSignature | Status::Moved | Status::Unsigned
-            )
+            && first.item_kind == ItemKind::Digest
         {
             first.detail.push_str(&from);
         }
         rows.append(&mut v.rows);
-        verified.push(Some(v));
+        let digest = v.digest.map(|mut parsed| {
+            parsed.log_files = Vec::new();
+            parsed
+        });
+        chained.push((digest, Some(v.sha256)));
     }
 
     let entries: Vec<ChainEntry> = digests
         .iter()
-        .zip(&verified)
-        .map(|(d, v)| ChainEntry {
+        .zip(&chained)
+        .map(|(d, (digest, sha256))| ChainEntry {
             key: &d.key,
             uri: &d.uri,
             name: d.name.as_ref(),
-            digest: v.as_ref().and_then(|v| v.digest.as_ref()),
-            sha256: v.as_ref().map(|v| v.sha256.as_str()),
-            signature: d.sidecar.as_ref().ok().and_then(|s| s.as_deref()),
+            digest: digest.as_ref(),
+            sha256: sha256.as_deref(),
+            signature: match &d.sidecar {
+                Ok(s) => s.as_deref(),
+                Err(_) => None,
+            },
         })
         .collect();
     rows.extend(chain::check(&entries, checked_at));
     Ok(rows)
 }
 
-/// A digest file as read from disk.
+/// A digest file found on disk.
 struct LocalDigest {
     path: PathBuf,
     /// The path from `AWSLogs/` on (else relative to the directory).
     key: String,
     uri: String,
     name: Option<DigestName>,
-    /// Uncompressed content, or why it could not be read.
-    bytes: Result<Vec<u8>, String>,
     /// The sidecar's hex signature; `Ok(None)` when there is no sidecar.
     sidecar: Result<Option<String>, String>,
 }
 
 impl LocalDigest {
     fn read(path: PathBuf, key: String) -> LocalDigest {
-        let bytes = std::fs::read(&path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|raw| {
-                if !detect::is_gzip(&raw) {
-                    return Ok(raw);
-                }
-                let mut out = Vec::new();
-                MultiGzDecoder::new(raw.as_slice())
-                    .read_to_end(&mut out)
-                    .map_err(|e| format!("cannot decompress: {e}"))?;
-                Ok(out)
-            });
-        let mut d = LocalDigest {
+        let mut sidecar = path.as_os_str().to_owned();
+        sidecar.push(SIDECAR_SUFFIX);
+        let sidecar = PathBuf::from(sidecar);
+        LocalDigest {
             uri: path.display().to_string(),
             name: DigestName::parse(&key),
             key,
-            bytes,
-            sidecar: Ok(None),
+            sidecar: match std::fs::read_to_string(&sidecar) {
+                Ok(s) if s.trim().is_empty() => Ok(None),
+                Ok(s) => Ok(Some(s.trim().to_string())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(format!("cannot read {}: {e}", sidecar.display())),
+            },
             path,
-        };
-        let sidecar = d.sidecar_path();
-        d.sidecar = match std::fs::read_to_string(&sidecar) {
-            Ok(s) if s.trim().is_empty() => Ok(None),
-            Ok(s) => Ok(Some(s.trim().to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read {}: {e}", sidecar.display())),
-        };
-        d
+        }
     }
 
-    fn sidecar_path(&self) -> PathBuf {
-        let mut name = self.path.as_os_str().to_owned();
-        name.push(SIDECAR_SUFFIX);
-        PathBuf::from(name)
+    /// The uncompressed content (digests are delivered gzipped; a plain copy works too).
+    fn uncompressed(&self) -> Result<Vec<u8>, String> {
+        let raw = std::fs::read(&self.path).map_err(|e| format!("cannot read: {e}"))?;
+        if !detect::is_gzip(&raw) {
+            return Ok(raw);
+        }
+        let mut out = Vec::new();
+        MultiGzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| format!("cannot decompress: {e}"))?;
+        Ok(out)
     }
 }
 
