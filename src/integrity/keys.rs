@@ -196,6 +196,8 @@ fn list_public_keys_json(text: &str) -> Result<Vec<FoundKey>, String> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct Listing {
+        // The AWS guide's sample response spells it `publicKeyList`.
+        #[serde(alias = "publicKeyList")]
         public_key_list: Vec<Listed>,
     }
     #[derive(serde::Deserialize)]
