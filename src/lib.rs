@@ -4,7 +4,8 @@
 //! logs) into Arrow record batches → [`lake`] stores them as partitioned Parquet with an
 //! ingest manifest → [`engine`] exposes the lake as DataFusion tables and views →
 //! [`report`] renders answers. [`ingest`] drives sources into the lake; [`cli`] turns
-//! command-line arguments into a validated configuration and calls the rest.
+//! command-line arguments into a validated configuration and calls the rest. [`integrity`]
+//! checks CloudTrail's signed digest files, so the evidence can be shown to be complete.
 
 pub mod cli;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod engine;
 pub mod errors;
 pub mod fetch;
 pub mod ingest;
+pub mod integrity;
 pub mod lake;
 pub mod report;
 pub mod sources;

@@ -19,7 +19,7 @@ fn main() -> std::process::ExitCode {
         Err(e) if e.is_broken_pipe() => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tagtrail: error: {}", tagtrail::errors::describe(&e));
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(e.exit_code())
         }
     }
 }

@@ -72,12 +72,39 @@ pub enum RawCommand {
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
         format: String,
     },
+    /// Check CloudTrail log file integrity: digest signatures, log file hashes, digest chain.
+    #[command(after_long_help = VERIFY_DIGESTS_HELP)]
+    VerifyDigests {
+        /// Local copy of the trail's bucket (digests under …/AWSLogs/<account>/CloudTrail-Digest/,
+        /// log files under …/CloudTrail/).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// CloudTrail public key: PEM, DER, base64, or the JSON of `aws cloudtrail
+        /// list-public-keys`. Repeat for several keys or regions.
+        #[arg(long = "public-key", value_name = "FILE")]
+        public_keys: Vec<PathBuf>,
+    },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
         format: String,
     },
 }
+
+const VERIFY_DIGESTS_HELP: &str = "\
+Signatures: CloudTrail keeps a digest's signature in S3 object metadata, which a copied
+bucket loses. Put it next to the digest as `<digest file>.signature`, holding the hex
+value of x-amz-meta-signature, for example:
+  aws s3api head-object --bucket B --key K --query Metadata.signature --output text > K.signature
+Without a sidecar the next digest's previousDigestSignature is used, so only the newest
+digest of a chain needs one.
+
+Public keys: aws cloudtrail list-public-keys --region R --start-time T > keys-R.json
+
+Every check is stored in the lake table digest_checks. Exit status: 0 when nothing is
+altered, missing, badly signed, moved, unreadable, or broken or gapped in the chain
+(unsigned, no-key and unchecked items are reported but do not fail); 2 when something
+is; 1 on errors.";
 
 #[derive(Debug, clap::Args)]
 pub struct RawRange {

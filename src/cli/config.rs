@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::fetch::AwsOptions;
 use crate::fetch::s3::S3Url;
 use crate::ingest::{IngestOptions, Input, Settings};
+use crate::integrity::PublicKeys;
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
@@ -34,6 +35,10 @@ pub enum Command {
     },
     Demo {
         format: Format,
+    },
+    VerifyDigests {
+        dir: PathBuf,
+        keys: PublicKeys,
     },
 }
 
@@ -111,6 +116,17 @@ impl Config {
                 format: format(&f),
             },
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
+            RawCommand::VerifyDigests { dir, public_keys } => {
+                if !dir.is_dir() {
+                    return Err(bad("DIR")(format!("{} is not a directory", dir.display())));
+                }
+                let mut keys = PublicKeys::new();
+                for path in &public_keys {
+                    keys.load_file(path)
+                        .map_err(|e| bad("--public-key")(e.to_string()))?;
+                }
+                Command::VerifyDigests { dir, keys }
+            }
         };
         Ok(Config {
             lake: raw.lake,
@@ -241,6 +257,33 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(e.to_string(), "--since: must be before --until");
+    }
+
+    #[test]
+    fn verify_digests_checks_dir_and_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let e = parse(&["tagtrail", "verify-digests", &format!("{d}/nope")]).unwrap_err();
+        assert_eq!(e.flag, "DIR");
+        let key = dir.path().join("key.pem");
+        std::fs::write(&key, "garbage").unwrap();
+        let e = parse(&[
+            "tagtrail",
+            "verify-digests",
+            "--public-key",
+            key.to_str().unwrap(),
+            d,
+        ])
+        .unwrap_err();
+        assert_eq!(e.flag, "--public-key");
+        assert!(e.message.contains("key.pem"), "{}", e.message);
+        match parse(&["tagtrail", "verify-digests", d]).unwrap().command {
+            Command::VerifyDigests { dir: got, keys } => {
+                assert_eq!(got, dir.path());
+                assert!(keys.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

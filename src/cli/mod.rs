@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod config;
+mod digests;
 mod summary;
 
 use std::io::{IsTerminal, Write};
@@ -14,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::demo;
 use crate::engine::{Engine, EngineError};
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
+use crate::integrity::IntegrityError;
 use crate::lake::{Lake, LakeError};
 use crate::report::{self, Format, who};
 
@@ -35,12 +37,26 @@ pub enum CliError {
     NoLake(String),
     #[error(transparent)]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Integrity(#[from] IntegrityError),
+    #[error(
+        "integrity check failed: {failures} item(s) altered, missing, badly signed, moved, unreadable or breaking the digest chain (listed above; rows in table digest_checks)"
+    )]
+    IntegrityViolated { failures: usize },
 }
 
 impl CliError {
     /// Writing into a closed pipe (`tagtrail who … | head`) is not an error worth a message.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// 2 when the evidence failed verification, so scripts can tell it from an error (1).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::IntegrityViolated { .. } => 2,
+            _ => 1,
+        }
     }
 }
 
@@ -66,6 +82,9 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             report::write_batches(out, &engine.sql(&sql).await?, format)?;
         }
         Command::Demo { format } => run_demo(out, format).await?,
+        Command::VerifyDigests { dir, keys } => {
+            digests::verify(out, &Lake::open(&config.lake)?, &dir, &keys)?;
+        }
     }
     Ok(())
 }

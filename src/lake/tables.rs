@@ -1,9 +1,11 @@
 //! The lake's tables: which schema, which column decides the date partition, and which
 //! columns are low-cardinality enough for Parquet dictionary encoding. Column meanings
-//! are documented once, beside each schema (`sources::*::schema`, `lake::manifest`).
+//! are documented once, beside each schema (`sources::*::schema`, `lake::manifest`,
+//! `integrity::schema`).
 
 use arrow::datatypes::SchemaRef;
 
+use crate::integrity;
 use crate::lake::manifest;
 use crate::sources::{Output, cloudtrail, mysql_audit};
 
@@ -114,12 +116,28 @@ pub static INGEST_REJECTS: TableDef = TableDef {
     dictionary_columns: &["kind", "source_uri", "reason"],
 };
 
-pub static ALL_TABLES: [&TableDef; 5] = [
+pub static DIGEST_CHECKS: TableDef = TableDef {
+    name: "digest_checks",
+    schema: integrity::schema,
+    time_column: "digest_end_time",
+    tie_column: "item_key",
+    dictionary_columns: &[
+        "account_id",
+        "region",
+        "trail",
+        "digest_key",
+        "item_kind",
+        "status",
+    ],
+};
+
+pub static ALL_TABLES: [&TableDef; 6] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
     &INGEST_MANIFEST,
     &INGEST_REJECTS,
+    &DIGEST_CHECKS,
 ];
 
 /// The table a source output goes to.

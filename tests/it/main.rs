@@ -3,6 +3,7 @@
 mod bad_input;
 mod cloudtrail;
 mod demo_scenario;
+mod digests;
 mod lookup;
 mod mariadb_real;
 mod moto;
