@@ -50,6 +50,9 @@ pub enum RawCommand {
         /// `default,DescribeDBInstances` adds one. AssumeRoleWithSAML is always kept.
         #[arg(long, default_value = "default", value_name = "NAMES")]
         events: String,
+        /// Worker threads decoding local files (default: one per core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
         /// For s3:// inputs, list only the CloudTrail day folders of this period.
         #[command(flatten)]
         range: RawRange,

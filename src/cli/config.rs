@@ -68,6 +68,7 @@ impl Config {
                 events,
                 range,
                 aws,
+                threads,
             } => {
                 let (since, until) = optional_range(&range)?;
                 Command::Ingest(IngestOptions {
@@ -95,6 +96,11 @@ impl Config {
                         profile: aws.profile,
                         region: aws.region,
                         endpoint_url: aws.endpoint_url,
+                    },
+                    threads: match threads {
+                        Some(0) => return Err(bad("--threads")("must be at least 1".into())),
+                        Some(n) => n,
+                        None => crate::ingest::default_threads(),
                     },
                 })
             }

@@ -53,6 +53,8 @@ pub struct IngestOptions {
     pub since: Option<i64>,
     pub until: Option<i64>,
     pub aws: AwsOptions,
+    /// Worker threads that decode local files in parallel.
+    pub threads: usize,
 }
 
 impl IngestOptions {
@@ -69,8 +71,14 @@ impl IngestOptions {
             since: None,
             until: None,
             aws: AwsOptions::default(),
+            threads: default_threads(),
         }
     }
+}
+
+/// One worker per core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +163,7 @@ pub async fn ingest(
         })
         .collect();
     if !locals.is_empty() {
-        local::ingest(&mut ingestor, &locals, progress)?;
+        local::ingest(&mut ingestor, &locals, opts.threads, progress)?;
     }
     let urls: Vec<&S3Url> = opts
         .inputs

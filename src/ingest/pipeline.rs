@@ -19,8 +19,7 @@ use crate::lake::{
     for_output, read,
 };
 use crate::sources::{
-    FileStats, Output, Reject, Sink, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
-    mysql_audit,
+    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
 };
 
 /// The content of one input.
@@ -29,6 +28,28 @@ pub enum Content<'a> {
     File(&'a Path),
     /// An object already downloaded.
     Bytes(&'a [u8]),
+    /// A CloudTrail file already decoded by a worker thread.
+    Decoded(Decoded),
+}
+
+/// A CloudTrail file decoded off the main thread: its counts and batches, or why it
+/// could not be read. Deduplication and writing stay on the main thread, in input order,
+/// so results do not depend on thread timing.
+pub type Decoded = Result<(FileStats, Vec<(Output, RecordBatch)>), String>;
+
+/// Decompresses and decodes one CloudTrail file held in memory.
+pub fn decode_cloudtrail(raw: &[u8], uri: &str, filter: &cloudtrail::EventFilter) -> Decoded {
+    let mut bytes = Vec::new();
+    detect::open_bytes(raw)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let mut batches = Vec::new();
+    let stats = cloudtrail::parse(&bytes, uri, filter, &mut |out, batch| {
+        batches.push((out, batch));
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok((stats, batches))
 }
 
 impl Content<'_> {
@@ -36,6 +57,7 @@ impl Content<'_> {
         match self {
             Content::File(p) => detect::open(p),
             Content::Bytes(b) => Ok(detect::open_bytes(b)),
+            Content::Decoded(_) => Ok(Box::new(&[][..])),
         }
     }
 }
@@ -109,6 +131,37 @@ impl<'l> Ingestor<'l> {
         self.input(location, key, Content::File(path), digest, instance)
     }
 
+    /// A local CloudTrail file that a worker already decoded.
+    pub fn decoded_file(
+        &mut self,
+        location: &str,
+        key: FileKey,
+        decoded: Decoded,
+    ) -> Result<(), IngestError> {
+        self.input(location, key, Content::Decoded(decoded), false, None)
+    }
+
+    /// A file a worker found already in the lake.
+    pub fn known_file(&mut self, location: &str, key: FileKey) {
+        self.report.files.push(FileReport {
+            location: location.to_string(),
+            key,
+            kind: None,
+            status: FileStatus::AlreadyIngested,
+            stats: FileStats::default(),
+            duplicates: 0,
+        });
+    }
+
+    /// Inputs already in the lake, for workers that check before decoding.
+    pub fn known_inputs(&self) -> &IngestedKeys {
+        &self.known_inputs
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// A downloaded object; `key_path` is its key, read like a path for the instance
     /// name and the digest folder.
     pub fn object(
@@ -153,9 +206,10 @@ impl<'l> Ingestor<'l> {
             self.report.files.push(report);
             return Ok(());
         }
-        let kind = match forced {
-            Some(k) => Some(k),
-            None => match sniff(&content) {
+        let kind = match (&content, forced) {
+            (Content::Decoded(_), _) => Some(SourceKind::CloudTrail),
+            (_, Some(k)) => Some(k),
+            (_, None) => match sniff(&content) {
                 Ok(k) => k,
                 Err(e) => {
                     self.report
@@ -172,7 +226,11 @@ impl<'l> Ingestor<'l> {
                     .to_string(),
             ),
             Some(SourceKind::CloudTrail) => {
-                self.cloudtrail(&content, &report.key.source_uri, &mut report.duplicates)
+                let decoded = match content {
+                    Content::Decoded(d) => d,
+                    other => self.read_cloudtrail(&other, &report.key.source_uri),
+                };
+                self.commit_cloudtrail(decoded, &mut report.duplicates)
             }
             Some(SourceKind::MysqlAudit) => {
                 let instance = self.settings.instance.clone().or(path_instance);
@@ -191,40 +249,32 @@ impl<'l> Ingestor<'l> {
         Ok(())
     }
 
-    fn cloudtrail(
-        &mut self,
-        content: &Content<'_>,
-        uri: &str,
-        duplicates: &mut u64,
-    ) -> Result<FileStats, String> {
-        let mut bytes = Vec::new();
+    fn read_cloudtrail(&self, content: &Content<'_>, uri: &str) -> Decoded {
+        let mut raw = Vec::new();
         content
             .open()
-            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .and_then(|mut r| r.read_to_end(&mut raw))
             .map_err(|e| format!("cannot read: {e}"))?;
-        self.decode_cloudtrail(duplicates, |filter, sink| {
-            cloudtrail::parse(&bytes, uri, filter, sink)
-        })
+        decode_cloudtrail(&raw, uri, &self.settings.events)
     }
 
-    /// Runs a CloudTrail decode with a sink that drops events already in the lake.
-    fn decode_cloudtrail(
+    /// Drops events already in the lake and hands the rest to the writer.
+    fn commit_cloudtrail(
         &mut self,
+        decoded: Decoded,
         duplicates: &mut u64,
-        decode: impl FnOnce(&cloudtrail::EventFilter, &mut Sink<'_>) -> Result<FileStats, SourceError>,
     ) -> Result<FileStats, String> {
-        let known = &mut self.known_events;
-        let writer = &mut self.writer;
-        let mut sink = |out: Output, batch: RecordBatch| {
-            let fresh = drop_known_events(batch, known, duplicates)?;
+        let (stats, batches) = decoded?;
+        for (out, batch) in batches {
+            let fresh = drop_known_events(batch, &mut self.known_events, duplicates)
+                .map_err(|e| e.to_string())?;
             if fresh.num_rows() > 0 {
-                writer
+                self.writer
                     .add(for_output(out), fresh)
-                    .map_err(|e| SourceError::Sink(e.to_string()))?;
+                    .map_err(|e| e.to_string())?;
             }
-            Ok(())
-        };
-        decode(&self.settings.events, &mut sink).map_err(|e| e.to_string())
+        }
+        Ok(stats)
     }
 
     /// Events from the LookupEvents API (one `CloudTrailEvent` JSON each), through the
@@ -251,13 +301,24 @@ impl<'l> Ingestor<'l> {
             duplicates: 0,
         };
         let mut duplicates = 0;
-        let outcome = self.decode_cloudtrail(&mut duplicates, |filter, sink| {
-            let mut decoder = cloudtrail::Decoder::new(filter);
-            for (i, e) in events.iter().enumerate() {
-                decoder.record(&e.json, uri, i as i64, sink)?;
+        let mut batches = Vec::new();
+        let mut sink = |out: Output, batch: RecordBatch| {
+            batches.push((out, batch));
+            Ok(())
+        };
+        let mut decoder = cloudtrail::Decoder::new(&self.settings.events);
+        let mut decoded: Result<(), SourceError> = Ok(());
+        for (i, e) in events.iter().enumerate() {
+            decoded = decoder.record(&e.json, uri, i as i64, &mut sink);
+            if decoded.is_err() {
+                break;
             }
-            decoder.finish(sink)
-        });
+        }
+        let decoded = decoded
+            .and_then(|()| decoder.finish(&mut sink))
+            .map(|stats| (stats, batches))
+            .map_err(|e| e.to_string());
+        let outcome = self.commit_cloudtrail(decoded, &mut duplicates);
         report.duplicates = duplicates;
         match outcome {
             Ok(stats) => {

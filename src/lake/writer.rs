@@ -20,11 +20,15 @@ use crate::sources::timefmt::partition_date;
 /// Rows buffered per partition before a part is written: bounds memory on huge inputs
 /// while keeping parts large enough to scan fast.
 const MAX_BUFFERED_ROWS: usize = 262_144;
+/// Bytes buffered over all partitions before the largest is written: an input spread
+/// over many days must not hold every day in memory until the end.
+const MAX_BUFFERED_BYTES: usize = 192 << 20;
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 pub struct LakeWriter<'a> {
     lake: &'a Lake,
     buffers: BTreeMap<(&'static str, i64), Buffer>,
+    buffered_bytes: usize,
     written: Vec<PathBuf>,
 }
 
@@ -32,6 +36,7 @@ struct Buffer {
     table: &'static TableDef,
     batches: Vec<RecordBatch>,
     rows: usize,
+    bytes: usize,
 }
 
 impl<'a> LakeWriter<'a> {
@@ -39,6 +44,7 @@ impl<'a> LakeWriter<'a> {
         LakeWriter {
             lake,
             buffers: BTreeMap::new(),
+            buffered_bytes: 0,
             written: Vec::new(),
         }
     }
@@ -66,20 +72,35 @@ impl<'a> LakeWriter<'a> {
                         table,
                         batches: Vec::new(),
                         rows: 0,
+                        bytes: 0,
                     });
+                let bytes = piece.get_array_memory_size();
                 buf.rows += piece.num_rows();
+                buf.bytes += bytes;
+                self.buffered_bytes += bytes;
                 buf.batches.push(piece);
                 buf.rows >= MAX_BUFFERED_ROWS
             };
             if full {
-                let buf = self
-                    .buffers
-                    .remove(&(table.name, day))
-                    .expect("buffer exists");
-                self.write_part(buf, day)?;
+                self.flush((table.name, day))?;
             }
         }
+        while self.buffered_bytes > MAX_BUFFERED_BYTES {
+            let largest = self
+                .buffers
+                .iter()
+                .max_by_key(|(_, b)| b.bytes)
+                .map(|(k, _)| *k)
+                .expect("bytes are buffered");
+            self.flush(largest)?;
+        }
         Ok(())
+    }
+
+    fn flush(&mut self, key: (&'static str, i64)) -> Result<(), LakeError> {
+        let buf = self.buffers.remove(&key).expect("buffer exists");
+        self.buffered_bytes -= buf.bytes;
+        self.write_part(buf, key.1)
     }
 
     /// Writes every buffered partition; returns the part files written by this writer.
