@@ -13,6 +13,7 @@ pub mod audit;
 pub mod cloudtrail;
 pub mod rng;
 pub mod scenario;
+pub mod trail;
 pub mod truth;
 
 #[cfg(test)]
