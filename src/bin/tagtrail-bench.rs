@@ -67,14 +67,14 @@ fn measure(cmd: &mut Command) -> anyhow::Result<Run> {
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kib = 0u64;
     loop {
-        if let Ok(text) = std::fs::read_to_string(&status_path) {
-            if let Some(kib) = text
+        // The file vanishes when the process exits; the last sample stands.
+        if let Ok(text) = std::fs::read_to_string(&status_path)
+            && let Some(kib) = text
                 .lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            {
-                peak_kib = peak_kib.max(kib);
-            }
+        {
+            peak_kib = peak_kib.max(kib);
         }
         if let Some(status) = child.try_wait()? {
             let wall = start.elapsed();
