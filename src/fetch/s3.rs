@@ -91,41 +91,39 @@ impl Bucket {
 
     /// One level of "folders" under `prefix` (which ends with `/`), as full prefixes.
     async fn folders(&self, prefix: &str) -> Result<Vec<String>, FetchError> {
-        let mut out = Vec::new();
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.url.bucket)
-            .prefix(prefix)
-            .delimiter("/")
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| self.err(prefix, &e))?;
-            out.extend(
-                page.common_prefixes()
-                    .iter()
-                    .filter_map(|p| p.prefix().map(str::to_string)),
-            );
-        }
-        Ok(out)
+        Ok(self.list(prefix, Some("/")).await?.1)
     }
 
     /// Every object under `prefix`, recursively.
     async fn objects(&self, prefix: &str) -> Result<Vec<ObjectRef>, FetchError> {
-        let mut out = Vec::new();
+        Ok(self.list(prefix, None).await?.0)
+    }
+
+    /// Objects and common prefixes under `prefix`, all pages.
+    async fn list(
+        &self,
+        prefix: &str,
+        delimiter: Option<&str>,
+    ) -> Result<(Vec<ObjectRef>, Vec<String>), FetchError> {
+        let (mut objects, mut folders) = (Vec::new(), Vec::new());
         let mut pages = self
             .client
             .list_objects_v2()
             .bucket(&self.url.bucket)
             .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_string))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.err(prefix, &e))?;
+            folders.extend(
+                page.common_prefixes()
+                    .iter()
+                    .filter_map(|p| p.prefix().map(str::to_string)),
+            );
             for o in page.contents() {
                 if let Some(key) = o.key() {
-                    out.push(ObjectRef {
+                    objects.push(ObjectRef {
                         key: key.to_string(),
                         size: o.size().unwrap_or_default(),
                         etag: o.e_tag().unwrap_or_default().to_string(),
@@ -133,7 +131,7 @@ impl Bucket {
                 }
             }
         }
-        Ok(out)
+        Ok((objects, folders))
     }
 
     /// The CloudTrail log objects to read, sorted by key, and the `account/region`

@@ -237,6 +237,12 @@ impl<'l> Ingestor<'l> {
                 self.mysql_audit(&content, &report.key.source_uri, instance)
             }
         };
+        self.settle(report, outcome);
+        Ok(())
+    }
+
+    /// Records how an input ended; only inputs read successfully count as ingested.
+    fn settle(&mut self, mut report: FileReport, outcome: Result<FileStats, String>) {
         match outcome {
             Ok(stats) => {
                 report.stats = stats;
@@ -246,7 +252,6 @@ impl<'l> Ingestor<'l> {
             }
             Err(reason) => self.report.files.push(rejected(report, reason)),
         }
-        Ok(())
     }
 
     fn read_cloudtrail(&self, content: &Content<'_>, uri: &str) -> Decoded {
@@ -320,15 +325,7 @@ impl<'l> Ingestor<'l> {
             .map_err(|e| e.to_string());
         let outcome = self.commit_cloudtrail(decoded, &mut duplicates);
         report.duplicates = duplicates;
-        match outcome {
-            Ok(stats) => {
-                report.stats = stats;
-                report.stats.kept -= report.duplicates;
-                self.known_inputs.insert(&report.key);
-                self.report.files.push(report);
-            }
-            Err(reason) => self.report.files.push(rejected(report, reason)),
-        }
+        self.settle(report, outcome);
         Ok(())
     }
 
