@@ -6,9 +6,14 @@
 //! in the record (so it is the top-level field, not a nested one) and its value must be
 //! a plain string. Anything else is [`Name::Unsure`] and the caller decodes properly.
 
+use std::sync::LazyLock;
+
 use memchr::memmem;
 
 const KEY: &[u8] = b"\"eventName\"";
+
+/// Built once: a finder's set-up is not free and it runs for every record of a trail.
+static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(KEY));
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Name<'a> {
@@ -17,8 +22,7 @@ pub enum Name<'a> {
 }
 
 pub fn event_name(raw: &[u8]) -> Name<'_> {
-    let finder = memmem::Finder::new(KEY);
-    let mut hits = finder.find_iter(raw);
+    let mut hits = FINDER.find_iter(raw);
     let Some(at) = hits.next() else {
         return Name::Unsure;
     };
