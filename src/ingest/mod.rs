@@ -2,6 +2,7 @@
 //! the manifest already holds, detects each input's format, parses it, drops CloudTrail
 //! events already stored, and records every input and every unreadable record.
 
+mod dedupe;
 mod local;
 mod pipeline;
 mod remote;

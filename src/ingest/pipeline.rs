@@ -1,23 +1,19 @@
 //! The per-input pipeline shared by local files and downloaded objects: manifest check,
 //! format detection, parsing into the lake, eventID deduplication, bookkeeping.
 
-use std::collections::HashSet;
 use std::io::{BufRead, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{BooleanArray, Int64Array, StringArray, TimestampMicrosecondArray};
-use arrow::compute::filter_record_batch;
+use arrow::array::{Int64Array, StringArray, TimestampMicrosecondArray};
 use arrow::record_batch::RecordBatch;
 
+use super::dedupe::KnownEvents;
 use super::{FileReport, FileStatus, IngestError, IngestReport, Settings};
 use crate::fetch::lookup::ApiEvent;
 use crate::lake::manifest::{self, FileKey, IngestedKeys};
 use crate::lake::writer::LakeWriter;
-use crate::lake::{
-    CLOUDTRAIL_EVENTS, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError,
-    for_output, read,
-};
+use crate::lake::{INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, for_output};
 use crate::sources::{
     FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
 };
@@ -66,7 +62,7 @@ pub struct Ingestor<'l> {
     lake: &'l Lake,
     settings: Settings,
     known_inputs: IngestedKeys,
-    known_events: HashSet<String>,
+    known_events: KnownEvents,
     writer: LakeWriter<'l>,
     report: IngestReport,
     started: i64,
@@ -78,7 +74,7 @@ impl<'l> Ingestor<'l> {
             lake,
             settings: settings.clone(),
             known_inputs: manifest::ingested_keys(lake)?,
-            known_events: known_event_ids(lake)?,
+            known_events: KnownEvents::new(),
             writer: LakeWriter::new(lake),
             report: IngestReport::default(),
             started: chrono::Utc::now().timestamp_micros(),
@@ -271,7 +267,9 @@ impl<'l> Ingestor<'l> {
     ) -> Result<FileStats, String> {
         let (stats, batches) = decoded?;
         for (out, batch) in batches {
-            let fresh = drop_known_events(batch, &mut self.known_events, duplicates)
+            let fresh = self
+                .known_events
+                .keep_new(self.lake, batch, duplicates)
                 .map_err(|e| e.to_string())?;
             if fresh.num_rows() > 0 {
                 self.writer
@@ -375,19 +373,6 @@ fn sniff(content: &Content<'_>) -> std::io::Result<Option<SourceKind>> {
     Ok(detect::sniff(&head))
 }
 
-/// Every CloudTrail `eventID` already in the lake (an event lives in exactly one of the
-/// two CloudTrail tables, so one set serves both).
-fn known_event_ids(lake: &Lake) -> Result<HashSet<String>, LakeError> {
-    let mut ids = HashSet::new();
-    for table in [&FEDERATED_SESSIONS, &CLOUDTRAIL_EVENTS] {
-        for batch in read::table_columns(lake, table, &["event_id"])? {
-            let col = manifest::string_column(&batch, 0)?;
-            ids.extend(col.iter().flatten().map(str::to_string));
-        }
-    }
-    Ok(ids)
-}
-
 /// An input nothing could be read from: one reject row for the whole file carries the reason.
 fn rejected(mut report: FileReport, reason: String) -> FileReport {
     report
@@ -396,25 +381,6 @@ fn rejected(mut report: FileReport, reason: String) -> FileReport {
         .push(Reject::new(WHOLE_FILE, reason.clone(), ""));
     report.status = FileStatus::Rejected(reason);
     report
-}
-
-/// CloudTrail delivers some events twice (same `eventID`), within and across files.
-fn drop_known_events(
-    batch: RecordBatch,
-    known: &mut HashSet<String>,
-    duplicates: &mut u64,
-) -> Result<RecordBatch, SourceError> {
-    let ids = batch
-        .column(0)
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .expect("event_id is the first, utf8 column");
-    let keep: BooleanArray = ids
-        .iter()
-        .map(|id| Some(known.insert(id.unwrap_or_default().to_string())))
-        .collect();
-    *duplicates += keep.false_count() as u64;
-    Ok(filter_record_batch(&batch, &keep)?)
 }
 
 fn manifest_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>, LakeError> {

@@ -38,21 +38,45 @@ pub fn table_columns(
     table: &TableDef,
     columns: &[&str],
 ) -> Result<Vec<RecordBatch>, LakeError> {
+    read_columns(table, &part_files(lake, table)?, columns)
+}
+
+/// The same for one `date=YYYY-MM-DD` partition only.
+pub fn partition_columns(
+    lake: &Lake,
+    table: &TableDef,
+    date: &str,
+    columns: &[&str],
+) -> Result<Vec<RecordBatch>, LakeError> {
+    let mut files = Vec::new();
+    collect(
+        &lake.table_dir(table).join(format!("date={date}")),
+        &mut files,
+    )?;
+    files.sort();
+    read_columns(table, &files, columns)
+}
+
+fn read_columns(
+    table: &TableDef,
+    files: &[PathBuf],
+    columns: &[&str],
+) -> Result<Vec<RecordBatch>, LakeError> {
     let schema = (table.schema)();
     let indices: Vec<usize> = columns
         .iter()
         .map(|c| schema.index_of(c))
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
-    for path in part_files(lake, table)? {
-        let file = std::fs::File::open(&path).map_err(LakeError::io(&path))?;
+    for path in files {
+        let file = std::fs::File::open(path).map_err(LakeError::io(path))?;
         let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(LakeError::parquet(&path))?;
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(LakeError::parquet(path))?;
         let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
         let reader = builder
             .with_projection(mask)
             .build()
-            .map_err(LakeError::parquet(&path))?;
+            .map_err(LakeError::parquet(path))?;
         for batch in reader {
             // The projection keeps file order; reorder to the caller's order.
             let batch = batch?;
