@@ -56,6 +56,8 @@ pub struct ObjectRef {
     pub etag: String,
 }
 
+/// Cheap to clone: the SDK client shares its connection pool.
+#[derive(Clone)]
 pub struct Bucket {
     client: Client,
     url: S3Url,

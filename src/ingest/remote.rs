@@ -36,14 +36,21 @@ pub(super) async fn ingest(
                 wanted.push(o);
             }
         }
-        let bucket = &bucket;
+        // Downloads run as tasks, so they go on while the main task decodes a file.
         let mut downloads = futures::stream::iter(wanted)
-            .map(|o| async move {
-                let bytes = bucket.get(&o.key).await;
-                (o, bytes)
+            .map(|o| {
+                let bucket = bucket.clone();
+                tokio::spawn(async move {
+                    let bytes = bucket.get(&o.key).await;
+                    (o, bytes)
+                })
             })
             .buffered(CONCURRENCY);
-        while let Some((o, bytes)) = downloads.next().await {
+        while let Some(joined) = downloads.next().await {
+            let (o, bytes) = joined.map_err(|e| FetchError::S3 {
+                url: url.to_string(),
+                message: format!("download task failed: {e}"),
+            })?;
             let uri = url.object(&o.key);
             match bytes {
                 Ok(bytes) => {
