@@ -60,6 +60,15 @@ pub struct ObjectRef {
     pub etag: String,
 }
 
+pub struct Bucket {
+    client: Client,
+    url: S3Url,
+}
+
+/// How many objects are downloaded at once: enough to hide S3 latency, few enough that
+/// memory stays bounded (CloudTrail files are kilobytes to a few megabytes).
+pub const CONCURRENCY: usize = 8;
+
 /// A downloaded object with its user metadata, which is where CloudTrail keeps a
 /// digest's signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,15 +81,6 @@ pub struct Object {
 /// The folder under `AWSLogs/…/<account>/` that holds log files, and the one for digests.
 pub const LOG_FOLDER: &str = "CloudTrail";
 pub const DIGEST_FOLDER: &str = "CloudTrail-Digest";
-
-pub struct Bucket {
-    client: Client,
-    url: S3Url,
-}
-
-/// How many objects are downloaded at once: enough to hide S3 latency, few enough that
-/// memory stays bounded (CloudTrail files are kilobytes to a few megabytes).
-pub const CONCURRENCY: usize = 8;
 
 impl Bucket {
     pub async fn connect(url: &S3Url, opts: &AwsOptions) -> Bucket {
