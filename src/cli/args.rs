@@ -79,13 +79,20 @@ pub enum RawCommand {
     #[command(after_long_help = VERIFY_DIGESTS_HELP)]
     VerifyDigests {
         /// Local copy of the trail's bucket (digests under …/AWSLogs/<account>/CloudTrail-Digest/,
-        /// log files under …/CloudTrail/).
+        /// log files under …/CloudTrail/), or the bucket itself as `s3://bucket/prefix`.
         #[arg(value_name = "DIR")]
         dir: PathBuf,
         /// CloudTrail public key: PEM, DER, base64, or the JSON of `aws cloudtrail
-        /// list-public-keys`. Repeat for several keys or regions.
+        /// list-public-keys`. Repeat for several keys or regions. For s3:// without
+        /// one, the keys come from CloudTrail's ListPublicKeys.
         #[arg(long = "public-key", value_name = "FILE")]
         public_keys: Vec<PathBuf>,
+        /// Check only the digests whose hour overlaps this period (for s3://, only its
+        /// day folders are listed).
+        #[command(flatten)]
+        range: RawRange,
+        #[command(flatten)]
+        aws: RawAws,
     },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {
@@ -95,6 +102,11 @@ pub enum RawCommand {
 }
 
 const VERIFY_DIGESTS_HELP: &str = "\
+s3://bucket/prefix: digests are listed under <prefix>AWSLogs/…/CloudTrail-Digest/, their
+signatures read from the object metadata, the log files they list fetched and hashed one
+at a time. Without --public-key, CloudTrail's ListPublicKeys gives the keys (needs
+cloudtrail:ListPublicKeys; if it fails, the digests are reported no-key).
+
 Signatures: CloudTrail keeps a digest's signature in S3 object metadata, which a copied
 bucket loses. Put it next to the digest as `<digest file>.signature`, holding the hex
 value of x-amz-meta-signature, for example:

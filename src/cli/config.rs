@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use crate::fetch::AwsOptions;
 use crate::fetch::s3::S3Url;
 use crate::ingest::{IngestOptions, Input, Settings};
-use crate::integrity::PublicKeys;
+use crate::integrity::{Evidence, Period, PublicKeys};
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
 use crate::sources::timefmt::{parse_user_time, parse_zone};
 
-use super::args::{RawArgs, RawCommand, RawRange};
+use super::args::{RawArgs, RawAws, RawCommand, RawRange};
 
 #[derive(Debug)]
 pub struct Config {
@@ -37,8 +37,10 @@ pub enum Command {
         format: Format,
     },
     VerifyDigests {
-        dir: PathBuf,
+        evidence: Evidence,
         keys: PublicKeys,
+        period: Period,
+        aws: AwsOptions,
     },
 }
 
@@ -122,22 +124,51 @@ impl Config {
                 format: format(&f),
             },
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
-            RawCommand::VerifyDigests { dir, public_keys } => {
-                if !dir.is_dir() {
-                    return Err(bad("DIR")(format!("{} is not a directory", dir.display())));
+            RawCommand::VerifyDigests {
+                dir,
+                public_keys,
+                range,
+                aws,
+            } => {
+                let evidence = match dir.to_str().filter(|d| d.starts_with("s3://")) {
+                    Some(url) => Evidence::S3(S3Url::parse(url).map_err(bad("DIR"))?),
+                    None if !dir.is_dir() => {
+                        return Err(bad("DIR")(format!("{} is not a directory", dir.display())));
+                    }
+                    None => Evidence::Dir(dir),
+                };
+                let aws = aws_options(aws);
+                if matches!(evidence, Evidence::Dir(_)) && aws != AwsOptions::default() {
+                    return Err(bad("DIR")(
+                        "--profile, --region and --endpoint-url apply to an s3:// URL only".into(),
+                    ));
                 }
                 let mut keys = PublicKeys::new();
                 for path in &public_keys {
                     keys.load_file(path)
                         .map_err(|e| bad("--public-key")(e.to_string()))?;
                 }
-                Command::VerifyDigests { dir, keys }
+                let (since, until) = optional_range(&range)?;
+                Command::VerifyDigests {
+                    evidence,
+                    keys,
+                    period: Period { since, until },
+                    aws,
+                }
             }
         };
         Ok(Config {
             lake: raw.lake,
             command,
         })
+    }
+}
+
+fn aws_options(aws: RawAws) -> AwsOptions {
+    AwsOptions {
+        profile: aws.profile,
+        region: aws.region,
+        endpoint_url: aws.endpoint_url,
     }
 }
 
@@ -284,12 +315,91 @@ mod tests {
         assert_eq!(e.flag, "--public-key");
         assert!(e.message.contains("key.pem"), "{}", e.message);
         match parse(&["tagtrail", "verify-digests", d]).unwrap().command {
-            Command::VerifyDigests { dir: got, keys } => {
-                assert_eq!(got, dir.path());
+            Command::VerifyDigests {
+                evidence,
+                keys,
+                period,
+                ..
+            } => {
+                assert_eq!(evidence, Evidence::Dir(dir.path().to_path_buf()));
                 assert!(keys.is_empty());
+                assert_eq!(period, Period::default());
             }
             other => panic!("{other:?}"),
         }
+        let e = parse(&["tagtrail", "verify-digests", d, "--region", "eu-west-1"]).unwrap_err();
+        assert_eq!(e.flag, "DIR");
+    }
+
+    #[test]
+    fn verify_digests_takes_s3_urls_periods_and_aws_cli_flags() {
+        let cmd = parse(&[
+            "tagtrail",
+            "verify-digests",
+            "s3://trail-bucket/org/",
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-17T12:00:00Z",
+            "--endpoint-url",
+            "http://127.0.0.1:5000",
+            "--profile",
+            "audit",
+        ])
+        .unwrap()
+        .command;
+        let Command::VerifyDigests {
+            evidence,
+            keys,
+            period,
+            aws,
+        } = cmd
+        else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(
+            evidence,
+            Evidence::S3(S3Url {
+                bucket: "trail-bucket".into(),
+                prefix: "org/".into()
+            })
+        );
+        assert!(keys.is_empty());
+        assert_eq!(
+            period,
+            Period {
+                since: crate::sources::timefmt::parse_iso("2026-11-16T00:00:00Z"),
+                until: crate::sources::timefmt::parse_iso("2026-11-17T12:00:00Z"),
+            }
+        );
+        assert_eq!(
+            aws,
+            AwsOptions {
+                profile: Some("audit".into()),
+                region: None,
+                endpoint_url: Some("http://127.0.0.1:5000".into()),
+            }
+        );
+        assert_eq!(
+            parse(&["tagtrail", "verify-digests", "s3://"])
+                .unwrap_err()
+                .flag,
+            "DIR"
+        );
+        assert_eq!(
+            parse(&[
+                "tagtrail",
+                "verify-digests",
+                "s3://b",
+                "--since",
+                "2026-11-17",
+                "--until",
+                "2026-11-16"
+            ])
+            .unwrap_err()
+            .flag,
+            "--since"
+        );
     }
 
     #[test]

@@ -5,28 +5,45 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::integrity::{self, Check, ItemKind, PublicKeys, Status};
+use crate::fetch::AwsOptions;
+use crate::integrity::s3::KeyListing;
+use crate::integrity::{self, Check, Evidence, ItemKind, Period, PublicKeys, Status};
 use crate::lake::{DIGEST_CHECKS, Lake, LakeError, writer::LakeWriter};
 use crate::report::new_table;
 use crate::sources::timefmt::format_micros;
 
 use super::CliError;
 
-pub fn verify(
+pub async fn verify(
     out: &mut dyn Write,
     lake: &Lake,
-    dir: &Path,
+    evidence: &Evidence,
     keys: &PublicKeys,
+    period: Period,
+    aws: &AwsOptions,
 ) -> Result<(), CliError> {
     let checked_at = chrono::Utc::now().timestamp_micros();
-    let rows = integrity::verify_dir(dir, keys, checked_at)?;
+    let (rows, keys, listings) = match evidence {
+        Evidence::Dir(dir) => (
+            integrity::verify_dir(dir, keys, period, checked_at)?,
+            keys.clone(),
+            Vec::new(),
+        ),
+        Evidence::S3(url) => {
+            let report = integrity::verify_bucket(url, aws, period, keys, checked_at).await?;
+            (report.rows, report.keys, report.listings)
+        }
+    };
+    for problem in listings.iter().filter_map(|l| l.problem.as_ref()) {
+        eprintln!("tagtrail: warning: {problem}");
+    }
     let mut writer = LakeWriter::new(lake);
     writer.add(
         &DIGEST_CHECKS,
         integrity::to_batch(&rows).map_err(LakeError::from)?,
     )?;
     writer.finish()?;
-    summary(out, &rows, dir, keys, checked_at)?;
+    summary(out, &rows, evidence, &keys, &listings, checked_at)?;
     let failures = rows.iter().filter(|r| r.status.is_failure()).count();
     if failures > 0 {
         return Err(CliError::IntegrityViolated { failures });
@@ -37,18 +54,23 @@ pub fn verify(
 fn summary(
     out: &mut dyn Write,
     rows: &[Check],
-    dir: &Path,
+    evidence: &Evidence,
     keys: &PublicKeys,
+    listings: &[KeyListing],
     checked_at: i64,
 ) -> std::io::Result<()> {
     let count = |k: ItemKind| rows.iter().filter(|r| r.item_kind == k).count();
     writeln!(
         out,
-        "Checked {} digest files and the {} log files they list under {} ({} public key(s); run {})\n",
+        "Checked {} digest files and the {} log files they list under {evidence} ({} public key(s){}; run {})\n",
         count(ItemKind::Digest),
         count(ItemKind::LogFile),
-        dir.display(),
         keys.len(),
+        if listings.is_empty() {
+            ""
+        } else {
+            " from ListPublicKeys"
+        },
         format_micros(checked_at)
     )?;
     let mut by_status: BTreeMap<Status, [usize; 3]> = BTreeMap::new();
@@ -83,11 +105,14 @@ fn summary(
             "reason",
         ]);
         for r in problems {
-            let at = match &r.source_uri {
-                Some(uri) => Path::new(uri)
+            let at = match (&r.source_uri, evidence) {
+                (Some(uri), Evidence::Dir(dir)) => Path::new(uri)
                     .strip_prefix(dir)
                     .map_or_else(|_| uri.clone(), |p| p.display().to_string()),
-                None => r.item_key.clone(),
+                (Some(uri), Evidence::S3(url)) => uri
+                    .strip_prefix(&url.to_string())
+                    .map_or_else(|| uri.clone(), |k| k.trim_start_matches('/').to_string()),
+                (None, _) => r.item_key.clone(),
             };
             table.add_row(vec![
                 r.status.name().to_string(),
@@ -98,7 +123,25 @@ fn summary(
         }
         writeln!(out, "{table}")?;
     }
-    if keys.is_empty() {
+    for l in listings {
+        match &l.problem {
+            Some(problem) if l.keys == 0 => writeln!(
+                out,
+                "\n{problem}\nSo the digests of {} could not be checked (no-key): pass --public-key FILE (from `aws cloudtrail list-public-keys --region {}`), or allow cloudtrail:ListPublicKeys.",
+                l.region, l.region
+            )?,
+            other => writeln!(
+                out,
+                "\nPublic keys for {}: {} from CloudTrail ListPublicKeys.{}",
+                l.region,
+                l.keys,
+                other
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" Not usable: {p}"))
+            )?,
+        }
+    }
+    if keys.is_empty() && listings.is_empty() {
         writeln!(
             out,
             "\nNo --public-key given, so no signature was checked: get CloudTrail's keys with `aws cloudtrail list-public-keys --region REGION --start-time TIME`."

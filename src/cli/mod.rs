@@ -82,8 +82,14 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             report::write_batches(out, &engine.sql(&sql).await?, format)?;
         }
         Command::Demo { format } => run_demo(out, format).await?,
-        Command::VerifyDigests { dir, keys } => {
-            digests::verify(out, &Lake::open(&config.lake)?, &dir, &keys)?;
+        Command::VerifyDigests {
+            evidence,
+            keys,
+            period,
+            aws,
+        } => {
+            let lake = Lake::open(&config.lake)?;
+            digests::verify(out, &lake, &evidence, &keys, period, &aws).await?;
         }
     }
     Ok(())

@@ -7,6 +7,7 @@
 //! (also `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`).
 
 pub mod lookup;
+pub mod public_keys;
 pub mod s3;
 
 use aws_config::BehaviorVersion;
@@ -27,6 +28,8 @@ pub enum FetchError {
     S3 { url: String, message: String },
     #[error("cloudtrail-api:{region}: {message}")]
     Lookup { region: String, message: String },
+    #[error("CloudTrail ListPublicKeys in {region} failed: {message}")]
+    PublicKeys { region: String, message: String },
 }
 
 /// The SDK configuration for these options. Retries are the SDK's standard mode

@@ -4,8 +4,12 @@
 //! With a period, only the day folders inside it are listed (accounts and regions are
 //! discovered from the folder listing, one level at a time), never the whole bucket:
 //! an organization trail holds years of every account's logs. Without a period the
-//! prefix is listed whole.
+//! prefix is listed whole. Digest files ([`digests`]) are found the same way, under
+//! `CloudTrail-Digest/` instead of `CloudTrail/`.
 
+mod digests;
+
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
@@ -66,6 +70,19 @@ pub struct Bucket {
 /// How many objects are downloaded at once: enough to hide S3 latency, few enough that
 /// memory stays bounded (CloudTrail files are kilobytes to a few megabytes).
 pub const CONCURRENCY: usize = 8;
+
+/// A downloaded object with its user metadata, which is where CloudTrail keeps a
+/// digest's signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    pub bytes: Vec<u8>,
+    /// `x-amz-meta-*` headers, keyed without the `x-amz-meta-` prefix (as the SDK returns them).
+    pub metadata: HashMap<String, String>,
+}
+
+/// The folder under `AWSLogs/…/<account>/` that holds log files, and the one for digests.
+pub const LOG_FOLDER: &str = "CloudTrail";
+pub const DIGEST_FOLDER: &str = "CloudTrail-Digest";
 
 impl Bucket {
     pub async fn connect(url: &S3Url, opts: &AwsOptions) -> Bucket {
@@ -150,7 +167,7 @@ impl Bucket {
         };
         let mut found = Vec::new();
         let mut discovered = Vec::new();
-        for region_prefix in self.region_prefixes().await? {
+        for region_prefix in self.region_prefixes(LOG_FOLDER).await? {
             if let Some(pair) = account_region(&region_prefix) {
                 discovered.push(pair);
             }
@@ -170,9 +187,10 @@ impl Bucket {
         Ok((found, discovered))
     }
 
-    /// `…/AWSLogs/[o-…/]<account>/CloudTrail/<region>/` for every account and region
-    /// under the URL's prefix (which may already name an organization, account or region).
-    async fn region_prefixes(&self) -> Result<Vec<String>, FetchError> {
+    /// `…/AWSLogs/[o-…/]<account>/<subfolder>/<region>/` for every account and region
+    /// under the URL's prefix (which may already name an organization, account or region);
+    /// `subfolder` is [`LOG_FOLDER`] or [`DIGEST_FOLDER`].
+    async fn region_prefixes(&self, subfolder: &str) -> Result<Vec<String>, FetchError> {
         let prefix = folder(&self.url.prefix);
         let (base, rest) = match prefix.find("AWSLogs/") {
             Some(i) => (prefix[..i + 8].to_string(), prefix[i + 8..].to_string()),
@@ -205,7 +223,7 @@ impl Bucket {
         }
         let mut regions = Vec::new();
         for acct in accounts {
-            let trail = format!("{acct}CloudTrail/");
+            let trail = format!("{acct}{subfolder}/");
             match segs.get(2) {
                 Some(region) => regions.push(format!("{trail}{region}/")),
                 None => regions.extend(self.folders(&trail).await?),
@@ -217,24 +235,46 @@ impl Bucket {
     /// Downloads an object, retrying a failed transfer (the SDK already retries
     /// failed requests; this covers a body cut off mid-stream).
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, FetchError> {
+        match self.get_object(key).await? {
+            Some(object) => Ok(object.bytes),
+            None => Err(FetchError::S3 {
+                url: self.url.object(key),
+                message: "no such object".into(),
+            }),
+        }
+    }
+
+    /// Like [`Bucket::get`], with the object's user metadata; `None` when the key does
+    /// not exist, which is an answer (a deleted log file), not a failure to retry.
+    pub async fn get_object(&self, key: &str) -> Result<Option<Object>, FetchError> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let result = async {
-                let out = self
+                let out = match self
                     .client
                     .get_object()
                     .bucket(&self.url.bucket)
                     .key(key)
                     .send()
                     .await
-                    .map_err(|e| self.err(key, &e))?;
+                {
+                    Ok(out) => out,
+                    Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(self.err(key, &e)),
+                };
+                let metadata = out.metadata().cloned().unwrap_or_default();
                 let body = out.body.collect().await.map_err(|e| self.err(key, &e))?;
-                Ok::<_, FetchError>(body.into_bytes().to_vec())
+                Ok::<_, FetchError>(Some(Object {
+                    bytes: body.into_bytes().to_vec(),
+                    metadata,
+                }))
             }
             .await;
             match result {
-                Ok(bytes) => return Ok(bytes),
+                Ok(object) => return Ok(object),
                 Err(e) if attempt >= 3 => return Err(e),
                 Err(_) => tokio::time::sleep(Duration::from_millis(200 << attempt)).await,
             }

@@ -17,20 +17,27 @@ use sha2::{Digest as _, Sha256};
 use super::chain::{self, ChainEntry};
 use super::digest::{self, Digest, DigestLocation, DigestName, LogFiles, LogLookup};
 use super::keys::PublicKeys;
-use super::{Check, IntegrityError, ItemKind, Status, awslogs_suffix};
+use super::{Check, HOUR, IntegrityError, ItemKind, Period, awslogs_suffix, unreadable_digest};
 use crate::sources::detect;
 use crate::sources::timefmt::Micros;
 
 /// The file name suffix of the signature sidecar of a digest file.
 pub const SIDECAR_SUFFIX: &str = ".signature";
 
-/// Checks every digest under `dir`, the log files they list and their chain; returns the
-/// `digest_checks` rows. Fails only when `dir` cannot be walked or holds no digest.
+/// Checks every digest under `dir` (in `period`), the log files they list and their
+/// chain; returns the `digest_checks` rows. Fails only when `dir` cannot be walked or
+/// holds no digest.
 pub fn verify_dir(
     dir: &Path,
     keys: &PublicKeys,
+    period: Period,
     checked_at: Micros,
 ) -> Result<Vec<Check>, IntegrityError> {
+    // The digest just after the period still vouches for the last one in it.
+    let and_next = Period {
+        until: period.until.map(|u| u + HOUR),
+        ..period
+    };
     let mut files = Vec::new();
     walk(dir, &mut files)?;
     files.sort();
@@ -42,7 +49,7 @@ pub fn verify_dir(
             .components()
             .any(|c| c.as_os_str() == "CloudTrail-Digest")
         {
-            if !key.ends_with(SIDECAR_SUFFIX) {
+            if !key.ends_with(SIDECAR_SUFFIX) && and_next.keeps(DigestName::parse(&key).as_ref()) {
                 digests.push(LocalDigest::read(path, key));
             }
         } else {
@@ -68,6 +75,10 @@ pub fn verify_dir(
             named_by_next.insert(awslogs_suffix(&prev).to_string(), (d.key.clone(), sig));
         }
     }
+    digests.retain(|d| period.keeps(d.name.as_ref()));
+    if digests.is_empty() {
+        return Err(IntegrityError::NoDigests(dir.to_path_buf()));
+    }
 
     let mut lookup = LocalLogs {
         index: &logs,
@@ -80,7 +91,13 @@ pub fn verify_dir(
         let bytes = match d.uncompressed() {
             Ok(b) => b,
             Err(reason) => {
-                rows.push(unreadable(d, reason, checked_at));
+                rows.push(unreadable_digest(
+                    &d.key,
+                    &d.uri,
+                    d.name.as_ref(),
+                    reason,
+                    checked_at,
+                ));
                 chained.push((None, None));
                 continue;
             }
@@ -178,32 +195,6 @@ impl LocalDigest {
             .read_to_end(&mut out)
             .map_err(|e| format!("cannot decompress: {e}"))?;
         Ok(out)
-    }
-}
-
-fn unreadable(d: &LocalDigest, reason: String, checked_at: Micros) -> Check {
-    Check {
-        checked_at,
-        account_id: d
-            .name
-            .as_ref()
-            .map(|n| n.account_id.clone())
-            .unwrap_or_default(),
-        region: d
-            .name
-            .as_ref()
-            .map(|n| n.region.clone())
-            .unwrap_or_default(),
-        trail: d.name.as_ref().map(|n| n.trail.clone()).unwrap_or_default(),
-        digest_key: d.key.clone(),
-        item_kind: ItemKind::Digest,
-        item_key: d.key.clone(),
-        status: Status::Unreadable,
-        detail: reason,
-        expected_hash: None,
-        actual_hash: None,
-        digest_end_time: d.name.as_ref().map_or(checked_at, |n| n.end),
-        source_uri: Some(d.uri.clone()),
     }
 }
 

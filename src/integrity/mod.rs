@@ -25,12 +25,14 @@
 //! `aws s3api head-object --query Metadata.signature --output text`). Without a sidecar
 //! it uses the next digest's `previousDigestSignature`, which is the same value; only the
 //! newest digest of a chain then stays `unsigned`. The verifier itself takes the
-//! signature as an argument, so an S3 reader can pass the metadata value instead.
+//! signature as an argument, so the S3 reader ([`s3`]) passes the metadata value
+//! instead, and lists the public keys with CloudTrail's `ListPublicKeys` when none is given.
 
 pub mod chain;
 pub mod digest;
 pub mod keys;
 pub mod local;
+pub mod s3;
 
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
@@ -40,12 +42,15 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
+use crate::fetch::FetchError;
+use crate::fetch::s3::S3Url;
 use crate::sources::timefmt::Micros;
 use crate::sources::ts_type;
 
 pub use digest::{Digest, DigestLocation, DigestName, LogFiles, LogLookup, Verified, verify};
 pub use keys::{PublicKey, PublicKeys, fingerprint};
 pub use local::verify_dir;
+pub use s3::verify_bucket;
 
 /// Errors that stop a whole run. A bad digest or log file never does: it becomes a row
 /// with status `unreadable` and the reason.
@@ -59,9 +64,53 @@ pub enum IntegrityError {
     #[error("{path}: {message}")]
     Key { path: PathBuf, message: String },
     #[error(
-        "{0}: no CloudTrail digest files found (expected …/AWSLogs/<account>/CloudTrail-Digest/<region>/YYYY/MM/DD/*.json.gz)"
+        "{0}: no CloudTrail digest files found (expected …/AWSLogs/<account>/CloudTrail-Digest/<region>/YYYY/MM/DD/*.json.gz, in the period when --since/--until are given)"
     )]
     NoDigests(PathBuf),
+    #[error(
+        "{0}: no CloudTrail digest files found (expected …AWSLogs/<account>/CloudTrail-Digest/<region>/YYYY/MM/DD/*.json.gz, in the period when --since/--until are given)"
+    )]
+    NoDigestObjects(String),
+    /// Listing the bucket failed: without the list of digests nothing can be checked.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+}
+
+/// Where the evidence is: a local copy of the trail's bucket, or the bucket itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    Dir(PathBuf),
+    S3(S3Url),
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Evidence::Dir(dir) => write!(f, "{}", dir.display()),
+            Evidence::S3(url) => write!(f, "{url}"),
+        }
+    }
+}
+
+/// `--since/--until`: checks only the digests whose hour overlaps `[since, until)`, so
+/// a period's evidence can be proven without reading years of digests. A digest covers
+/// the hour before its end time, which its file name carries, so the choice is made
+/// before anything is downloaded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Period {
+    pub since: Option<Micros>,
+    pub until: Option<Micros>,
+}
+
+const HOUR: Micros = 3_600_000_000;
+
+impl Period {
+    /// A file whose name does not follow the digest scheme is kept, so that it is
+    /// reported rather than silently skipped.
+    pub fn keeps(&self, name: Option<&DigestName>) -> bool {
+        let Some(n) = name else { return true };
+        self.since.is_none_or(|s| n.end > s) && self.until.is_none_or(|u| n.end - HOUR < u)
+    }
 }
 
 /// The outcome of one check. Names are the `status` values stored in the lake.
@@ -240,6 +289,31 @@ pub fn to_batch(rows: &[Check]) -> Result<RecordBatch, ArrowError> {
     )
 }
 
+/// The `digest` row of a digest file that could not be downloaded, read or decompressed.
+fn unreadable_digest(
+    key: &str,
+    uri: &str,
+    name: Option<&DigestName>,
+    reason: String,
+    checked_at: Micros,
+) -> Check {
+    Check {
+        checked_at,
+        account_id: name.map(|n| n.account_id.clone()).unwrap_or_default(),
+        region: name.map(|n| n.region.clone()).unwrap_or_default(),
+        trail: name.map(|n| n.trail.clone()).unwrap_or_default(),
+        digest_key: key.to_string(),
+        item_kind: ItemKind::Digest,
+        item_key: key.to_string(),
+        status: Status::Unreadable,
+        detail: reason,
+        expected_hash: None,
+        actual_hash: None,
+        digest_end_time: name.map_or(checked_at, |n| n.end),
+        source_uri: Some(uri.to_string()),
+    }
+}
+
 /// The part of an S3 key from its `AWSLogs/` segment on. Local copies of a bucket keep
 /// that part whatever bucket, prefix or folder they were copied to, so it is how keys
 /// named inside digests are matched with files.
@@ -269,6 +343,35 @@ mod tests {
         );
         assert_eq!(awslogs_suffix("elsewhere/x.json.gz"), "elsewhere/x.json.gz");
         assert_eq!(awslogs_suffix("NotAWSLogs/x"), "NotAWSLogs/x");
+    }
+
+    #[test]
+    fn a_period_keeps_the_digests_whose_hour_overlaps_it() {
+        let t = |s: &str| crate::sources::timefmt::parse_iso(s).unwrap();
+        let digest = |end: &str| DigestName {
+            account_id: "1".into(),
+            region: "r".into(),
+            trail: "t".into(),
+            home_region: "r".into(),
+            end: t(end),
+            backfill: false,
+        };
+        let period = Period {
+            since: Some(t("2023-08-28T19:01:31Z")),
+            until: Some(t("2023-08-28T20:00:00Z")),
+        };
+        let kept: Vec<bool> = [
+            "2023-08-28T19:01:31Z",
+            "2023-08-28T20:01:31Z",
+            "2023-08-28T20:59:59Z",
+            "2023-08-28T21:00:00Z",
+        ]
+        .iter()
+        .map(|end| period.keeps(Some(&digest(end))))
+        .collect();
+        assert_eq!(kept, [false, true, true, false]);
+        assert!(period.keeps(None));
+        assert!(Period::default().keeps(Some(&digest("2013-11-01T00:00:00Z"))));
     }
 
     #[test]

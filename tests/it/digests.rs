@@ -1,7 +1,8 @@
 //! `tagtrail verify-digests` on a signed digest chain built here the way CloudTrail
 //! builds one: three hourly digests over three real-format log files (from
 //! fixtures/cloudtrail), signed with a test RSA key, `.signature` sidecars, the bucket
-//! copied under a key prefix. Each test tampers with a fresh copy.
+//! copied under a key prefix. Each test tampers with a fresh copy. The builder is
+//! shared with the S3 tests (`digests_s3.rs`), which upload the same chain to moto.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use sha2::{Digest as _, Sha256};
 use crate::support::{fixture, query, tagtrail_output, temp_lake};
 
 const BUCKET: &str = "example-trail-bucket";
-const PREFIX: &str = "cloudtrail";
+pub(crate) const PREFIX: &str = "cloudtrail";
 const ACCOUNT: &str = "444455556666";
 const REGION: &str = "us-east-2";
 const TRAIL: &str = "audit_trail-1";
@@ -30,12 +31,12 @@ static KEY: LazyLock<KeyPair> =
 
 /// Log file names: hour 1 is the fixture file as delivered (gzip), hour 2 another real
 /// record file gzipped, hour 3 kept decompressed (`.json`) under a `.json.gz` key.
-const LOGS: [&str; 3] = [
+pub(crate) const LOGS: [&str; 3] = [
     "444455556666_CloudTrail_us-east-2_20230828T1845Z_Ex4mpleUn1queStr.json.gz",
     "444455556666_CloudTrail_us-east-2_20230828T1950Z_Sec0ndF1leStr1ng.json.gz",
     "444455556666_CloudTrail_us-east-2_20230828T2055Z_Th1rdF1leStr1ngX.json.gz",
 ];
-const DIGESTS: [&str; 3] = [
+pub(crate) const DIGESTS: [&str; 3] = [
     "444455556666_CloudTrail-Digest_us-east-2_audit_trail-1_us-east-2_20230828T190131Z.json.gz",
     "444455556666_CloudTrail-Digest_us-east-2_audit_trail-1_us-east-2_20230828T200131Z.json.gz",
     "444455556666_CloudTrail-Digest_us-east-2_audit_trail-1_us-east-2_20230828T210131Z.json.gz",
@@ -47,27 +48,27 @@ const HOURS: [&str; 4] = [
     "2023-08-28T21:01:31Z",
 ];
 
-fn log_key(i: usize) -> String {
+pub(crate) fn log_key(i: usize) -> String {
     format!(
         "{PREFIX}/AWSLogs/{ACCOUNT}/CloudTrail/{REGION}/2023/08/28/{}",
         LOGS[i]
     )
 }
 
-fn digest_key(i: usize) -> String {
+pub(crate) fn digest_key(i: usize) -> String {
     format!(
         "{PREFIX}/AWSLogs/{ACCOUNT}/CloudTrail-Digest/{REGION}/2023/08/28/{}",
         DIGESTS[i]
     )
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(bytes).unwrap();
     enc.finish().unwrap()
 }
 
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gunzip(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes)
         .read_to_end(&mut out)
@@ -75,7 +76,7 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -105,14 +106,20 @@ fn pem(der: &[u8]) -> String {
 }
 
 /// A local copy of the trail's bucket: `<tmp>/copy/<bucket>/<prefix>/AWSLogs/…`.
-struct Trail {
-    tmp: tempfile::TempDir,
+pub(crate) struct Trail {
+    pub(crate) tmp: tempfile::TempDir,
+    /// The bucket the digests say they and the log files were delivered to.
+    pub(crate) bucket: String,
     /// Uncompressed SHA-256 of each log file, as the digests record it.
-    log_hashes: [String; 3],
+    pub(crate) log_hashes: [String; 3],
 }
 
 impl Trail {
     fn build() -> Trail {
+        Trail::build_in(BUCKET)
+    }
+
+    pub(crate) fn build_in(bucket: &str) -> Trail {
         let tmp = tempfile::tempdir().unwrap();
         let trail_dir = fixture("cloudtrail");
         let delivered = std::fs::read(trail_dir.join(format!(
@@ -131,6 +138,7 @@ impl Trail {
         .unwrap();
         let trail = Trail {
             tmp,
+            bucket: bucket.to_string(),
             log_hashes: [
                 sha256_hex(&gunzip(&delivered)),
                 sha256_hex(&second),
@@ -153,19 +161,19 @@ impl Trail {
                 "awsAccountId": ACCOUNT,
                 "digestStartTime": HOURS[i],
                 "digestEndTime": HOURS[i + 1],
-                "digestS3Bucket": BUCKET,
+                "digestS3Bucket": bucket,
                 "digestS3Object": digest_key(i),
                 "digestPublicKeyFingerprint": fingerprint,
                 "digestSignatureAlgorithm": "SHA256withRSA",
                 "newestEventTime": HOURS[i + 1],
                 "oldestEventTime": HOURS[i],
-                "previousDigestS3Bucket": if previous.is_some() { json!(BUCKET) } else { Value::Null },
+                "previousDigestS3Bucket": if previous.is_some() { json!(bucket) } else { Value::Null },
                 "previousDigestS3Object": prev_key,
                 "previousDigestHashValue": prev_hash,
                 "previousDigestHashAlgorithm": if previous.is_some() { json!("SHA-256") } else { Value::Null },
                 "previousDigestSignature": prev_sig,
                 "logFiles": [{
-                    "s3Bucket": BUCKET,
+                    "s3Bucket": bucket,
                     "s3Object": log_key(i),
                     "hashValue": trail.log_hashes[i],
                     "hashAlgorithm": "SHA-256",
@@ -176,7 +184,7 @@ impl Trail {
             let bytes = serde_json::to_vec(&digest).unwrap();
             let hash = sha256_hex(&bytes);
             let to_sign = format!(
-                "{}\n{BUCKET}/{}\n{hash}\n{}",
+                "{}\n{bucket}/{}\n{hash}\n{}",
                 HOURS[i + 1],
                 digest_key(i),
                 previous.as_ref().map_or("null", |p| p.2.as_str())
@@ -197,8 +205,13 @@ impl Trail {
         self.tmp.path().join("copy")
     }
 
-    fn path(&self, key: &str) -> PathBuf {
-        self.dir().join(BUCKET).join(key)
+    /// The copy of the bucket: every key below it, signatures in `.signature` sidecars.
+    pub(crate) fn bucket_dir(&self) -> PathBuf {
+        self.dir().join(&self.bucket)
+    }
+
+    pub(crate) fn path(&self, key: &str) -> PathBuf {
+        self.bucket_dir().join(key)
     }
 
     fn write(&self, key: &str, bytes: &[u8]) {
@@ -211,7 +224,7 @@ impl Trail {
         std::fs::remove_file(self.path(key)).unwrap();
     }
 
-    fn key_file(&self) -> PathBuf {
+    pub(crate) fn key_file(&self) -> PathBuf {
         self.tmp.path().join("cloudtrail-us-east-2.pem")
     }
 
@@ -233,7 +246,7 @@ impl Trail {
     }
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -241,10 +254,10 @@ fn name(key: &str) -> String {
     key.rsplit('/').next().unwrap().to_string()
 }
 
-type Row = (String, String, String);
+pub(crate) type Row = (String, String, String);
 
 /// (item_kind, file name of item_key, status) of every stored check, sorted.
-fn results(lake: &Path) -> Vec<Row> {
+pub(crate) fn results(lake: &Path) -> Vec<Row> {
     let rows = query(
         lake,
         "SELECT item_kind, item_key, status FROM digest_checks",
@@ -267,7 +280,7 @@ fn results(lake: &Path) -> Vec<Row> {
 
 /// Every check valid, except `changes` (kind, item name, status); `None` drops the
 /// (first) matching row.
-fn expected(changes: &[(&str, &str, Option<&str>)]) -> Vec<Row> {
+pub(crate) fn expected(changes: &[(&str, &str, Option<&str>)]) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
     for i in 0..3 {
         rows.push(("digest".into(), DIGESTS[i].into(), "valid".into()));
@@ -292,7 +305,28 @@ fn expected(changes: &[(&str, &str, Option<&str>)]) -> Vec<Row> {
     rows
 }
 
-fn assert_exit(o: &Output, code: i32) {
+/// `--since 2023-08-28T19:01:31Z --until 2023-08-28T20:00:00Z`: only the second
+/// digest's hour overlaps, and the first digest, which it names, is outside.
+pub(crate) const SECOND_HOUR: [&str; 4] = [
+    "--since",
+    "2023-08-28T19:01:31Z",
+    "--until",
+    "2023-08-28T20:00:00Z",
+];
+
+pub(crate) fn second_hour_only() -> Vec<Row> {
+    expected(&[
+        ("digest", DIGESTS[0], None),
+        ("log-file", LOGS[0], None),
+        ("chain", DIGESTS[0], None),
+        ("chain", DIGESTS[0], Some("unchecked")),
+        ("digest", DIGESTS[2], None),
+        ("log-file", LOGS[2], None),
+        ("chain", DIGESTS[1], None),
+    ])
+}
+
+pub(crate) fn assert_exit(o: &Output, code: i32) {
     assert_eq!(
         o.status.code(),
         Some(code),
@@ -458,6 +492,41 @@ fn a_copy_that_starts_mid_chain_passes() {
             ("chain", DIGESTS[0], None),
             ("chain", DIGESTS[0], Some("unchecked")),
         ])
+    );
+}
+
+#[test]
+fn a_period_checks_only_the_digests_whose_hour_overlaps_it() {
+    let trail = Trail::build();
+    // The digest after the period still lends its previousDigestSignature.
+    trail.remove(&format!("{}.signature", digest_key(1)));
+    let lake = temp_lake();
+    let key = trail.key_file();
+    let mut args = vec!["--public-key", key.to_str().unwrap()];
+    args.extend(SECOND_HOUR);
+    let out = trail.verify_with(lake.path(), &args);
+    assert_exit(&out, 0);
+    assert_eq!(results(lake.path()), second_hour_only());
+    let detail = query(
+        lake.path(),
+        "SELECT detail FROM digest_checks WHERE item_kind = 'digest'",
+    );
+    assert!(
+        detail[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("previousDigestSignature of"),
+        "{detail}"
+    );
+    let out = trail.verify_with(
+        lake.path(),
+        &["--since", "2023-08-29", "--until", "2023-08-30"],
+    );
+    assert_exit(&out, 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in the period when --since/--until"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 

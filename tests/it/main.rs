@@ -4,6 +4,7 @@ mod bad_input;
 mod cloudtrail;
 mod demo_scenario;
 mod digests;
+mod digests_s3;
 mod lookup;
 mod mariadb_real;
 mod moto;
