@@ -54,13 +54,14 @@ fn parse_args() -> anyhow::Result<Args> {
 struct Run {
     wall: Duration,
     peak_rss_mib: f64,
+    stdout: String,
 }
 
 /// Runs `cmd`, sampling its high-water mark (`VmHWM`, monotonic) until it exits.
 fn measure(cmd: &mut Command) -> anyhow::Result<Run> {
     let start = Instant::now();
     let mut child = cmd
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .context("start benchmark process")?;
@@ -78,6 +79,12 @@ fn measure(cmd: &mut Command) -> anyhow::Result<Run> {
         }
         if let Some(status) = child.try_wait()? {
             let wall = start.elapsed();
+            // Both tools print a short summary, far below a pipe's buffer, so reading
+            // after exit cannot deadlock.
+            let mut stdout = String::new();
+            if let Some(mut o) = child.stdout.take() {
+                std::io::Read::read_to_string(&mut o, &mut stdout)?;
+            }
             if !status.success() {
                 let mut err = String::new();
                 if let Some(mut e) = child.stderr.take() {
@@ -88,6 +95,7 @@ fn measure(cmd: &mut Command) -> anyhow::Result<Run> {
             return Ok(Run {
                 wall,
                 peak_rss_mib: peak_kib as f64 / 1024.0,
+                stdout,
             });
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -129,6 +137,7 @@ import duckdb, sys
 glob, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 con = duckdb.connect()
 con.execute(f"SET threads = {threads}")
+con.execute("SET enable_progress_bar = false")
 con.execute(f"""
 COPY (
   SELECT r->>'eventID' AS event_id, r->>'eventTime' AS event_time,
@@ -148,6 +157,24 @@ COPY (
 """)
 print(con.execute(f"SELECT count(*) FROM '{out}'").fetchone()[0])
 "#;
+
+/// A speed comparison means nothing unless both tools extracted the same rows.
+fn check_same_rows(tagtrail_bin: &Path, lake: &Path, duckdb_stdout: &str) -> anyhow::Result<()> {
+    let out = Command::new(tagtrail_bin)
+        .args(["query", "--format", "csv", "--lake"])
+        .arg(lake)
+        .arg("SELECT count(*) AS n FROM federated_sessions")
+        .output()
+        .context("count tagtrail's federated_sessions")?;
+    let ours = String::from_utf8_lossy(&out.stdout);
+    let ours = ours.lines().last().unwrap_or_default().trim();
+    let theirs = duckdb_stdout.lines().last().unwrap_or_default().trim();
+    if ours != theirs {
+        bail!("row counts differ: tagtrail {ours:?}, DuckDB {theirs:?}");
+    }
+    eprintln!("both extracted {ours} AssumeRoleWithSAML rows");
+    Ok(())
+}
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
@@ -206,6 +233,9 @@ fn main() -> anyhow::Result<()> {
             .as_ref()
             .map(|d| format!("{:.2}×", d.wall.as_secs_f64() / ours.wall.as_secs_f64()))
             .unwrap_or_default();
+        if let Some(d) = &theirs {
+            check_same_rows(&tagtrail_bin, &work.path().join("lake"), &d.stdout)?;
+        }
         row("tagtrail", &ours, &ratio);
         if let Some(d) = &theirs {
             row("DuckDB", d, "1.00×");
