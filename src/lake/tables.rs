@@ -7,7 +7,7 @@ use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
 use crate::lake::manifest;
-use crate::sources::{Output, cloudtrail, mysql_audit};
+use crate::sources::{Output, cloudtrail, db_events};
 
 pub struct TableDef {
     pub name: &'static str,
@@ -82,7 +82,7 @@ pub static CLOUDTRAIL_EVENTS: TableDef = TableDef {
 
 pub static DB_EVENTS: TableDef = TableDef {
     name: "db_events",
-    schema: mysql_audit::schema,
+    schema: db_events::schema,
     time_column: "event_time",
     tie_column: "source_offset",
     dictionary_columns: &[
@@ -94,7 +94,14 @@ pub static DB_EVENTS: TableDef = TableDef {
         "operation",
         "database",
         "object",
+        "command",
+        "object_type",
+        "sql_state",
+        "severity",
+        "auth_method",
         "connection_type",
+        "application_name",
+        "secret_kind",
         "dialect",
         "source_uri",
     ],

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
@@ -17,6 +18,7 @@ pub enum Cell<'a> {
     Time(Option<i64>),
     Bool(Option<bool>),
     Int(Option<i64>),
+    I32(Option<i32>),
 }
 
 enum Builder {
@@ -24,6 +26,7 @@ enum Builder {
     Time(TimestampMicrosecondBuilder),
     Bool(BooleanBuilder),
     Int(Int64Builder),
+    I32(Int32Builder),
 }
 
 pub struct RowBuilder {
@@ -46,6 +49,7 @@ impl RowBuilder {
                 }
                 DataType::Boolean => Builder::Bool(BooleanBuilder::new()),
                 DataType::Int64 => Builder::Int(Int64Builder::new()),
+                DataType::Int32 => Builder::I32(Int32Builder::new()),
                 other => panic!("RowBuilder: unsupported column type {other} ({})", f.name()),
             })
             .collect();
@@ -74,6 +78,7 @@ impl RowBuilder {
                 (Builder::Time(b), Cell::Time(v)) => b.append_option(*v),
                 (Builder::Bool(b), Cell::Bool(v)) => b.append_option(*v),
                 (Builder::Int(b), Cell::Int(v)) => b.append_option(*v),
+                (Builder::I32(b), Cell::I32(v)) => b.append_option(*v),
                 _ => panic!("RowBuilder: cell type does not match the schema"),
             }
         }
@@ -89,6 +94,7 @@ impl RowBuilder {
                 Builder::Time(b) => Arc::new(b.finish()),
                 Builder::Bool(b) => Arc::new(b.finish()),
                 Builder::Int(b) => Arc::new(b.finish()),
+                Builder::I32(b) => Arc::new(b.finish()),
             })
             .collect();
         self.rows = 0;

@@ -7,6 +7,7 @@
 
 pub mod cloudtrail;
 pub mod columns;
+pub mod db_events;
 pub mod detect;
 pub mod mysql_audit;
 pub mod mysql_line;

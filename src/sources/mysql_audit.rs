@@ -6,74 +6,13 @@
 //! provenance. Statements are redacted before they are stored.
 
 use std::io::BufRead;
-use std::sync::{Arc, LazyLock};
 
-use arrow::array::{
-    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
-};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use arrow::record_batch::RecordBatch;
 use chrono_tz::Tz;
 
+use super::db_events::{DbEvent, DbEventRows, FileContext};
 use super::mysql_line::{AuditRecord, AuditTime, Dialect, parse_line};
-use super::redact::redact;
 use super::timefmt::local_to_utc;
-use super::ts_type;
 use super::{BATCH_ROWS, FileStats, Output, Reject, Sink, SourceError};
-
-/// Schema of `db_events`: one row per audit-log line, whatever the engine.
-///
-/// | column | type | meaning |
-/// |---|---|---|
-/// | instance | utf8 | RDS instance identifier (from `--instance` or the path `rds/<id>/…`) |
-/// | engine | utf8 | `mysql` for the MySQL family |
-/// | event_time | timestamp(us, UTC) | when the server logged the event, converted to UTC |
-/// | server_host | utf8 | the server's host name as logged (not the instance id) |
-/// | db_user | utf8 | database user; empty on some DISCONNECT rows |
-/// | client_host | utf8 | client host or IP as logged |
-/// | connection_id | int64 | server thread id; with the connect time it identifies a session |
-/// | query_id | int64 | per-server statement counter; a QUERY row and its TABLE rows share it; 0 on connection rows |
-/// | operation | utf8 | CONNECT, DISCONNECT, FAILED_CONNECT, CHANGEUSER, QUERY[_DDL/_DML/_DCL], READ, WRITE, CREATE, ALTER, RENAME, DROP, … |
-/// | database | utf8 | default database of the connection (schema of the table on TABLE rows); null when empty |
-/// | object | utf8 | table name on TABLE rows (`READ`, `WRITE`, …); null otherwise |
-/// | statement | utf8 | the SQL text of query rows, unescaped, secrets replaced by `<redacted>` |
-/// | statement_truncated | boolean | the server cut the statement (log limit hit mid-character) |
-/// | return_code | int32 | MySQL error number (0 = success, 1045 = access denied…); null on TABLE rows |
-/// | connection_type | utf8 | RDS for MySQL only: SOCKET, TCP/IP, SSL… on connection rows |
-/// | dialect | utf8 | which writer produced the line: `mariadb`, `rds-mysql`, `aurora` |
-/// | source_uri | utf8 | the log file |
-/// | source_offset | int64 | 1-based line number in that file |
-pub fn schema() -> SchemaRef {
-    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-        let s = |n: &str| Field::new(n, DataType::Utf8, true);
-        let i = |n: &str| Field::new(n, DataType::Int64, true);
-        Arc::new(Schema::new(vec![
-            Field::new("instance", DataType::Utf8, false),
-            Field::new("engine", DataType::Utf8, false),
-            Field::new("event_time", ts_type(), false),
-            s("server_host"),
-            s("db_user"),
-            s("client_host"),
-            i("connection_id"),
-            i("query_id"),
-            Field::new("operation", DataType::Utf8, false),
-            s("database"),
-            s("object"),
-            s("statement"),
-            Field::new("statement_truncated", DataType::Boolean, false),
-            Field::new("return_code", DataType::Int32, true),
-            s("connection_type"),
-            Field::new("dialect", DataType::Utf8, false),
-            Field::new("source_uri", DataType::Utf8, false),
-            Field::new("source_offset", DataType::Int64, false),
-        ]))
-    });
-    SCHEMA.clone()
-}
-
-/// TABLE-event operations: their `object` is a table name, not a statement.
-const TABLE_OPERATIONS: [&str; 6] = ["READ", "WRITE", "CREATE", "ALTER", "RENAME", "DROP"];
 
 /// What a line cannot tell: the instance that wrote it and the server's zone.
 pub struct Context<'a> {
@@ -90,7 +29,12 @@ pub fn parse(
     sink: &mut Sink<'_>,
 ) -> Result<FileStats, SourceError> {
     let mut stats = FileStats::default();
-    let mut rows = Rows::default();
+    let file = FileContext {
+        instance: ctx.instance,
+        engine: "mysql",
+        source_uri: ctx.source_uri,
+    };
+    let mut rows = DbEventRows::default();
     let mut reader = reader;
     let mut line = Vec::with_capacity(1024);
     let mut number = 0i64;
@@ -123,7 +67,7 @@ pub fn parse(
         });
         match parsed {
             Ok((rec, time)) => {
-                rows.push(&rec, time, ctx, number);
+                rows.push(&file, &event(&rec, time, number));
                 stats.kept += 1;
             }
             Err(reason) => {
@@ -132,11 +76,11 @@ pub fn parse(
                     .push(Reject::new(number, reason, &String::from_utf8_lossy(text)))
             }
         }
-        if rows.n >= BATCH_ROWS {
+        if rows.len() >= BATCH_ROWS {
             sink(Output::DbEvents, rows.finish()?)?;
         }
     }
-    if rows.n > 0 {
+    if !rows.is_empty() {
         sink(Output::DbEvents, rows.finish()?)?;
     }
     Ok(stats)
@@ -155,95 +99,32 @@ fn dialect_name(d: Dialect) -> &'static str {
     }
 }
 
-fn non_empty(s: &str) -> Option<&str> {
-    (!s.is_empty()).then_some(s)
-}
-
-#[derive(Default)]
-struct Rows {
-    n: usize,
-    instance: StringBuilder,
-    engine: StringBuilder,
-    time: TimestampMicrosecondBuilder,
-    server_host: StringBuilder,
-    user: StringBuilder,
-    host: StringBuilder,
-    connection_id: Int64Builder,
-    query_id: Int64Builder,
-    operation: StringBuilder,
-    database: StringBuilder,
-    object: StringBuilder,
-    statement: StringBuilder,
-    truncated: BooleanBuilder,
-    retcode: Int32Builder,
-    connection_type: StringBuilder,
-    dialect: StringBuilder,
-    source_uri: StringBuilder,
-    offset: Int64Builder,
-}
-
-impl Rows {
-    fn push(&mut self, rec: &AuditRecord, time: i64, ctx: &Context<'_>, line: i64) {
-        let is_table = TABLE_OPERATIONS.contains(&rec.operation.as_str());
-        let is_query = rec.operation.starts_with("QUERY");
-        self.instance.append_value(ctx.instance);
-        self.engine.append_value("mysql");
-        self.time.append_value(time);
-        self.server_host.append_option(non_empty(&rec.server_host));
-        self.user.append_value(&rec.user);
-        self.host.append_option(non_empty(&rec.host));
-        self.connection_id.append_value(rec.connection_id);
-        self.query_id.append_value(rec.query_id);
-        self.operation.append_value(&rec.operation);
-        self.database.append_option(non_empty(&rec.database));
-        self.object.append_option(
-            (!is_query)
-                .then(|| non_empty(&rec.object))
-                .flatten()
-                .map(|o| {
-                    // PROXY_CONNECT objects name a user, never a secret, but stay uniform.
-                    if is_table {
-                        o.to_string()
-                    } else {
-                        redact(o).into_owned()
-                    }
-                }),
-        );
-        self.statement
-            .append_option(is_query.then(|| redact(&rec.object)));
-        self.truncated.append_value(rec.truncated);
-        self.retcode.append_option(rec.retcode);
-        self.connection_type
-            .append_option(rec.connection_type.as_deref());
-        self.dialect.append_value(dialect_name(rec.dialect));
-        self.source_uri.append_value(ctx.source_uri);
-        self.offset.append_value(line);
-        self.n += 1;
-    }
-
-    fn finish(&mut self) -> Result<RecordBatch, SourceError> {
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(self.instance.finish()),
-            Arc::new(self.engine.finish()),
-            Arc::new(std::mem::take(&mut self.time).with_timezone("UTC").finish()),
-            Arc::new(self.server_host.finish()),
-            Arc::new(self.user.finish()),
-            Arc::new(self.host.finish()),
-            Arc::new(self.connection_id.finish()),
-            Arc::new(self.query_id.finish()),
-            Arc::new(self.operation.finish()),
-            Arc::new(self.database.finish()),
-            Arc::new(self.object.finish()),
-            Arc::new(self.statement.finish()),
-            Arc::new(self.truncated.finish()),
-            Arc::new(self.retcode.finish()),
-            Arc::new(self.connection_type.finish()),
-            Arc::new(self.dialect.finish()),
-            Arc::new(self.source_uri.finish()),
-            Arc::new(self.offset.finish()),
-        ];
-        self.n = 0;
-        Ok(RecordBatch::try_new(schema(), cols)?)
+fn event<'a>(rec: &'a AuditRecord, time: i64, line: i64) -> DbEvent<'a> {
+    let is_query = rec.operation.starts_with("QUERY");
+    let connects = matches!(rec.operation.as_str(), "CONNECT" | "FAILED_CONNECT");
+    DbEvent {
+        event_time: time,
+        server_host: Some(&rec.server_host),
+        db_user: Some(&rec.user),
+        client_host: Some(&rec.host),
+        connection_id: Some(rec.connection_id),
+        opens_session: connects,
+        query_id: Some(rec.query_id),
+        operation: &rec.operation,
+        database: Some(&rec.database),
+        // TABLE rows name a table; PROXY_CONNECT and the like name a user.
+        object: (!is_query).then_some(rec.object.as_str()),
+        statement: is_query.then_some(rec.object.as_str()),
+        statement_truncated: rec.truncated,
+        return_code: rec.retcode,
+        ssl: rec
+            .connection_type
+            .as_deref()
+            .map(|t| t.eq_ignore_ascii_case("SSL")),
+        connection_type: rec.connection_type.as_deref(),
+        dialect: dialect_name(rec.dialect),
+        source_offset: line,
+        ..Default::default()
     }
 }
 

@@ -12,51 +12,102 @@ use regex::Regex;
 /// a reader can tell tagtrail removed it.
 pub const MASK: &str = "<redacted>";
 
-static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+/// A secret pattern, its replacement, and the kind of secret it finds (what a check
+/// reports: "a password was logged", "an IAM token was logged").
+struct Pattern {
+    re: Regex,
+    replacement: &'static str,
+    kind: SecretKind,
+}
+
+/// Which kind of secret a text carried; stored on `db_events` rows next to the
+/// `redacted` flag so a check can report that a secret was logged, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretKind {
+    Password,
+    IamToken,
+    AwsSecret,
+}
+
+impl SecretKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SecretKind::Password => "password",
+            SecretKind::IamToken => "iam-token",
+            SecretKind::AwsSecret => "aws-secret",
+        }
+    }
+}
+
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let quoted = r#"(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*")"#;
     [
         // MySQL: IDENTIFIED BY 'pw' / IDENTIFIED WITH plugin BY 'pw' / AS 'hash'
         (
             format!(r"(?i)(\bIDENTIFIED\b(?:\s+WITH\s+\S+)?\s+(?:BY|AS)\s+){quoted}"),
             "${1}<redacted>",
+            SecretKind::Password,
         ),
-        // MySQL: PASSWORD('pw'), SET PASSWORD ... = 'pw'; PostgreSQL: PASSWORD 'pw'
+        // MySQL: PASSWORD('pw'), SET PASSWORD ... = 'pw'; PostgreSQL: [ENCRYPTED] PASSWORD 'pw'
         (
             format!(r"(?i)(\bPASSWORD\s*(?:\(\s*|=\s*)?){quoted}"),
             "${1}<redacted>",
+            SecretKind::Password,
         ),
-        // PostgreSQL: ENCRYPTED PASSWORD handled above; md5/SCRAM verifiers too.
         // RDS IAM auth token (a SigV4 presigned URL used as the password).
         (
             r"(?i)(X-Amz-Signature=)[0-9a-f]+".to_string(),
             "${1}<redacted>",
+            SecretKind::IamToken,
         ),
         (
             r"(?i)(X-Amz-Security-Token=)[^&\s'\x22]+".to_string(),
             "${1}<redacted>",
+            SecretKind::IamToken,
         ),
         // STS credentials inside raw CloudTrail JSON.
         (
             r#"(?i)("(?:sessionToken|secretAccessKey|password)"\s*:\s*)"(?:[^"\\]|\\.)*""#
                 .to_string(),
             "${1}\"<redacted>\"",
+            SecretKind::AwsSecret,
+        ),
+        // An AWS secret access key written next to its name, in SQL, config or shell
+        // text: `aws_secret_access_key = '…'`, `SecretAccessKey: …`, `secret_key=…`.
+        (
+            r#"(?i)(\b(?:aws_?)?secret_?(?:access_?)?key\b['"]?\s*[:=]\s*['"]?)[A-Za-z0-9/+=]{40,}"#
+                .to_string(),
+            "${1}<redacted>",
+            SecretKind::AwsSecret,
         ),
     ]
     .into_iter()
-    .map(|(p, r)| (Regex::new(&p).expect("redaction pattern compiles"), r))
+    .map(|(p, replacement, kind)| Pattern {
+        re: Regex::new(&p).expect("redaction pattern compiles"),
+        replacement,
+        kind,
+    })
     .collect()
 });
 
 /// Removes secrets from a statement or raw record. Borrowed when nothing matched,
 /// which is the common case and keeps ingestion cheap.
 pub fn redact(text: &str) -> Cow<'_, str> {
+    redact_with_kind(text).0
+}
+
+/// [`redact`], also saying which kind of secret was removed (the first in pattern
+/// order when a text holds several).
+pub fn redact_with_kind(text: &str) -> (Cow<'_, str>, Option<SecretKind>) {
     let mut out = Cow::Borrowed(text);
-    for (re, rep) in PATTERNS.iter() {
-        if re.is_match(&out) {
-            out = Cow::Owned(re.replace_all(&out, *rep).into_owned());
+    let mut found = None;
+    for p in PATTERNS.iter() {
+        if p.re.is_match(&out) {
+            out = Cow::Owned(p.re.replace_all(&out, p.replacement).into_owned());
+            found = found.or(Some(p.kind));
         }
     }
-    out
+    (out, found)
 }
 
 /// JSON keys whose values are secrets wherever they appear in a CloudTrail record
@@ -146,6 +197,40 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(redact(input), want, "input: {input}");
         }
+    }
+
+    #[test]
+    fn says_which_kind_of_secret_it_removed() {
+        let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let cases = [
+            (
+                "CREATE ROLE a LOGIN PASSWORD 'pw'",
+                Some(SecretKind::Password),
+            ),
+            (
+                "psql 'host=h password=h:5432/?Action=connect&X-Amz-Signature=abc123'",
+                Some(SecretKind::IamToken),
+            ),
+            (
+                &*format!(
+                    "SELECT aws_s3.query_export('x', aws_secret_access_key => 1) -- aws_secret_access_key='{key}'"
+                ),
+                Some(SecretKind::AwsSecret),
+            ),
+            ("SELECT 1", None),
+        ];
+        for (input, want) in cases {
+            let (text, kind) = redact_with_kind(input);
+            assert_eq!(kind, want, "input: {input}");
+            assert!(
+                !text.contains(key) && !text.contains("'pw'") && !text.contains("abc123"),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            redact(&format!("secret_key={key}/more+")),
+            "secret_key=<redacted>"
+        );
     }
 
     #[test]
