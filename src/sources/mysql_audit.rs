@@ -99,14 +99,28 @@ fn dialect_name(d: Dialect) -> &'static str {
     }
 }
 
+/// MariaDB ≥ 12.0 writes `host:port`. An IPv6 address has several colons and no
+/// port, so only a single colon followed by a port number splits.
+fn split_host_port(host: &str) -> (&str, Option<i32>) {
+    match host.split_once(':') {
+        Some((h, p)) if !p.contains(':') => match p.parse::<u16>() {
+            Ok(port) => (h, Some(i32::from(port))),
+            Err(_) => (host, None),
+        },
+        _ => (host, None),
+    }
+}
+
 fn event<'a>(rec: &'a AuditRecord, time: i64, line: i64) -> DbEvent<'a> {
     let is_query = rec.operation.starts_with("QUERY");
     let connects = matches!(rec.operation.as_str(), "CONNECT" | "FAILED_CONNECT");
+    let (host, port) = split_host_port(&rec.host);
     DbEvent {
         event_time: time,
         server_host: Some(&rec.server_host),
         db_user: Some(&rec.user),
-        client_host: Some(&rec.host),
+        client_host: Some(host),
+        client_port: port,
         connection_id: Some(rec.connection_id),
         opens_session: connects,
         query_id: Some(rec.query_id),
@@ -202,6 +216,18 @@ mod tests {
                        "dialect": "mariadb", "source_offset": 4}),
             ]
         );
+    }
+
+    #[test]
+    fn mariadb_12_host_port_is_split_but_ipv6_is_not() {
+        assert_eq!(
+            split_host_port("10.0.3.17:51234"),
+            ("10.0.3.17", Some(51234))
+        );
+        assert_eq!(split_host_port("localhost"), ("localhost", None));
+        assert_eq!(split_host_port("::1"), ("::1", None));
+        assert_eq!(split_host_port("fe80::1:3306"), ("fe80::1:3306", None));
+        assert_eq!(split_host_port("app:notaport"), ("app:notaport", None));
     }
 
     #[test]
