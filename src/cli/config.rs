@@ -10,6 +10,7 @@ use crate::integrity::{Evidence, Period, PublicKeys};
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
+use crate::sources::mysql_line::Dialect;
 use crate::sources::timefmt::{parse_user_time, parse_zone};
 
 use super::args::{RawArgs, RawAws, RawCommand, RawRange};
@@ -71,6 +72,7 @@ impl Config {
                 range,
                 aws,
                 threads,
+                mysql_dialect,
             } => {
                 let (since, until) = optional_range(&range)?;
                 Command::Ingest(IngestOptions {
@@ -91,6 +93,9 @@ impl Config {
                         },
                         tz: parse_zone(&tz).map_err(bad("--tz"))?,
                         events: EventFilter::parse(&events).map_err(bad("--events"))?,
+                        mysql_dialect: mysql_dialect.as_deref().map(|d| {
+                            Dialect::from_name(d).expect("clap restricts --mysql-dialect")
+                        }),
                     },
                     since,
                     until,
@@ -418,6 +423,8 @@ mod tests {
             "Europe/Berlin",
             "--kind",
             "mysql-audit",
+            "--mysql-dialect",
+            "aurora",
         ])
         .unwrap()
         .command
@@ -425,6 +432,7 @@ mod tests {
             Command::Ingest(o) => {
                 assert_eq!(o.settings.tz, chrono_tz::Europe::Berlin);
                 assert_eq!(o.settings.kind, Some(SourceKind::MysqlAudit));
+                assert_eq!(o.settings.mysql_dialect, Some(Dialect::Aurora));
             }
             other => panic!("{other:?}"),
         }

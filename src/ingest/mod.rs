@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 use chrono_tz::Tz;
 
+use crate::sources::mysql_line::Dialect;
+
 use crate::fetch::{AwsOptions, FetchError, s3::S3Url};
 use crate::lake::manifest::FileKey;
 use crate::lake::{Lake, LakeError};
@@ -42,6 +44,8 @@ pub struct Settings {
     pub tz: Tz,
     /// CloudTrail events kept in `cloudtrail_events`.
     pub events: EventFilter,
+    /// Forces the MySQL-family audit dialect instead of detecting it per file.
+    pub mysql_dialect: Option<Dialect>,
 }
 
 /// A validated ingest request.
@@ -68,6 +72,7 @@ impl IngestOptions {
                 instance: None,
                 tz: chrono_tz::UTC,
                 events: EventFilter::default(),
+                mysql_dialect: None,
             },
             since: None,
             until: None,

@@ -340,6 +340,7 @@ impl<'l> Ingestor<'l> {
             instance: &instance,
             tz: self.settings.tz,
             source_uri: uri,
+            dialect: self.settings.mysql_dialect,
         };
         let reader = content.open().map_err(|e| format!("cannot read: {e}"))?;
         let writer = &mut self.writer;

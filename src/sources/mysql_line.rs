@@ -9,12 +9,30 @@
 
 use chrono::NaiveDateTime;
 
-/// Which writer produced the line; detected from the line itself.
+/// Which writer produced the line; detected from the line itself, then fixed per file
+/// by its first line (or by `--mysql-dialect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     MariaDb,
     RdsMysql,
     Aurora,
+}
+
+impl Dialect {
+    /// The `dialect` column value and the `--mysql-dialect` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::MariaDb => "mariadb",
+            Dialect::RdsMysql => "rds-mysql",
+            Dialect::Aurora => "aurora",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        [Dialect::MariaDb, Dialect::RdsMysql, Dialect::Aurora]
+            .into_iter()
+            .find(|d| d.name() == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -455,6 +455,7 @@ mod tests {
             instance: "shop-bench",
             tz: chrono_tz::UTC,
             source_uri: "x",
+            dialect: None,
         };
         let mut rows = 0;
         let stats = parse(
