@@ -1,6 +1,6 @@
 -- Every db_events row with the session it belongs to. A session is one connection
 -- id (MySQL thread id, PostgreSQL pid) on one instance from the row that opens it on
--- (`opens_session`: MySQL CONNECT or FAILED_CONNECT, PostgreSQL `connection
+-- (`opens_session`: MySQL CONNECT, FAILED_CONNECT or CHANGEUSER, PostgreSQL `connection
 -- received`): ids are reused after a restart (and pids all the time), so `session_seq`
 -- counts the opening rows seen so far for that id. Rows logged before any opening row
 -- in the lake get session_seq = 0 (the connect happened before the evidence starts).

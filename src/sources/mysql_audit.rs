@@ -111,7 +111,12 @@ fn split_host_port(host: &str) -> (&str, Option<i32>) {
 
 fn event<'a>(rec: &'a AuditRecord, dialect: Dialect, time: i64, line: i64) -> DbEvent<'a> {
     let is_query = rec.operation.starts_with("QUERY");
-    let connects = matches!(rec.operation.as_str(), "CONNECT" | "FAILED_CONNECT");
+    // COM_CHANGE_USER re-authenticates the connection as another user: from there on
+    // it is that user's session, so it opens a new one (same connection id).
+    let connects = matches!(
+        rec.operation.as_str(),
+        "CONNECT" | "FAILED_CONNECT" | "CHANGEUSER"
+    );
     let (host, port) = split_host_port(&rec.host);
     DbEvent {
         event_time: time,

@@ -9,4 +9,5 @@ mod lookup;
 mod mariadb_real;
 mod moto;
 mod s3;
+mod sessions;
 mod support;
