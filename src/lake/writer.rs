@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{Array, TimestampMicrosecondArray, UInt32Array};
+use arrow::array::{Array, Int64Array, TimestampMicrosecondArray, UInt32Array};
 use arrow::compute::{SortColumn, concat_batches, lexsort_to_indices, take_record_batch};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::{Lake, LakeError, TableDef};
@@ -121,7 +121,12 @@ impl<'a> LakeWriter<'a> {
                 .clone(),
             options: None,
         });
-        let sorted = take_record_batch(&all, &lexsort_to_indices(&sort, None)?)?;
+        // Logs are mostly written in time order: skip the copy when they already are.
+        let sorted = if is_sorted(&sort) {
+            all
+        } else {
+            take_record_batch(&all, &lexsort_to_indices(&sort, None)?)?
+        };
 
         let dir = self
             .lake
@@ -142,12 +147,38 @@ impl<'a> LakeWriter<'a> {
     }
 }
 
+/// Whether the rows are already in (time, tie) order — logs mostly are. Columns that
+/// are not plain non-null 64-bit integers (or timestamps) are simply sorted.
+fn is_sorted(sort: &[SortColumn; 2]) -> bool {
+    fn values(c: &SortColumn) -> Option<&[i64]> {
+        if c.values.null_count() > 0 {
+            return None;
+        }
+        let any = c.values.as_any();
+        any.downcast_ref::<TimestampMicrosecondArray>()
+            .map(|a| a.values().as_ref())
+            .or_else(|| {
+                any.downcast_ref::<Int64Array>()
+                    .map(|a| a.values().as_ref())
+            })
+    }
+    let (Some(time), Some(tie)) = (values(&sort[0]), values(&sort[1])) else {
+        return false;
+    };
+    time.windows(2)
+        .zip(tie.windows(2))
+        .all(|(t, o)| (t[0], o[0]) <= (t[1], o[1]))
+}
+
 fn properties(table: &TableDef) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid zstd level"),
         ))
-        .set_dictionary_enabled(false);
+        .set_dictionary_enabled(false)
+        // Row-group statistics are what readers prune with; page-level ones on long
+        // statements cost more to compute than they save.
+        .set_statistics_enabled(EnabledStatistics::Chunk);
     for col in table.dictionary_columns {
         props = props.set_column_dictionary_enabled(ColumnPath::from(*col), true);
     }

@@ -109,36 +109,30 @@ fn split_host_port(host: &str) -> (&str, Option<i32>) {
     }
 }
 
-fn event<'a>(rec: &'a AuditRecord, dialect: Dialect, time: i64, line: i64) -> DbEvent<'a> {
+fn event<'a>(rec: &'a AuditRecord<'_>, dialect: Dialect, time: i64, line: i64) -> DbEvent<'a> {
     let is_query = rec.operation.starts_with("QUERY");
     // COM_CHANGE_USER re-authenticates the connection as another user: from there on
     // it is that user's session, so it opens a new one (same connection id).
-    let connects = matches!(
-        rec.operation.as_str(),
-        "CONNECT" | "FAILED_CONNECT" | "CHANGEUSER"
-    );
-    let (host, port) = split_host_port(&rec.host);
+    let connects = matches!(rec.operation, "CONNECT" | "FAILED_CONNECT" | "CHANGEUSER");
+    let (host, port) = split_host_port(rec.host);
     DbEvent {
         event_time: time,
-        server_host: Some(&rec.server_host),
-        db_user: Some(&rec.user),
+        server_host: Some(rec.server_host),
+        db_user: Some(rec.user),
         client_host: Some(host),
         client_port: port,
         connection_id: Some(rec.connection_id),
         opens_session: connects,
         query_id: Some(rec.query_id),
-        operation: &rec.operation,
-        database: Some(&rec.database),
+        operation: rec.operation,
+        database: Some(rec.database),
         // TABLE rows name a table; PROXY_CONNECT and the like name a user.
-        object: (!is_query).then_some(rec.object.as_str()),
-        statement: is_query.then_some(rec.object.as_str()),
+        object: (!is_query).then_some(&*rec.object),
+        statement: is_query.then_some(&*rec.object),
         statement_truncated: rec.truncated,
         return_code: rec.retcode,
-        ssl: rec
-            .connection_type
-            .as_deref()
-            .map(|t| t.eq_ignore_ascii_case("SSL")),
-        connection_type: rec.connection_type.as_deref(),
+        ssl: rec.connection_type.map(|t| t.eq_ignore_ascii_case("SSL")),
+        connection_type: rec.connection_type,
         dialect: dialect.name(),
         source_offset: line,
         ..Default::default()
