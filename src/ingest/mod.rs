@@ -15,6 +15,7 @@ use crate::fetch::{AwsOptions, FetchError, s3::S3Url};
 use crate::lake::manifest::FileKey;
 use crate::lake::{Lake, LakeError};
 use crate::sources::cloudtrail::EventFilter;
+use crate::sources::layout::Layout;
 use crate::sources::{FileStats, SourceKind};
 
 pub use pipeline::Ingestor;
@@ -103,6 +104,9 @@ pub struct FileReport {
     pub status: FileStatus,
     pub stats: FileStats,
     pub duplicates: u64,
+    /// How a database log was delivered (CloudWatch export, CLI JSON…); `None` for
+    /// inputs that are not line logs.
+    pub layout: Option<Layout>,
 }
 
 #[derive(Debug, Default, Clone)]
