@@ -25,7 +25,8 @@ pub use pipeline::Ingestor;
 pub enum Input {
     /// A file, or a directory walked recursively.
     Local(PathBuf),
-    /// A bucket and prefix holding CloudTrail's `AWSLogs/…` layout.
+    /// A bucket and prefix holding CloudTrail's `AWSLogs/…` layout and/or database logs
+    /// (RDS file names, CloudWatch exports).
     S3(S3Url),
     /// The LookupEvents API of one region (`cloudtrail-api:<region>`); `None` takes the
     /// region from `--region` or the AWS configuration.

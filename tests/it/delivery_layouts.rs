@@ -280,3 +280,40 @@ fn cli_download_json_and_text_and_rotated_names_give_the_file_rows() {
         query(local.path(), offsets)
     );
 }
+
+#[test]
+fn an_rds_audit_name_keeps_a_file_whose_first_line_is_damaged_and_instance_overrides_paths() {
+    let evidence = tempfile::tempdir().unwrap();
+    let audit = evidence.path().join("rds/from-path/audit");
+    std::fs::create_dir_all(&audit).unwrap();
+    let file = audit.join("audit.log.2.2026-11-16-04-35.1");
+    let lines = real_lines();
+    // A portion cut mid-line: the first line is the tail of a statement.
+    std::fs::write(
+        &file,
+        format!("ustomers WHERE id = 1',0\n{}\n", lines.join("\n")),
+    )
+    .unwrap();
+    let lake = temp_lake();
+    let summary = tagtrail(
+        lake.path(),
+        &["ingest", "--instance", "override-1", file.to_str().unwrap()],
+    );
+    assert_eq!(summary_count(&summary, "files ingested"), 1, "{summary}");
+    assert_eq!(
+        summary_count(&summary, "records kept"),
+        lines.len() as u64,
+        "{summary}"
+    );
+    assert_eq!(
+        query(
+            lake.path(),
+            "SELECT source_offset, kind FROM ingest_rejects"
+        ),
+        json!([{"source_offset": 1, "kind": "mysql-audit"}])
+    );
+    assert_eq!(
+        query(lake.path(), "SELECT DISTINCT instance FROM db_events"),
+        json!([{"instance": "override-1"}])
+    );
+}
