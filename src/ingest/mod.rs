@@ -17,6 +17,7 @@ use crate::fetch::{AwsOptions, FetchError, s3::S3Url};
 use crate::lake::manifest::FileKey;
 use crate::lake::{Lake, LakeError};
 use crate::sources::cloudtrail::EventFilter;
+use crate::sources::layout::Layout;
 use crate::sources::{FileStats, SourceKind};
 
 pub use pipeline::Ingestor;
@@ -26,7 +27,8 @@ pub use pipeline::Ingestor;
 pub enum Input {
     /// A file, or a directory walked recursively.
     Local(PathBuf),
-    /// A bucket and prefix holding CloudTrail's `AWSLogs/…` layout.
+    /// A bucket and prefix holding CloudTrail's `AWSLogs/…` layout and/or database logs
+    /// (RDS file names, CloudWatch exports).
     S3(S3Url),
     /// The LookupEvents API of one region (`cloudtrail-api:<region>`); `None` takes the
     /// region from `--region` or the AWS configuration.
@@ -108,6 +110,9 @@ pub struct FileReport {
     pub status: FileStatus,
     pub stats: FileStats,
     pub duplicates: u64,
+    /// How a database log was delivered (CloudWatch export, CLI JSON…); `None` for
+    /// inputs that are not line logs.
+    pub layout: Option<Layout>,
 }
 
 #[derive(Debug, Default, Clone)]

@@ -14,6 +14,8 @@ use crate::fetch::lookup::ApiEvent;
 use crate::lake::manifest::{self, FileKey, IngestedKeys};
 use crate::lake::writer::LakeWriter;
 use crate::lake::{INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, for_output};
+use crate::sources::layout::{self, Layout};
+use crate::sources::rds_files::{self, LogName};
 use crate::sources::{
     FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
 };
@@ -55,6 +57,12 @@ impl Content<'_> {
             Content::Bytes(b) => Ok(detect::open_bytes(b)),
             Content::Decoded(_) => Ok(Box::new(&[][..])),
         }
+    }
+
+    /// The server's lines, unwrapped from their delivery layout: what every line-log
+    /// parser reads.
+    fn open_lines(&self) -> std::io::Result<layout::Lines<'_>> {
+        layout::open_lines(self.open()?)
     }
 }
 
@@ -99,6 +107,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::AlreadyIngested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         });
         true
     }
@@ -113,6 +122,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::Ingested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         };
         self.report.files.push(rejected(report, reason));
     }
@@ -124,7 +134,8 @@ impl<'l> Ingestor<'l> {
     pub fn file(&mut self, location: &str, path: &Path, key: FileKey) -> Result<(), IngestError> {
         let digest = detect::is_cloudtrail_digest(path);
         let instance = detect::instance_from_path(path);
-        self.input(location, key, Content::File(path), digest, instance)
+        let name = rds_files::classify(&path.to_string_lossy());
+        self.input(location, key, Content::File(path), digest, instance, name)
     }
 
     /// A local CloudTrail file that a worker already decoded.
@@ -134,7 +145,7 @@ impl<'l> Ingestor<'l> {
         key: FileKey,
         decoded: Decoded,
     ) -> Result<(), IngestError> {
-        self.input(location, key, Content::Decoded(decoded), false, None)
+        self.input(location, key, Content::Decoded(decoded), false, None, None)
     }
 
     /// A file a worker found already in the lake.
@@ -146,6 +157,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::AlreadyIngested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         });
     }
 
@@ -169,7 +181,8 @@ impl<'l> Ingestor<'l> {
     ) -> Result<(), IngestError> {
         let digest = detect::is_cloudtrail_digest(key_path);
         let instance = detect::instance_from_path(key_path);
-        self.input(location, key, Content::Bytes(bytes), digest, instance)
+        let name = rds_files::classify(&key_path.to_string_lossy());
+        self.input(location, key, Content::Bytes(bytes), digest, instance, name)
     }
 
     fn input(
@@ -179,6 +192,7 @@ impl<'l> Ingestor<'l> {
         content: Content<'_>,
         is_digest: bool,
         path_instance: Option<String>,
+        name: Option<LogName>,
     ) -> Result<(), IngestError> {
         let mut report = FileReport {
             location: location.to_string(),
@@ -187,6 +201,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::Ingested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         };
         let k = &report.key;
         if self.known_inputs.has_file(&k.source_uri, k.size, &k.sha256) {
@@ -205,7 +220,7 @@ impl<'l> Ingestor<'l> {
         let kind = match (&content, forced) {
             (Content::Decoded(_), _) => Some(SourceKind::CloudTrail),
             (_, Some(k)) => Some(k),
-            (_, None) => match sniff(&content) {
+            (_, None) => match sniff(&content, name) {
                 Ok(k) => k,
                 Err(e) => {
                     self.report
@@ -231,6 +246,10 @@ impl<'l> Ingestor<'l> {
             Some(SourceKind::MysqlAudit) => {
                 let instance = self.settings.instance.clone().or(path_instance);
                 self.mysql_audit(&content, &report.key.source_uri, instance)
+                    .map(|(stats, layout)| {
+                        report.layout = Some(layout);
+                        stats
+                    })
             }
         };
         self.settle(report, outcome);
@@ -302,6 +321,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::Ingested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         };
         let mut duplicates = 0;
         let mut batches = Vec::new();
@@ -332,7 +352,7 @@ impl<'l> Ingestor<'l> {
         content: &Content<'_>,
         uri: &str,
         instance: Option<String>,
-    ) -> Result<FileStats, String> {
+    ) -> Result<(FileStats, Layout), String> {
         let instance = instance.ok_or(
             "cannot tell which RDS instance wrote this audit log: put it under rds/<instance>/ or pass --instance",
         )?;
@@ -342,14 +362,18 @@ impl<'l> Ingestor<'l> {
             source_uri: uri,
             dialect: self.settings.mysql_dialect,
         };
-        let reader = content.open().map_err(|e| format!("cannot read: {e}"))?;
+        let lines = content
+            .open_lines()
+            .map_err(|e| format!("cannot read: {e}"))?;
         let writer = &mut self.writer;
         let mut sink = |out: Output, batch: RecordBatch| {
             writer
                 .add(for_output(out), batch)
                 .map_err(|e| SourceError::Sink(e.to_string()))
         };
-        mysql_audit::parse(reader, &ctx, &mut sink).map_err(|e| e.to_string())
+        mysql_audit::parse(lines.reader, &ctx, &mut sink)
+            .map(|stats| (stats, lines.layout))
+            .map_err(|e| e.to_string())
     }
 
     /// Writes the data, then the manifest and rejects.
@@ -367,11 +391,21 @@ impl<'l> Ingestor<'l> {
     }
 }
 
-/// Reads the first decompressed bytes and guesses the format.
-fn sniff(content: &Content<'_>) -> std::io::Result<Option<SourceKind>> {
+/// Guesses the format from the first decompressed, unwrapped bytes; when they say
+/// nothing (a damaged first line), an RDS audit log name still does, so its readable
+/// lines are kept and the others rejected one by one.
+fn sniff(content: &Content<'_>, name: Option<LogName>) -> std::io::Result<Option<SourceKind>> {
     let mut head = Vec::with_capacity(4096);
-    content.open()?.take(4096).read_to_end(&mut head)?;
-    Ok(detect::sniff(&head))
+    content
+        .open_lines()?
+        .reader
+        .take(4096)
+        .read_to_end(&mut head)?;
+    let by_name = match name {
+        Some(LogName::ServerAudit | LogName::AuroraAudit) => Some(SourceKind::MysqlAudit),
+        _ => None,
+    };
+    Ok(detect::sniff(&head).or(by_name))
 }
 
 /// An input nothing could be read from: one reject row for the whole file carries the reason.

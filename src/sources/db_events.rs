@@ -19,7 +19,7 @@ use super::ts_type;
 ///
 /// | column | type | meaning |
 /// |---|---|---|
-/// | instance | utf8 | RDS instance identifier (from `--instance` or the path `rds/<id>/…`) |
+/// | instance | utf8 | RDS instance identifier: `--instance`, else the path (`…/rds/instance/<id>/…`, `rds/<id>/…`), else the CloudWatch export stream |
 /// | engine | utf8 | `mysql` (MySQL family) or `postgres` |
 /// | event_time | timestamp(us, UTC) | when the server logged the entry, converted to UTC |
 /// | server_host | utf8 | MySQL: the server's host name as logged (not the instance id) |

@@ -70,28 +70,9 @@ pub fn head(path: &Path, n: usize) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The RDS instance named by the path: `…/rds/<id>/audit/…`, `…/rds/<id>/error/…`, or
-/// the CloudWatch Logs group form `…/aws/rds/instance/<id>/…`.
+/// The RDS instance named by the path; see [`super::rds_files::instance_from_path`].
 pub fn instance_from_path(path: &Path) -> Option<String> {
-    let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
-    for (i, p) in parts.iter().enumerate() {
-        if *p != "rds" {
-            continue;
-        }
-        let next = parts.get(i + 1).copied();
-        let id = if matches!(next, Some("instance") | Some("cluster")) {
-            parts.get(i + 2).copied()
-        } else {
-            next
-        };
-        // The id must be a directory, not the file itself.
-        if let Some(id) =
-            id.filter(|id| parts.len() > i + 2 && !id.is_empty() && *id != parts[parts.len() - 1])
-        {
-            return Some(id.to_string());
-        }
-    }
-    None
+    super::rds_files::instance_from_path(path)
 }
 
 /// CloudTrail digest files live beside the logs but are not event records.
@@ -127,25 +108,5 @@ mod tests {
             None
         );
         assert_eq!(sniff(b""), None);
-    }
-
-    #[test]
-    fn instance_from_rds_paths() {
-        let cases = [
-            (
-                "fixtures/demo/rds/shop-prod/audit/server_audit.log",
-                Some("shop-prod"),
-            ),
-            (
-                "/exports/aws/rds/instance/billing-prod/audit/000000.gz",
-                Some("billing-prod"),
-            ),
-            ("/logs/rds/db1/server_audit.log.1", Some("db1")),
-            ("/logs/server_audit.log", None),
-            ("/logs/rds", None),
-        ];
-        for (p, want) in cases {
-            assert_eq!(instance_from_path(Path::new(p)).as_deref(), want, "{p}");
-        }
     }
 }

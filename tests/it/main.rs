@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cloudtrail;
+mod delivery_layouts;
 mod demo_scenario;
 mod digests;
 mod digests_s3;
