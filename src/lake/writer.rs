@@ -114,18 +114,19 @@ impl<'a> LakeWriter<'a> {
     fn write_part(&mut self, buf: Buffer, day: i64) -> Result<(), LakeError> {
         let table = buf.table;
         let schema = (table.schema)();
-        let all = concat_batches(&schema, &buf.batches)?;
-        let sort = [table.time_column, table.tie_column].map(|c| SortColumn {
-            values: all
-                .column(schema.index_of(c).expect("sort column in schema"))
-                .clone(),
-            options: None,
-        });
-        // Logs are mostly written in time order: skip the copy when they already are.
-        let sorted = if is_sorted(&sort) {
-            all
+        // Logs are mostly written in time order: then the buffered batches are written
+        // as they are, without the concatenation and sort copies.
+        let batches = if in_order(table, &buf.batches) {
+            buf.batches
         } else {
-            take_record_batch(&all, &lexsort_to_indices(&sort, None)?)?
+            let all = concat_batches(&schema, &buf.batches)?;
+            let sort = [table.time_column, table.tie_column].map(|c| SortColumn {
+                values: all
+                    .column(schema.index_of(c).expect("sort column in schema"))
+                    .clone(),
+                options: None,
+            });
+            vec![take_record_batch(&all, &lexsort_to_indices(&sort, None)?)?]
         };
 
         let dir = self
@@ -139,7 +140,9 @@ impl<'a> LakeWriter<'a> {
         let file = std::fs::File::create(&tmp).map_err(LakeError::io(&tmp))?;
         let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties(table)))
             .map_err(LakeError::parquet(&tmp))?;
-        writer.write(&sorted).map_err(LakeError::parquet(&tmp))?;
+        for batch in &batches {
+            writer.write(batch).map_err(LakeError::parquet(&tmp))?;
+        }
         writer.close().map_err(LakeError::parquet(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(LakeError::io(&path))?;
         self.written.push(path);
@@ -147,14 +150,15 @@ impl<'a> LakeWriter<'a> {
     }
 }
 
-/// Whether the rows are already in (time, tie) order — logs mostly are. Columns that
-/// are not plain non-null 64-bit integers (or timestamps) are simply sorted.
-fn is_sorted(sort: &[SortColumn; 2]) -> bool {
-    fn values(c: &SortColumn) -> Option<&[i64]> {
-        if c.values.null_count() > 0 {
+/// Whether the rows of `batches`, in sequence, are already in (time, tie) order.
+/// Columns that are not plain non-null 64-bit integers (or timestamps) count as unsorted.
+fn in_order(table: &TableDef, batches: &[RecordBatch]) -> bool {
+    fn values<'b>(batch: &'b RecordBatch, name: &str) -> Option<&'b [i64]> {
+        let col = batch.column_by_name(name)?;
+        if col.null_count() > 0 {
             return None;
         }
-        let any = c.values.as_any();
+        let any = col.as_any();
         any.downcast_ref::<TimestampMicrosecondArray>()
             .map(|a| a.values().as_ref())
             .or_else(|| {
@@ -162,12 +166,22 @@ fn is_sorted(sort: &[SortColumn; 2]) -> bool {
                     .map(|a| a.values().as_ref())
             })
     }
-    let (Some(time), Some(tie)) = (values(&sort[0]), values(&sort[1])) else {
-        return false;
-    };
-    time.windows(2)
-        .zip(tie.windows(2))
-        .all(|(t, o)| (t[0], o[0]) <= (t[1], o[1]))
+    let mut last: Option<(i64, i64)> = None;
+    for batch in batches {
+        let (Some(time), Some(tie)) = (
+            values(batch, table.time_column),
+            values(batch, table.tie_column),
+        ) else {
+            return false;
+        };
+        for pair in time.iter().copied().zip(tie.iter().copied()) {
+            if last.is_some_and(|l| l > pair) {
+                return false;
+            }
+            last = Some(pair);
+        }
+    }
+    true
 }
 
 fn properties(table: &TableDef) -> WriterProperties {
@@ -292,5 +306,47 @@ mod tests {
             ]
         );
         assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn order_is_checked_across_batch_boundaries_and_ties() {
+        use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+        fn schema() -> arrow::datatypes::SchemaRef {
+            Arc::new(Schema::new(vec![
+                Field::new("t", DataType::Timestamp(TimeUnit::Microsecond, None), true),
+                Field::new("o", DataType::Int64, true),
+            ]))
+        }
+        static T: TableDef = TableDef {
+            name: "t",
+            schema,
+            time_column: "t",
+            tie_column: "o",
+            dictionary_columns: &[],
+        };
+        let batch = |t: Vec<Option<i64>>, o: Vec<i64>| {
+            RecordBatch::try_new(
+                schema(),
+                vec![
+                    Arc::new(TimestampMicrosecondArray::from(t)),
+                    Arc::new(Int64Array::from(o)),
+                ],
+            )
+            .unwrap()
+        };
+        let a = batch(vec![Some(1), Some(2), Some(2)], vec![9, 1, 2]);
+        assert!(in_order(&T, &[a.clone(), batch(vec![Some(2)], vec![3])]));
+        assert!(
+            !in_order(&T, &[a.clone(), batch(vec![Some(2)], vec![1])]),
+            "tie goes back"
+        );
+        assert!(
+            !in_order(&T, &[a.clone(), batch(vec![Some(1)], vec![10])]),
+            "time goes back"
+        );
+        assert!(
+            !in_order(&T, &[batch(vec![None], vec![1])]),
+            "nulls are sorted the slow way"
+        );
     }
 }
