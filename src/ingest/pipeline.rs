@@ -450,6 +450,9 @@ fn manifest_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>,
             Arc::new(StringArray::from_iter(
                 rows.iter().map(|f| f.kind.map(SourceKind::name)),
             )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|f| f.layout.map(Layout::name)),
+            )),
             Arc::new(StringArray::from_iter_values(rows.iter().map(
                 |f| match f.status {
                     FileStatus::Rejected(_) => "rejected",

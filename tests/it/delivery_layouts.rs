@@ -219,9 +219,9 @@ fn cloudwatch_export_in_s3_gives_the_file_rows_and_sessions_and_reruns_fetch_not
     assert_eq!(
         query(
             remote.path(),
-            "SELECT count(*) AS n, count(etag) AS etags FROM ingest_manifest"
+            "SELECT count(*) AS n, count(etag) AS etags, max(layout) AS layout FROM ingest_manifest"
         ),
-        json!([{"n": 1, "etags": 1}])
+        json!([{"n": 1, "etags": 1, "layout": "cloudwatch-export"}])
     );
 }
 
