@@ -10,6 +10,7 @@ use crate::integrity::{Evidence, Period, PublicKeys};
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
+use crate::sources::pg::LinePrefix;
 use crate::sources::timefmt::{parse_user_time, parse_zone};
 
 use super::args::{RawArgs, RawAws, RawCommand, RawRange};
@@ -67,6 +68,7 @@ impl Config {
                 instance,
                 tz,
                 kind,
+                log_line_prefix,
                 events,
                 range,
                 aws,
@@ -91,6 +93,8 @@ impl Config {
                         },
                         tz: parse_zone(&tz).map_err(bad("--tz"))?,
                         events: EventFilter::parse(&events).map_err(bad("--events"))?,
+                        log_line_prefix: LinePrefix::compile(&log_line_prefix)
+                            .map_err(|e| bad("--log-line-prefix")(e.to_string()))?,
                     },
                     since,
                     until,
@@ -425,8 +429,42 @@ mod tests {
             Command::Ingest(o) => {
                 assert_eq!(o.settings.tz, chrono_tz::Europe::Berlin);
                 assert_eq!(o.settings.kind, Some(SourceKind::MysqlAudit));
+                assert_eq!(o.settings.log_line_prefix.as_str(), "%t:%r:%u@%d:[%p]:");
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ingest_compiles_the_log_line_prefix() {
+        match parse(&[
+            "tagtrail",
+            "ingest",
+            "x",
+            "--kind",
+            "pg-stderr",
+            "--log-line-prefix",
+            "%m [%p] %q%u@%d ",
+        ])
+        .unwrap()
+        .command
+        {
+            Command::Ingest(o) => {
+                assert_eq!(o.settings.kind, Some(SourceKind::PgStderr));
+                assert_eq!(o.settings.log_line_prefix.as_str(), "%m [%p] %q%u@%d ");
+            }
+            other => panic!("{other:?}"),
+        }
+        for (prefix, message) in [
+            ("%t %z ", "`%z` is not a log_line_prefix escape"),
+            (
+                "[%p] %u@%d ",
+                "has no time escape (%t, %m or %n), so its lines cannot be placed in time",
+            ),
+            ("%t %", "ends with a lone `%`"),
+        ] {
+            let e = parse(&["tagtrail", "ingest", "x", "--log-line-prefix", prefix]).unwrap_err();
+            assert_eq!(e.to_string(), format!("--log-line-prefix: {message}"));
         }
     }
 

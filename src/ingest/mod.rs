@@ -15,6 +15,7 @@ use crate::fetch::{AwsOptions, FetchError, s3::S3Url};
 use crate::lake::manifest::FileKey;
 use crate::lake::{Lake, LakeError};
 use crate::sources::cloudtrail::EventFilter;
+use crate::sources::pg::LinePrefix;
 use crate::sources::{FileStats, SourceKind};
 
 pub use pipeline::Ingestor;
@@ -42,6 +43,8 @@ pub struct Settings {
     pub tz: Tz,
     /// CloudTrail events kept in `cloudtrail_events`.
     pub events: EventFilter,
+    /// How PostgreSQL stderr lines start (`--log-line-prefix`).
+    pub log_line_prefix: LinePrefix,
 }
 
 /// A validated ingest request.
@@ -68,6 +71,7 @@ impl IngestOptions {
                 instance: None,
                 tz: chrono_tz::UTC,
                 events: EventFilter::default(),
+                log_line_prefix: LinePrefix::rds().clone(),
             },
             since: None,
             until: None,

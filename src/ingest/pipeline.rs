@@ -15,7 +15,8 @@ use crate::lake::manifest::{self, FileKey, IngestedKeys};
 use crate::lake::writer::LakeWriter;
 use crate::lake::{INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, for_output};
 use crate::sources::{
-    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
+    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
+    mysql_audit, pg,
 };
 
 /// The content of one input.
@@ -205,7 +206,11 @@ impl<'l> Ingestor<'l> {
         let kind = match (&content, forced) {
             (Content::Decoded(_), _) => Some(SourceKind::CloudTrail),
             (_, Some(k)) => Some(k),
-            (_, None) => match sniff(&content) {
+            (_, None) => match sniff(
+                &content,
+                &self.settings.log_line_prefix,
+                &report.key.source_uri,
+            ) {
                 Ok(k) => k,
                 Err(e) => {
                     self.report
@@ -218,7 +223,7 @@ impl<'l> Ingestor<'l> {
         report.kind = kind;
         let outcome = match kind {
             None => Err(
-                "unrecognised format: neither a CloudTrail log file nor a MySQL-family audit log"
+                "unrecognised format: neither a CloudTrail log file, a MySQL-family audit log nor a PostgreSQL log (for a custom log_line_prefix pass --log-line-prefix)"
                     .to_string(),
             ),
             Some(SourceKind::CloudTrail) => {
@@ -228,10 +233,12 @@ impl<'l> Ingestor<'l> {
                 };
                 self.commit_cloudtrail(decoded, &mut report.duplicates)
             }
-            Some(SourceKind::MysqlAudit) => {
-                let instance = self.settings.instance.clone().or(path_instance);
-                self.mysql_audit(&content, &report.key.source_uri, instance)
-            }
+            Some(SourceKind::MysqlAudit) => self
+                .db_log_instance(path_instance)
+                .and_then(|i| self.mysql_audit(&content, &report.key.source_uri, &i)),
+            Some(kind @ (SourceKind::PgStderr | SourceKind::PgCsvlog)) => self
+                .db_log_instance(path_instance)
+                .and_then(|i| self.postgres(&content, &report.key.source_uri, &i, kind)),
         };
         self.settle(report, outcome);
         Ok(())
@@ -327,17 +334,21 @@ impl<'l> Ingestor<'l> {
         Ok(())
     }
 
+    /// The instance that wrote a database log: `--instance`, else the one its path names.
+    fn db_log_instance(&self, path_instance: Option<String>) -> Result<String, String> {
+        self.settings.instance.clone().or(path_instance).ok_or_else(|| {
+            "cannot tell which RDS instance wrote this database log: put it under rds/<instance>/ or pass --instance".to_string()
+        })
+    }
+
     fn mysql_audit(
         &mut self,
         content: &Content<'_>,
         uri: &str,
-        instance: Option<String>,
+        instance: &str,
     ) -> Result<FileStats, String> {
-        let instance = instance.ok_or(
-            "cannot tell which RDS instance wrote this audit log: put it under rds/<instance>/ or pass --instance",
-        )?;
         let ctx = mysql_audit::Context {
-            instance: &instance,
+            instance,
             tz: self.settings.tz,
             source_uri: uri,
         };
@@ -349,6 +360,32 @@ impl<'l> Ingestor<'l> {
                 .map_err(|e| SourceError::Sink(e.to_string()))
         };
         mysql_audit::parse(reader, &ctx, &mut sink).map_err(|e| e.to_string())
+    }
+
+    fn postgres(
+        &mut self,
+        content: &Content<'_>,
+        uri: &str,
+        instance: &str,
+        kind: SourceKind,
+    ) -> Result<FileStats, String> {
+        let ctx = pg::Context {
+            instance,
+            tz: self.settings.tz,
+            source_uri: uri,
+            format: match kind {
+                SourceKind::PgCsvlog => pg::Format::Csvlog,
+                _ => pg::Format::Stderr(&self.settings.log_line_prefix),
+            },
+        };
+        let reader = content.open().map_err(|e| format!("cannot read: {e}"))?;
+        let writer = &mut self.writer;
+        let mut sink = |out: Output, batch: RecordBatch| {
+            writer
+                .add(for_output(out), batch)
+                .map_err(|e| SourceError::Sink(e.to_string()))
+        };
+        pg::parse(reader, &ctx, &mut sink).map_err(|e| e.to_string())
     }
 
     /// Writes the data, then the manifest and rejects.
@@ -366,11 +403,16 @@ impl<'l> Ingestor<'l> {
     }
 }
 
-/// Reads the first decompressed bytes and guesses the format.
-fn sniff(content: &Content<'_>) -> std::io::Result<Option<SourceKind>> {
+/// Reads the first decompressed bytes and guesses the format; the file name decides
+/// only when the content cannot (an empty PostgreSQL log, or one of debug lines).
+fn sniff(
+    content: &Content<'_>,
+    prefix: &pg::LinePrefix,
+    uri: &str,
+) -> std::io::Result<Option<SourceKind>> {
     let mut head = Vec::with_capacity(4096);
     content.open()?.take(4096).read_to_end(&mut head)?;
-    Ok(detect::sniff(&head))
+    Ok(detect::sniff_with_prefix(&head, prefix).or_else(|| detect::kind_from_name(uri)))
 }
 
 /// An input nothing could be read from: one reject row for the whole file carries the reason.

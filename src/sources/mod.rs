@@ -11,6 +11,7 @@ pub mod db_events;
 pub mod detect;
 pub mod mysql_audit;
 pub mod mysql_line;
+pub mod pg;
 pub mod redact;
 pub mod timefmt;
 
@@ -45,6 +46,10 @@ pub const BATCH_ROWS: usize = 8192;
 pub enum SourceKind {
     CloudTrail,
     MysqlAudit,
+    /// PostgreSQL `log_destination=stderr` with a `log_line_prefix`.
+    PgStderr,
+    /// PostgreSQL `log_destination=csvlog`.
+    PgCsvlog,
 }
 
 impl SourceKind {
@@ -52,6 +57,8 @@ impl SourceKind {
         match self {
             SourceKind::CloudTrail => "cloudtrail",
             SourceKind::MysqlAudit => "mysql-audit",
+            SourceKind::PgStderr => "pg-stderr",
+            SourceKind::PgCsvlog => "pg-csvlog",
         }
     }
 
@@ -59,6 +66,8 @@ impl SourceKind {
         match name {
             "cloudtrail" => Some(SourceKind::CloudTrail),
             "mysql-audit" => Some(SourceKind::MysqlAudit),
+            "pg-stderr" => Some(SourceKind::PgStderr),
+            "pg-csvlog" => Some(SourceKind::PgCsvlog),
             _ => None,
         }
     }
