@@ -8,5 +8,6 @@ mod digests_s3;
 mod lookup;
 mod mariadb_real;
 mod moto;
+mod pg_logs;
 mod s3;
 mod support;
