@@ -12,10 +12,15 @@ SELECT
            MAX(db_user) FILTER (WHERE operation LIKE 'QUERY%'),
            MAX(db_user)) AS db_user,
   COALESCE(MAX(client_host) FILTER (WHERE op_rank = 0), MAX(client_host)) AS client_host,
-  MAX(database) FILTER (WHERE op_rank = 0) AS initial_database,
+  -- PostgreSQL names the database on `connection authorized` (CONNECT), not on the
+  -- `connection received` row that opens the session.
+  COALESCE(MAX(database) FILTER (WHERE op_rank = 0),
+           MAX(database) FILTER (WHERE operation = 'CONNECT')) AS initial_database,
   COUNT(*) FILTER (WHERE op_rank = 0) > 0 AS connect_seen,
   COUNT(*) FILTER (WHERE operation = 'FAILED_CONNECT') = 0 AS success,
   MAX(return_code) FILTER (WHERE operation = 'FAILED_CONNECT') AS failure_code,
-  COUNT(DISTINCT query_id) FILTER (WHERE operation LIKE 'QUERY%') AS statement_count
+  -- MySQL QUERY rows and pgaudit rows (SESSION and OBJECT rows of one statement share
+  -- its statement id) each count once per statement.
+  COUNT(DISTINCT query_id) FILTER (WHERE operation LIKE 'QUERY%' OR operation LIKE 'AUDIT%') AS statement_count
 FROM db_session_events
 GROUP BY instance, connection_id, session_seq
