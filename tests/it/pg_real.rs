@@ -573,21 +573,70 @@ fn pg_workload_sessions_have_exact_boundaries() {
     assert_eq!(got_sorted, want_sorted, "{sessions:#?}");
 
     // Boundaries: each session starts at its `connection received` line and ends at its
-    // `disconnection` line, the same second in both logs.
-    let bounds = both(
-        "SELECT s.connection_id, \
-           to_char(s.connect_time, '%Y-%m-%dT%H:%M:%S') AS connect_time, \
-           to_char(s.disconnect_time, '%Y-%m-%dT%H:%M:%S') AS disconnect_time, \
-           to_char(r.event_time, '%Y-%m-%dT%H:%M:%S') AS received, \
-           to_char(d.event_time, '%Y-%m-%dT%H:%M:%S') AS disconnected \
-         FROM db_sessions s \
-         JOIN db_events r ON r.connection_id = s.connection_id AND r.operation = 'CONNECTION_RECEIVED' \
-         LEFT JOIN db_events d ON d.connection_id = s.connection_id AND d.operation = 'DISCONNECT' \
-         ORDER BY s.connection_id",
-    );
-    assert_eq!(bounds.len(), expected.len());
-    for b in &bounds {
-        assert_eq!(b["connect_time"], b["received"], "{b}");
-        assert_eq!(b["disconnect_time"], b["disconnected"], "{b}");
+    // `disconnection` line, read straight from the files the server wrote: to the second
+    // in the stderr log (`%t`), to the millisecond in the csvlog.
+    let run = run();
+    for (lake, files, format, csv) in [
+        (
+            &run.stderr_lake,
+            &run.stderr_files,
+            "%Y-%m-%d %H:%M:%S",
+            false,
+        ),
+        (&run.csv_lake, &run.csv_files, "%Y-%m-%d %H:%M:%S%.3f", true),
+    ] {
+        let got = query(
+            lake,
+            &format!(
+                "SELECT connection_id, to_char(connect_time, '{format}') AS connect_time, \
+                 to_char(disconnect_time, '{format}') AS disconnect_time \
+                 FROM db_sessions ORDER BY connection_id"
+            ),
+        );
+        let raw = raw_pg_boundaries(files, csv);
+        let want: Vec<Value> = raw
+            .iter()
+            .map(|(pid, (connect, disconnect))| {
+                json!({"connection_id": pid, "connect_time": connect, "disconnect_time": disconnect})
+            })
+            .collect();
+        assert_eq!(got.as_array().unwrap(), &want);
+        assert_eq!(want.len(), expected.len());
     }
+}
+
+/// `pid → (connection received, disconnection)` times from the raw log files: the
+/// stderr prefix `%t:%r:%u@%d:[%p]:` or the csvlog's first and fourth fields (these
+/// rows have no quoted comma before the message).
+fn raw_pg_boundaries(
+    files: &[PathBuf],
+    csv: bool,
+) -> std::collections::BTreeMap<i64, (String, Option<String>)> {
+    let mut out = std::collections::BTreeMap::new();
+    for file in files {
+        for line in std::fs::read_to_string(file).unwrap().lines() {
+            let (time, pid, message) = if csv {
+                let f: Vec<&str> = line.splitn(15, ',').collect();
+                if f.len() < 15 || !f[0].ends_with(" UTC") {
+                    continue;
+                }
+                (f[0].trim_end_matches(" UTC"), f[3], f[13])
+            } else {
+                let Some(at) = line.find("]:LOG:  ") else {
+                    continue;
+                };
+                let Some(open) = line[..at].rfind(":[") else {
+                    continue;
+                };
+                (&line[..19], &line[open + 2..at], &line[at + 8..])
+            };
+            let message = message.trim_start_matches('"');
+            if message.starts_with("connection received: ") {
+                out.insert(pid.parse::<i64>().unwrap(), (time.to_string(), None));
+            } else if message.starts_with("disconnection: ") {
+                out.get_mut(&pid.parse::<i64>().unwrap()).unwrap().1 = Some(time.to_string());
+            }
+        }
+    }
+    out
 }
