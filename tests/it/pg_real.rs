@@ -21,7 +21,7 @@ use crate::lake_secrets::{
     PG_ERROR_SIGNATURE, PG_FAILED_PW, PG_LOGIN_SIGNATURE, PG_LOGIN_TOKEN, PG_SHARED_PW,
     PG_SIGNATURE, PG_TOKEN,
 };
-use crate::pg_server::{From, Server};
+use crate::pg_server::{Origin, Server};
 use crate::support::{query, scratch, tagtrail_output};
 
 pub struct Run {
@@ -73,7 +73,7 @@ fn workload() -> Run {
             "GRANT USAGE ON SEQUENCE notes_id_seq TO alice, shared_app",
         ],
     );
-    let v4 = From::V4;
+    let v4 = Origin::V4;
     assert!(server.session(
         v4,
         "alice",
@@ -144,7 +144,7 @@ fn workload() -> Run {
     // The shared account from three client addresses.
     assert!(server.session(v4, "shared_app", PG_SHARED_PW, "shop", "require", &[by_id]));
     assert!(server.session(
-        From::V6,
+        Origin::V6,
         "shared_app",
         PG_SHARED_PW,
         "shop",
@@ -152,7 +152,7 @@ fn workload() -> Run {
         &["INSERT INTO notes (body) VALUES ('from ::1, with a comma')"]
     ));
     assert!(server.session(
-        From::Socket,
+        Origin::Socket,
         "shared_app",
         PG_SHARED_PW,
         "shop",

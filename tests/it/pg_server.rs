@@ -53,7 +53,7 @@ fn check(what: &str, out: Output) -> Output {
 
 /// Where a client connects from.
 #[derive(Clone, Copy)]
-pub enum From {
+pub enum Origin {
     V4,
     V6,
     Socket,
@@ -92,7 +92,7 @@ impl Server {
             "openssl is missing (apt-get install openssl)"
         );
         let base = tempfile::tempdir().unwrap();
-        let server = Server {
+        let mut server = Server {
             base,
             port: free_port(),
             running: false,
@@ -204,7 +204,6 @@ impl Server {
             std::os::unix::fs::PermissionsExt::from_mode(0o600),
         )
         .unwrap();
-        let mut server = server;
         // `-w` waits on the postmaster.pid status, not by connecting: the logs hold only
         // what the test does.
         check(
@@ -285,7 +284,7 @@ impl Server {
     /// returns whether psql succeeded.
     pub fn session(
         &self,
-        from: From,
+        from: Origin,
         user: &str,
         password: &str,
         database: &str,
@@ -293,9 +292,9 @@ impl Server {
         statements: &[&str],
     ) -> bool {
         let host = match from {
-            From::V4 => "127.0.0.1".to_string(),
-            From::V6 => "::1".to_string(),
-            From::Socket => self.socket_dir().display().to_string(),
+            Origin::V4 => "127.0.0.1".to_string(),
+            Origin::V6 => "::1".to_string(),
+            Origin::Socket => self.socket_dir().display().to_string(),
         };
         let mut c = self.psql();
         c.env("PGPASSWORD", password).arg(format!(
