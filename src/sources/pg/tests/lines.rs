@@ -189,3 +189,58 @@ fn large_files_are_emitted_in_batches() {
     assert_eq!(sizes, [crate::sources::BATCH_ROWS, 5]);
     assert_eq!((stats.records, stats.kept), (n as u64, n as u64));
 }
+
+/// Entries longer than the limit are cut, and say so; bytes that are not UTF-8 are
+/// replaced, not a reason to lose the line.
+#[test]
+fn long_entries_are_cut_and_bad_bytes_replaced() {
+    let log = "\
+2026-11-28 15:06:12 UTC:127.0.0.1(1):bob@shop:[7]:LOG:  statement: SELECT 1,
+\t2,
+\t3;
+2026-11-28 15:06:13 UTC:127.0.0.1(1):bob@shop:[7]:LOG:  statement: SELECT 'caf\u{e9}'
+";
+    let mut entries = Vec::new();
+    entries::read_stderr_within(
+        log.as_bytes(),
+        LinePrefix::rds(),
+        chrono_tz::UTC,
+        22,
+        &mut |item| {
+            if let Item::Entry(e) = item {
+                entries.push((e.message.clone(), e.truncated));
+            }
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        entries,
+        [
+            ("statement: SELECT 1,\n2,".to_string(), true),
+            ("statement: SELECT 'caf\u{e9}'".to_string(), false),
+        ]
+    );
+
+    let mut bytes = log.replace('\u{e9}', "\u{1}").into_bytes();
+    let at = bytes.iter().position(|b| *b == 1).unwrap();
+    bytes[at] = 0xff;
+    let ctx = Context {
+        instance: "i",
+        tz: chrono_tz::UTC,
+        source_uri: "u",
+        format: Format::Stderr(LinePrefix::rds()),
+    };
+    let mut statements = Vec::new();
+    let stats = parse(&bytes[..], &ctx, &mut |_, b| {
+        let col = b.column_by_name("statement").unwrap();
+        statements.extend((0..b.num_rows()).map(|r| json_value(col.as_ref(), r)));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(counts(&stats), (2, 2, 0, 0));
+    assert_eq!(
+        statements,
+        [json!("SELECT 1,\n2,\n3;"), json!("SELECT 'caf\u{fffd}'")]
+    );
+}
