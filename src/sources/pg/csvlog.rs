@@ -22,6 +22,7 @@ const SQL_STATE_CODE: usize = 12;
 const MESSAGE: usize = 13;
 const DETAIL: usize = 14;
 const QUERY: usize = 19;
+const QUERY_POS: usize = 20;
 const APPLICATION_NAME: usize = 22;
 
 /// Reads records one at a time (the reader holds one record) and hands each on.
@@ -86,7 +87,12 @@ fn entry(f: &[String], line: i64, tz: Tz) -> Result<Entry, String> {
         application_name: text(APPLICATION_NAME),
         sql_state: text(SQL_STATE_CODE),
         severity: f[ERROR_SEVERITY].clone(),
-        message: f[MESSAGE].clone(),
+        // stderr appends the error position to the message; so does this, so that one
+        // event reads the same from either file.
+        message: match f[QUERY_POS].as_str() {
+            "" => f[MESSAGE].clone(),
+            pos => format!("{} at character {pos}", f[MESSAGE]),
+        },
         detail: text(DETAIL),
         statement: text(QUERY),
         truncated: false,

@@ -30,9 +30,20 @@ enum Current {
 
 /// Reads line by line and hands each complete entry, stray line or reject to `on`.
 pub(super) fn read_stderr(
+    reader: impl BufRead,
+    prefix: &LinePrefix,
+    tz: Tz,
+    on: &mut dyn FnMut(Item) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
+    read_stderr_within(reader, prefix, tz, MAX_ENTRY_BYTES, on)
+}
+
+/// [`read_stderr`] with entries cut at `max_entry` bytes.
+pub(super) fn read_stderr_within(
     mut reader: impl BufRead,
     prefix: &LinePrefix,
     tz: Tz,
+    max_entry: usize,
     on: &mut dyn FnMut(Item) -> Result<(), SourceError>,
 ) -> Result<(), SourceError> {
     let mut current: Option<Current> = None;
@@ -55,7 +66,7 @@ pub(super) fn read_stderr(
         let text = String::from_utf8_lossy(trim_eol(&buf));
         if let Some(rest) = text.strip_prefix('\t') {
             match &mut current {
-                Some(Current::Open(entry, tail)) => append(entry, *tail, rest),
+                Some(Current::Open(entry, tail)) => append(entry, *tail, rest, max_entry),
                 Some(Current::Rejected(_)) => {}
                 None => on(Item::Stray)?,
             }
@@ -151,11 +162,11 @@ fn entry(line: &PrefixedLine<'_>, number: i64, tz: Tz) -> Result<Entry, String> 
 }
 
 /// A continuation line: one TAB already stripped, the newline kept.
-fn append(entry: &mut Entry, tail: Tail, rest: &str) {
+fn append(entry: &mut Entry, tail: Tail, rest: &str, max_entry: usize) {
     let size = entry.message.len()
         + entry.detail.as_ref().map_or(0, String::len)
         + entry.statement.as_ref().map_or(0, String::len);
-    if size + rest.len() > MAX_ENTRY_BYTES {
+    if size + 1 + rest.len() > max_entry {
         entry.truncated = true;
         return;
     }

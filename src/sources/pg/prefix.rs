@@ -44,6 +44,8 @@ pub enum PrefixError {
     Dangling,
     #[error("has no time escape (%t, %m or %n), so its lines cannot be placed in time")]
     NoTime,
+    #[error("is too long to match lines with: {0}")]
+    TooLong(String),
 }
 
 /// What the prefix of one line says, and the severity and message after it.
@@ -142,7 +144,8 @@ impl LinePrefix {
         }
         re.push_str(&")?".repeat(optional));
         re.push_str(SEVERITY);
-        let regex = Regex::new(&re).expect("escaped literals and fixed bodies form a valid regex");
+        // Literals are escaped and bodies fixed, so only the size limit can refuse it.
+        let regex = Regex::new(&re).map_err(|e| PrefixError::TooLong(e.to_string()))?;
         Ok(LinePrefix {
             text: text.to_string(),
             regex,
