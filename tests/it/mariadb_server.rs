@@ -54,7 +54,7 @@ impl Server {
             "server_audit.so is missing: this test needs the MariaDB Audit Plugin (package mariadb-server, as .ci/run installs)"
         );
         let base = tempfile::tempdir().unwrap();
-        for d in ["data", "log"] {
+        for d in ["data", "log", "tmp"] {
             std::fs::create_dir_all(base.path().join(d)).unwrap();
         }
         let user_flag: Vec<String> = if is_root() {
@@ -63,10 +63,14 @@ impl Server {
             vec![]
         };
         let datadir = format!("--datadir={}", base.path().join("data").display());
+        // A private tmpdir: concurrent bootstraps sharing /tmp collide on temporary table
+        // files ("Unknown table 'mysql.tmp_user_sys'", seen with two tests starting at once).
+        let tmpdir = format!("--tmpdir={}", base.path().join("tmp").display());
         let out = Command::new("mariadb-install-db")
             .args([
                 "--no-defaults",
                 &datadir,
+                &tmpdir,
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
             ])
@@ -75,14 +79,15 @@ impl Server {
             .unwrap();
         assert!(
             out.status.success(),
-            "mariadb-install-db: {}",
+            "mariadb-install-db: {}{}",
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
         let port = free_port();
         let p = |name: &str| base.path().join(name).display().to_string();
         let child = Command::new(which("mariadbd").unwrap())
             .env("TZ", tz)
-            .args(["--no-defaults", &datadir])
+            .args(["--no-defaults", &datadir, &tmpdir])
             .args(&user_flag)
             .arg(format!("--socket={}", p("mysqld.sock")))
             .arg(format!("--pid-file={}", p("mysqld.pid")))
