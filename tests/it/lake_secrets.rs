@@ -133,7 +133,7 @@ fn scan_lake(lake: &Path) -> (Vec<String>, usize, usize) {
 #[test]
 fn planted_secrets_reach_no_lake_file_and_no_report() {
     let mdb = crate::mariadb_workload::run();
-    let pg = crate::pg_real::run();
+    let pg = crate::pg_workload::run();
     let lakes = [&mdb.lake, &pg.stderr_lake, &pg.csv_lake];
     for lake in lakes {
         let (hits, parquet_files, values) = scan_lake(lake);

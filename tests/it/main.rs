@@ -14,5 +14,7 @@ mod moto;
 mod pg_logs;
 mod pg_real;
 mod pg_server;
+mod pg_sessions;
+mod pg_workload;
 mod s3;
 mod support;
