@@ -205,7 +205,7 @@ fn long_entries_are_cut_and_bad_bytes_replaced() {
         log.as_bytes(),
         LinePrefix::rds(),
         chrono_tz::UTC,
-        22,
+        23,
         &mut |item| {
             if let Item::Entry(e) = item {
                 entries.push((e.message.clone(), e.truncated));
