@@ -1,9 +1,9 @@
 //! RDS / Aurora PostgreSQL logs (stderr with a `log_line_prefix`, or csvlog) → `db_events`.
 //!
-//! Both formats go through one pipeline: a reader turns the file into [`Entry`]s (a
+//! Both formats go through one pipeline: a reader turns the file into `Entry`s (a
 //! message with its DETAIL and statement, and what the prefix or the CSV columns say
-//! about the session), [`message`] recognises the connection, authentication, statement
-//! and pgaudit messages, and [`emit`] turns them into rows. The two readers differ only
+//! about the session), `message` recognises the connection, authentication, statement
+//! and pgaudit messages, and `emit` turns them into rows. The two readers differ only
 //! in how entries are framed, so the same event yields the same row from either file.
 
 mod csvlog;
@@ -91,7 +91,7 @@ struct Entry {
     detail: Option<String>,
     /// The statement of an ERROR (stderr `STATEMENT:` line, csvlog `query`).
     statement: Option<String>,
-    /// The entry was longer than [`entries::MAX_ENTRY_BYTES`] and was cut.
+    /// The entry was longer than `entries::MAX_ENTRY_BYTES` and was cut.
     truncated: bool,
 }
 
