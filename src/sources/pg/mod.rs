@@ -64,7 +64,15 @@ pub fn parse(
     let mut emitter = emit::Emitter::new(ctx, sink);
     match ctx.format {
         Format::Stderr(prefix) => {
-            entries::read_stderr(reader, prefix, ctx.tz, &mut |item| emitter.item(item))?
+            entries::read_stderr(reader, prefix, ctx.tz, &mut |item| emitter.item(item))?;
+            // Lines but not one entry: the server writes another prefix. Saying so beats
+            // counting a whole file of evidence as skipped.
+            if emitter.only_strays() {
+                return Err(SourceError::NotPostgres(format!(
+                    "no line starts with log_line_prefix `{}` (pass the server's --log-line-prefix)",
+                    prefix.as_str()
+                )));
+            }
         }
         Format::Csvlog => csvlog::read_csvlog(reader, ctx.tz, &mut |item| emitter.item(item))?,
     }
