@@ -115,6 +115,8 @@ pub enum SourceError {
     Io(#[from] std::io::Error),
     #[error("not a CloudTrail log file: {0}")]
     NotCloudTrail(String),
+    #[error("not a PostgreSQL log: {0}")]
+    NotPostgres(String),
     #[error("cannot build Arrow batch: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("cannot store batch: {0}")]

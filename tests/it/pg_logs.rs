@@ -25,6 +25,12 @@ fn rds_postgres_logs_are_detected_and_ingested() {
     std::fs::write(error.join("postgresql.log.2026-11-28-15.csv"), CSVLOG).unwrap();
     // An hour with nothing logged: recognised by its name, ingested with no records.
     std::fs::write(error.join("postgresql.log.2026-11-28-16"), "").unwrap();
+    // A server with another log_line_prefix, read without --log-line-prefix: refused.
+    std::fs::write(
+        error.join("postgresql.log.2026-11-28-17"),
+        "2026-11-28 17:00:00.125 UTC [4242] carol@shop LOG:  statement: SELECT 1\n",
+    )
+    .unwrap();
     let custom = dir.path().join("local/main.log");
     std::fs::create_dir_all(custom.parent().unwrap()).unwrap();
     std::fs::write(
@@ -62,16 +68,21 @@ fn rds_postgres_logs_are_detected_and_ingested() {
             {"file": "postgresql.log.2026-11-28-15", "kind": "pg-stderr", "status": "ingested", "records": 6, "kept": 3, "skipped": 2, "rejected": 1},
             {"file": "postgresql.log.2026-11-28-15.csv", "kind": "pg-csvlog", "status": "ingested", "records": 1, "kept": 1, "skipped": 0, "rejected": 0},
             {"file": "postgresql.log.2026-11-28-16", "kind": "pg-stderr", "status": "ingested", "records": 0, "kept": 0, "skipped": 0, "rejected": 0},
+            {"file": "postgresql.log.2026-11-28-17", "kind": "pg-stderr", "status": "rejected", "records": 0, "kept": 0, "skipped": 0, "rejected": 1},
         ])
     );
     let rejects = query(
         lake.path(),
-        "SELECT source_offset, kind, reason FROM ingest_rejects",
+        "SELECT regexp_replace(source_uri, '^.*/', '') AS file, source_offset, kind, reason FROM ingest_rejects ORDER BY file",
     );
     assert_eq!(
         rejects,
-        json!([{"source_offset": 5, "kind": "pg-stderr",
-                "reason": "`2026-11-28 99:06:12 UTC` is not a valid time: input is out of range"}])
+        json!([
+            {"file": "postgresql.log.2026-11-28-15", "source_offset": 5, "kind": "pg-stderr",
+             "reason": "`2026-11-28 99:06:12 UTC` is not a valid time: input is out of range"},
+            {"file": "postgresql.log.2026-11-28-17", "source_offset": -1, "kind": "pg-stderr",
+             "reason": "not a PostgreSQL log: no line starts with log_line_prefix `%t:%r:%u@%d:[%p]:` (pass the server's --log-line-prefix)"},
+        ])
     );
     let rows = query(
         lake.path(),

@@ -17,6 +17,8 @@ pub(super) struct Emitter<'a, 's> {
     dialect: &'static str,
     rows: DbEventRows,
     stats: FileStats,
+    /// Lines that were not part of any entry.
+    strays: u64,
     /// `(pid, "pam_authenticate failed: …")`.
     pam: VecDeque<(i64, String)>,
     sink: &'a mut Sink<'s>,
@@ -33,6 +35,7 @@ impl<'a, 's> Emitter<'a, 's> {
             dialect: ctx.format.dialect(),
             rows: DbEventRows::default(),
             stats: FileStats::default(),
+            strays: 0,
             pam: VecDeque::new(),
             sink,
         }
@@ -41,7 +44,10 @@ impl<'a, 's> Emitter<'a, 's> {
     pub fn item(&mut self, item: Item) -> Result<(), SourceError> {
         self.stats.records += 1;
         match item {
-            Item::Stray => self.stats.skipped += 1,
+            Item::Stray => {
+                self.strays += 1;
+                self.stats.skipped += 1;
+            }
             Item::Reject(r) => self.stats.rejects.push(r),
             Item::Entry(e) => match classify(&e.severity, &e.message) {
                 Ok(msg) => self.entry(&e, msg)?,
@@ -52,6 +58,11 @@ impl<'a, 's> Emitter<'a, 's> {
             },
         }
         Ok(())
+    }
+
+    /// The file had lines, and none of them was an entry.
+    pub fn only_strays(&self) -> bool {
+        self.strays > 0 && self.strays == self.stats.records
     }
 
     pub fn finish(mut self) -> Result<FileStats, SourceError> {

@@ -1,9 +1,9 @@
 //! RDS / Aurora PostgreSQL logs (stderr with a `log_line_prefix`, or csvlog) → `db_events`.
 //!
-//! Both formats go through one pipeline: a reader turns the file into [`Entry`]s (a
+//! Both formats go through one pipeline: a reader turns the file into `Entry`s (a
 //! message with its DETAIL and statement, and what the prefix or the CSV columns say
-//! about the session), [`message`] recognises the connection, authentication, statement
-//! and pgaudit messages, and [`emit`] turns them into rows. The two readers differ only
+//! about the session), `message` recognises the connection, authentication, statement
+//! and pgaudit messages, and `emit` turns them into rows. The two readers differ only
 //! in how entries are framed, so the same event yields the same row from either file.
 
 mod csvlog;
@@ -64,7 +64,15 @@ pub fn parse(
     let mut emitter = emit::Emitter::new(ctx, sink);
     match ctx.format {
         Format::Stderr(prefix) => {
-            entries::read_stderr(reader, prefix, ctx.tz, &mut |item| emitter.item(item))?
+            entries::read_stderr(reader, prefix, ctx.tz, &mut |item| emitter.item(item))?;
+            // Lines but not one entry: the server writes another prefix. Saying so beats
+            // counting a whole file of evidence as skipped.
+            if emitter.only_strays() {
+                return Err(SourceError::NotPostgres(format!(
+                    "no line starts with log_line_prefix `{}` (pass the server's --log-line-prefix)",
+                    prefix.as_str()
+                )));
+            }
         }
         Format::Csvlog => csvlog::read_csvlog(reader, ctx.tz, &mut |item| emitter.item(item))?,
     }
@@ -91,7 +99,7 @@ struct Entry {
     detail: Option<String>,
     /// The statement of an ERROR (stderr `STATEMENT:` line, csvlog `query`).
     statement: Option<String>,
-    /// The entry was longer than [`entries::MAX_ENTRY_BYTES`] and was cut.
+    /// The entry was longer than `entries::MAX_ENTRY_BYTES` and was cut.
     truncated: bool,
 }
 

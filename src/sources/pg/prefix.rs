@@ -68,8 +68,10 @@ pub struct PrefixedLine<'a> {
     pub message: &'a str,
 }
 
-const TIME_S: &str = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [A-Za-z+\-][A-Za-z0-9+\-]*";
-const TIME_MS: &str = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [A-Za-z+\-][A-Za-z0-9+\-]*";
+const TIME_S: &str =
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Za-z+\-][A-Za-z0-9+\-]*";
+const TIME_MS: &str =
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} [A-Za-z+\-][A-Za-z0-9+\-]*";
 /// `DEBUG1`…`DEBUG5` are all written as `DEBUG`.
 const SEVERITY: &str = "(?P<severity>DEBUG|INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC|DETAIL|HINT|QUERY|CONTEXT|LOCATION|STATEMENT):[ \t]*(?P<message>.*)\\z";
 
@@ -101,19 +103,19 @@ impl LinePrefix {
                 't' => (TIME_S, Some(Field::Time)),
                 's' => (TIME_S, None),
                 'm' => (TIME_MS, Some(Field::Time)),
-                'n' => (r"\d+\.\d{3}", Some(Field::Epoch)),
-                'r' => (r"\[local\]|.*?\(\d+\)|", Some(Field::Remote)),
+                'n' => (r"[0-9]+\.[0-9]{3}", Some(Field::Epoch)),
+                'r' => (r"\[local\]|.*?\([0-9]+\)|", Some(Field::Remote)),
                 'h' => (".*?", Some(Field::Host)),
                 'u' => (".*?", Some(Field::User)),
                 'd' => (".*?", Some(Field::Database)),
                 'a' => (".*?", Some(Field::App)),
                 // At most 18 digits: always fits an i64.
-                'p' => (r"\d{1,18}", Some(Field::Pid)),
+                'p' => (r"[0-9]{1,18}", Some(Field::Pid)),
                 'c' => (r"[0-9a-f]+\.[0-9a-f]+", Some(Field::Session)),
                 'e' => ("[0-9A-Z]{5}", Some(Field::SqlState)),
-                'l' | 'x' => (r"\d+", None),
-                'P' => (r"\d*", None),
-                'Q' => (r"-?\d+", None),
+                'l' | 'x' => (r"[0-9]+", None),
+                'P' => (r"[0-9]*", None),
+                'Q' => (r"-?[0-9]+", None),
                 'i' | 'b' | 'v' | 'L' => (".*?", None),
                 'q' => {
                     // Background processes stop writing the prefix here.
@@ -193,7 +195,7 @@ impl LinePrefix {
                 Field::App => &mut out.application_name,
                 Field::SqlState => &mut out.sql_state,
                 Field::Pid => {
-                    out.pid = out.pid.or(v.parse().ok());
+                    out.pid = out.pid.or(Some(super::time::decimal(v)));
                     continue;
                 }
             };

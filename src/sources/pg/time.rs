@@ -74,12 +74,14 @@ fn fixed_offset(zone: &str) -> Option<i64> {
         return None;
     }
     let (h, m) = match digits.len() {
-        1 | 2 => (digits.parse::<i64>().ok()?, 0),
-        4 => (
-            digits[..2].parse::<i64>().ok()?,
-            digits[2..].parse::<i64>().ok()?,
-        ),
+        1 | 2 => (decimal(&digits), 0),
+        4 => (decimal(&digits[..2]), decimal(&digits[2..])),
         _ => return None,
     };
     (h <= 15 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// The value of a short run of ASCII digits (at most 18, so it cannot overflow).
+pub(super) fn decimal(digits: &str) -> i64 {
+    digits.bytes().fold(0, |n, d| n * 10 + i64::from(d - b'0'))
 }

@@ -129,14 +129,24 @@ fn pam_failure_folds_the_reason_and_skips_curl_debug_lines() {
             "dialect": "pg-stderr", "source_offset": 5})
         ]
     );
-    // pganalyze's triple as published: the prefix was redacted, so nothing is an entry.
+    // pganalyze's triple as published: the prefix was redacted, so no line is an entry
+    // and the file is refused with the reason rather than counted as skipped.
     let redacted = "\
 redacted:pganalyze@redacted:[13984]:LOG:  pam_authenticate failed: Permission denied
 redacted:pganalyze@redacted:[13984]:FATAL:  PAM authentication failed for user \"pganalyze\"
 redacted:pganalyze@redacted:[13984]:DETAIL:  Connection matched pg_hba.conf line 13: \"hostssl    all             +rds_iam             all            pam\"
 ";
-    let (stats, rows) = stderr(redacted);
-    assert_eq!((counts(&stats), rows.len()), ((3, 0, 3, 0), 0));
+    let ctx = Context {
+        instance: "i",
+        tz: chrono_tz::UTC,
+        source_uri: "u",
+        format: Format::Stderr(LinePrefix::rds()),
+    };
+    let err = parse(redacted.as_bytes(), &ctx, &mut |_, _| Ok(())).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not a PostgreSQL log: no line starts with log_line_prefix `%t:%r:%u@%d:[%p]:` (pass the server's --log-line-prefix)"
+    );
 }
 
 /// §c.3: refusals before authentication and a missing database (after `connection

@@ -205,7 +205,7 @@ fn long_entries_are_cut_and_bad_bytes_replaced() {
         log.as_bytes(),
         LinePrefix::rds(),
         chrono_tz::UTC,
-        22,
+        23,
         &mut |item| {
             if let Item::Entry(e) = item {
                 entries.push((e.message.clone(), e.truncated));
@@ -242,5 +242,38 @@ fn long_entries_are_cut_and_bad_bytes_replaced() {
     assert_eq!(
         statements,
         [json!("SELECT 1,\n2,\n3;"), json!("SELECT 'caf\u{fffd}'")]
+    );
+}
+
+/// Only ASCII digits are numbers in a prefix: other Unicode digits do not match.
+#[test]
+fn prefix_numbers_are_ascii() {
+    let rds = LinePrefix::rds();
+    let line = rds
+        .parse("2026-11-28 15:06:11 UTC::@:[7770]:LOG:  checkpoint starting: time")
+        .unwrap();
+    assert_eq!(
+        (
+            line.pid,
+            line.remote,
+            line.user,
+            line.severity,
+            line.message
+        ),
+        (
+            Some(7770),
+            Some(""),
+            Some(""),
+            "LOG",
+            "checkpoint starting: time"
+        )
+    );
+    assert_eq!(
+        rds.parse("2026-11-28 15:06:11 UTC::@:[\u{663}\u{664}]:LOG:  x"),
+        None
+    );
+    assert_eq!(
+        rds.parse("\u{662}026-11-28 15:06:11 UTC::@:[1]:LOG:  x"),
+        None
     );
 }
