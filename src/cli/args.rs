@@ -39,12 +39,16 @@ pub enum RawCommand {
         /// RDS instance that wrote the audit logs (default: from the path, `rds/<instance>/…`).
         #[arg(long, value_name = "ID")]
         instance: Option<String>,
-        /// Time zone of audit-log timestamps that carry none (RDS logs UTC).
+        /// Time zone of audit-log timestamps that carry none, and of PostgreSQL zone
+        /// abbreviations other than UTC/GMT (the server's log_timezone; RDS logs UTC).
         #[arg(long, default_value = "UTC", value_name = "ZONE")]
         tz: String,
         /// Force the format instead of detecting it from the content.
-        #[arg(long, value_parser = ["cloudtrail", "mysql-audit"])]
+        #[arg(long, value_parser = ["cloudtrail", "mysql-audit", "pg-stderr", "pg-csvlog"])]
         kind: Option<String>,
+        /// PostgreSQL `log_line_prefix` of stderr logs (RDS and Aurora always use the default).
+        #[arg(long, default_value = crate::sources::pg::RDS_PREFIX, value_name = "PREFIX")]
+        log_line_prefix: String,
         /// CloudTrail events kept in `cloudtrail_events`, comma-separated; `default` is
         /// the built-in list (sign-in, role chaining, RDS and policy changes), so
         /// `default,DescribeDBInstances` adds one. AssumeRoleWithSAML is always kept.

@@ -11,6 +11,7 @@ use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
 use crate::sources::mysql_line::Dialect;
+use crate::sources::pg::LinePrefix;
 use crate::sources::timefmt::{parse_user_time, parse_zone};
 
 use super::args::{RawArgs, RawAws, RawCommand, RawRange};
@@ -68,6 +69,7 @@ impl Config {
                 instance,
                 tz,
                 kind,
+                log_line_prefix,
                 events,
                 range,
                 aws,
@@ -96,6 +98,8 @@ impl Config {
                         mysql_dialect: mysql_dialect.as_deref().map(|d| {
                             Dialect::from_name(d).expect("clap restricts --mysql-dialect")
                         }),
+                        log_line_prefix: LinePrefix::compile(&log_line_prefix)
+                            .map_err(|e| bad("--log-line-prefix")(e.to_string()))?,
                     },
                     since,
                     until,
@@ -433,8 +437,42 @@ mod tests {
                 assert_eq!(o.settings.tz, chrono_tz::Europe::Berlin);
                 assert_eq!(o.settings.kind, Some(SourceKind::MysqlAudit));
                 assert_eq!(o.settings.mysql_dialect, Some(Dialect::Aurora));
+                assert_eq!(o.settings.log_line_prefix.as_str(), "%t:%r:%u@%d:[%p]:");
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ingest_compiles_the_log_line_prefix() {
+        match parse(&[
+            "tagtrail",
+            "ingest",
+            "x",
+            "--kind",
+            "pg-stderr",
+            "--log-line-prefix",
+            "%m [%p] %q%u@%d ",
+        ])
+        .unwrap()
+        .command
+        {
+            Command::Ingest(o) => {
+                assert_eq!(o.settings.kind, Some(SourceKind::PgStderr));
+                assert_eq!(o.settings.log_line_prefix.as_str(), "%m [%p] %q%u@%d ");
+            }
+            other => panic!("{other:?}"),
+        }
+        for (prefix, message) in [
+            ("%t %z ", "`%z` is not a log_line_prefix escape"),
+            (
+                "[%p] %u@%d ",
+                "has no time escape (%t, %m or %n), so its lines cannot be placed in time",
+            ),
+            ("%t %", "ends with a lone `%`"),
+        ] {
+            let e = parse(&["tagtrail", "ingest", "x", "--log-line-prefix", prefix]).unwrap_err();
+            assert_eq!(e.to_string(), format!("--log-line-prefix: {message}"));
         }
     }
 

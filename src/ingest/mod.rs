@@ -18,6 +18,7 @@ use crate::lake::manifest::FileKey;
 use crate::lake::{Lake, LakeError};
 use crate::sources::cloudtrail::EventFilter;
 use crate::sources::layout::Layout;
+use crate::sources::pg::LinePrefix;
 use crate::sources::{FileStats, SourceKind};
 
 pub use pipeline::Ingestor;
@@ -48,6 +49,8 @@ pub struct Settings {
     pub events: EventFilter,
     /// Forces the MySQL-family audit dialect instead of detecting it per file.
     pub mysql_dialect: Option<Dialect>,
+    /// How PostgreSQL stderr lines start (`--log-line-prefix`).
+    pub log_line_prefix: LinePrefix,
 }
 
 /// A validated ingest request.
@@ -75,6 +78,7 @@ impl IngestOptions {
                 tz: chrono_tz::UTC,
                 events: EventFilter::default(),
                 mysql_dialect: None,
+                log_line_prefix: LinePrefix::rds().clone(),
             },
             since: None,
             until: None,

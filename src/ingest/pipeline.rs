@@ -17,7 +17,8 @@ use crate::lake::{INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, for_output};
 use crate::sources::layout::{self, Layout};
 use crate::sources::rds_files::{self, LogName};
 use crate::sources::{
-    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect, mysql_audit,
+    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
+    mysql_audit, pg,
 };
 
 /// The content of one input.
@@ -220,7 +221,7 @@ impl<'l> Ingestor<'l> {
         let kind = match (&content, forced) {
             (Content::Decoded(_), _) => Some(SourceKind::CloudTrail),
             (_, Some(k)) => Some(k),
-            (_, None) => match sniff(&content, name) {
+            (_, None) => match sniff(&content, name, &self.settings.log_line_prefix) {
                 Ok(k) => k,
                 Err(e) => {
                     self.report
@@ -233,7 +234,7 @@ impl<'l> Ingestor<'l> {
         report.kind = kind;
         let outcome = match kind {
             None => Err(
-                "unrecognised format: neither a CloudTrail log file nor a MySQL-family audit log"
+                "unrecognised format: neither a CloudTrail log file, a MySQL-family audit log nor a PostgreSQL log (for a custom log_line_prefix pass --log-line-prefix)"
                     .to_string(),
             ),
             Some(SourceKind::CloudTrail) => {
@@ -243,14 +244,20 @@ impl<'l> Ingestor<'l> {
                 };
                 self.commit_cloudtrail(decoded, &mut report.duplicates)
             }
-            Some(SourceKind::MysqlAudit) => {
-                let instance = self.settings.instance.clone().or(path_instance);
-                self.mysql_audit(&content, &report.key.source_uri, instance)
-                    .map(|(stats, layout)| {
-                        report.layout = Some(layout);
-                        stats
-                    })
-            }
+            Some(SourceKind::MysqlAudit) => self
+                .db_log_instance(path_instance)
+                .and_then(|i| self.mysql_audit(&content, &report.key.source_uri, &i))
+                .map(|(stats, layout)| {
+                    report.layout = Some(layout);
+                    stats
+                }),
+            Some(kind @ (SourceKind::PgStderr | SourceKind::PgCsvlog)) => self
+                .db_log_instance(path_instance)
+                .and_then(|i| self.postgres(&content, &report.key.source_uri, &i, kind))
+                .map(|(stats, layout)| {
+                    report.layout = Some(layout);
+                    stats
+                }),
         };
         self.settle(report, outcome);
         Ok(())
@@ -347,17 +354,21 @@ impl<'l> Ingestor<'l> {
         Ok(())
     }
 
+    /// The instance that wrote a database log: `--instance`, else the one its path names.
+    fn db_log_instance(&self, path_instance: Option<String>) -> Result<String, String> {
+        self.settings.instance.clone().or(path_instance).ok_or_else(|| {
+            "cannot tell which RDS instance wrote this database log: put it under rds/<instance>/ or pass --instance".to_string()
+        })
+    }
+
     fn mysql_audit(
         &mut self,
         content: &Content<'_>,
         uri: &str,
-        instance: Option<String>,
+        instance: &str,
     ) -> Result<(FileStats, Layout), String> {
-        let instance = instance.ok_or(
-            "cannot tell which RDS instance wrote this audit log: put it under rds/<instance>/ or pass --instance",
-        )?;
         let ctx = mysql_audit::Context {
-            instance: &instance,
+            instance,
             tz: self.settings.tz,
             source_uri: uri,
             dialect: self.settings.mysql_dialect,
@@ -372,6 +383,36 @@ impl<'l> Ingestor<'l> {
                 .map_err(|e| SourceError::Sink(e.to_string()))
         };
         mysql_audit::parse(lines.reader, &ctx, &mut sink)
+            .map(|stats| (stats, lines.layout))
+            .map_err(|e| e.to_string())
+    }
+
+    fn postgres(
+        &mut self,
+        content: &Content<'_>,
+        uri: &str,
+        instance: &str,
+        kind: SourceKind,
+    ) -> Result<(FileStats, Layout), String> {
+        let ctx = pg::Context {
+            instance,
+            tz: self.settings.tz,
+            source_uri: uri,
+            format: match kind {
+                SourceKind::PgCsvlog => pg::Format::Csvlog,
+                _ => pg::Format::Stderr(&self.settings.log_line_prefix),
+            },
+        };
+        let lines = content
+            .open_lines()
+            .map_err(|e| format!("cannot read: {e}"))?;
+        let writer = &mut self.writer;
+        let mut sink = |out: Output, batch: RecordBatch| {
+            writer
+                .add(for_output(out), batch)
+                .map_err(|e| SourceError::Sink(e.to_string()))
+        };
+        pg::parse(lines.reader, &ctx, &mut sink)
             .map(|stats| (stats, lines.layout))
             .map_err(|e| e.to_string())
     }
@@ -392,9 +433,13 @@ impl<'l> Ingestor<'l> {
 }
 
 /// Guesses the format from the first decompressed, unwrapped bytes; when they say
-/// nothing (a damaged first line), an RDS audit log name still does, so its readable
-/// lines are kept and the others rejected one by one.
-fn sniff(content: &Content<'_>, name: Option<LogName>) -> std::io::Result<Option<SourceKind>> {
+/// nothing (a damaged first line, an empty PostgreSQL log or one of debug lines), an RDS
+/// log name still does, so its readable lines are kept and the others rejected one by one.
+fn sniff(
+    content: &Content<'_>,
+    name: Option<LogName>,
+    prefix: &pg::LinePrefix,
+) -> std::io::Result<Option<SourceKind>> {
     let mut head = Vec::with_capacity(4096);
     content
         .open_lines()?
@@ -403,9 +448,11 @@ fn sniff(content: &Content<'_>, name: Option<LogName>) -> std::io::Result<Option
         .read_to_end(&mut head)?;
     let by_name = match name {
         Some(LogName::ServerAudit | LogName::AuroraAudit) => Some(SourceKind::MysqlAudit),
+        Some(LogName::Postgres { csv: true }) => Some(SourceKind::PgCsvlog),
+        Some(LogName::Postgres { csv: false }) => Some(SourceKind::PgStderr),
         _ => None,
     };
-    Ok(detect::sniff(&head).or(by_name))
+    Ok(detect::sniff_with_prefix(&head, prefix).or(by_name))
 }
 
 /// An input nothing could be read from: one reject row for the whole file carries the reason.

@@ -7,6 +7,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 use super::SourceKind;
+use super::pg::LinePrefix;
 
 /// gzip magic bytes: CloudTrail delivers `.json.gz`; rotated audit logs are often gzipped.
 pub fn is_gzip(head: &[u8]) -> bool {
@@ -36,8 +37,15 @@ pub fn open_bytes(bytes: &[u8]) -> Box<dyn BufRead + Send + '_> {
     }
 }
 
-/// Guesses the format from the first bytes of decompressed content.
+/// Guesses the format from the first bytes of decompressed content (PostgreSQL stderr
+/// logs with the RDS prefix).
 pub fn sniff(head: &[u8]) -> Option<SourceKind> {
+    sniff_with_prefix(head, LinePrefix::rds())
+}
+
+/// Guesses the format from the first bytes of decompressed content; PostgreSQL stderr
+/// lines must start with `prefix`.
+pub fn sniff_with_prefix(head: &[u8], prefix: &LinePrefix) -> Option<SourceKind> {
     let text = head.trim_ascii_start();
     if text.starts_with(b"{") {
         let window = &text[..text.len().min(4096)];
@@ -47,7 +55,38 @@ pub fn sniff(head: &[u8]) -> Option<SourceKind> {
             .then_some(SourceKind::CloudTrail);
     }
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    looks_like_mysql_audit(first_line).then_some(SourceKind::MysqlAudit)
+    if looks_like_mysql_audit(first_line) {
+        return Some(SourceKind::MysqlAudit);
+    }
+    if looks_like_csvlog(first_line) {
+        return Some(SourceKind::PgCsvlog);
+    }
+    // Stray lines (curl/PAM debug output) may come first; a prefixed line among the
+    // first few decides.
+    String::from_utf8_lossy(text)
+        .lines()
+        .take(32)
+        .any(|line| prefix.starts_entry(line))
+        .then_some(SourceKind::PgStderr)
+}
+
+/// csvlog records start with `log_time` in milliseconds and its zone, then a comma:
+/// `2026-11-28 15:04:27.209 UTC,`.
+fn looks_like_csvlog(line: &[u8]) -> bool {
+    let digits = |r: std::ops::Range<usize>| line[r].iter().all(u8::is_ascii_digit);
+    line.len() > 25
+        && digits(0..4)
+        && line[4] == b'-'
+        && line[10] == b' '
+        && line[13] == b':'
+        && line[19] == b'.'
+        && digits(20..23)
+        && line[23] == b' '
+        && line[24..]
+            .iter()
+            .take_while(|&&b| b != b',')
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'-')
+        && line[24..].contains(&b',')
 }
 
 /// `YYYYMMDD HH:MM:SS,` (MariaDB plugin) or a 16-digit epoch in µs (Aurora) then a comma.
@@ -105,8 +144,25 @@ mod tests {
         );
         assert_eq!(
             sniff(b"2026-11-28 15:03:15 UTC::@:[123]:LOG:  database system is ready"),
-            None
+            Some(SourceKind::PgStderr)
         );
+        assert_eq!(
+            sniff(b"* Connected to rdsauthproxy (x) port 1108 (#0)\n2023-03-17 08:19:37 UTC:vpn.vpc.ip.xx(50249):iamuser/dbuser@postgres:[4319]:LOG: pam_authenticate failed: Permission denied\n"),
+            Some(SourceKind::PgStderr)
+        );
+        assert_eq!(
+            sniff(b"2019-08-09T18:00:00.000Z 2019-08-09 18:00:00 UTC:10.50.72.222(33436):lmn@lmn_db:[26802]:LOG:  duration: 13.817 ms  statement: SELECT id,name from abc\n"),
+            Some(SourceKind::PgStderr)
+        );
+        assert_eq!(
+            sniff(b"2026-11-28 15:04:27.209 UTC,\"bob\",\"shop\",20729,\"127.0.0.1:47728\",6b0aed7b.50f9,2,\"authentication\""),
+            Some(SourceKind::PgCsvlog)
+        );
+        let custom = LinePrefix::compile("%m [%p] %q%u@%d ").unwrap();
+        let line = b"2026-11-28 15:03:15.123 UTC [77] alice@shop LOG:  statement: SELECT 1\n";
+        assert_eq!(sniff(line), None);
+        assert_eq!(sniff_with_prefix(line, &custom), Some(SourceKind::PgStderr));
+        assert_eq!(sniff(b"* Connected to rdsauthproxy\n"), None);
         assert_eq!(sniff(b""), None);
     }
 }

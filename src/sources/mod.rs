@@ -12,6 +12,7 @@ pub mod detect;
 pub mod layout;
 pub mod mysql_audit;
 pub mod mysql_line;
+pub mod pg;
 pub mod rds_files;
 pub mod redact;
 pub mod timefmt;
@@ -47,6 +48,10 @@ pub const BATCH_ROWS: usize = 8192;
 pub enum SourceKind {
     CloudTrail,
     MysqlAudit,
+    /// PostgreSQL `log_destination=stderr` with a `log_line_prefix`.
+    PgStderr,
+    /// PostgreSQL `log_destination=csvlog`.
+    PgCsvlog,
 }
 
 impl SourceKind {
@@ -54,6 +59,8 @@ impl SourceKind {
         match self {
             SourceKind::CloudTrail => "cloudtrail",
             SourceKind::MysqlAudit => "mysql-audit",
+            SourceKind::PgStderr => "pg-stderr",
+            SourceKind::PgCsvlog => "pg-csvlog",
         }
     }
 
@@ -61,6 +68,8 @@ impl SourceKind {
         match name {
             "cloudtrail" => Some(SourceKind::CloudTrail),
             "mysql-audit" => Some(SourceKind::MysqlAudit),
+            "pg-stderr" => Some(SourceKind::PgStderr),
+            "pg-csvlog" => Some(SourceKind::PgCsvlog),
             _ => None,
         }
     }
@@ -108,6 +117,8 @@ pub enum SourceError {
     Io(#[from] std::io::Error),
     #[error("not a CloudTrail log file: {0}")]
     NotCloudTrail(String),
+    #[error("not a PostgreSQL log: {0}")]
+    NotPostgres(String),
     #[error("cannot build Arrow batch: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("cannot store batch: {0}")]

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
-use crate::mariadb_real::Server;
+use crate::mariadb_server::Server;
 use crate::moto::Moto;
 use crate::support::{query, tagtrail, tagtrail_env, temp_lake};
 

@@ -58,3 +58,57 @@ pub fn tagtrail_env(lake: &Path, args: &[&str], env: &[(&str, &str)]) -> String 
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
+
+/// Where a tool lives: PATH, then the sbin folders a non-root PATH often lacks.
+pub fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .chain(["/usr/sbin", "/usr/bin", "/sbin"].map(PathBuf::from))
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+}
+
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// Sends `signal` to process `pid` (the `kill` command: no libc binding needed here).
+pub fn signal(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+/// Stops a server we spawned, by its PID: SIGTERM (a clean shutdown flushes its logs),
+/// SIGKILL if it is still running after `grace`.
+pub fn stop_child(mut child: std::process::Child, grace: std::time::Duration) {
+    if child.try_wait().ok().flatten().is_some() {
+        return;
+    }
+    signal(child.id(), "TERM");
+    let deadline = std::time::Instant::now() + grace;
+    while std::time::Instant::now() < deadline {
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A folder for what a test keeps after its servers are gone (the copied server logs,
+/// the lake), under cargo's per-target scratch space, emptied first.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
