@@ -471,6 +471,34 @@ mod tests {
         assert_eq!((stats.kept, rows as u64), (sum.entries, sum.entries));
     }
 
+    /// Every generated PostgreSQL entry is read; DETAIL lines fold into their FATAL, so
+    /// rows = entries - DETAIL lines.
+    #[test]
+    fn generated_pgaudit_log_parses_without_rejects() {
+        use crate::sources::pg;
+        let dir = tempfile::tempdir().unwrap();
+        let sum = pgaudit(dir.path(), 300_000).unwrap();
+        assert_eq!(sum.files, 1);
+        let path = dir.path().join("rds/pg-bench/error/postgresql.log.2026-11-16-00");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let details = text.lines().filter(|l| l.contains(":DETAIL:  ")).count() as u64;
+        assert!(details > 0 && text.contains("\n\t"), "the traps are in the input");
+        let ctx = pg::Context {
+            instance: "pg-bench",
+            tz: chrono_tz::UTC,
+            source_uri: "x",
+            format: pg::Format::Stderr(pg::LinePrefix::rds()),
+        };
+        let mut rows = 0;
+        let stats = pg::parse(text.as_bytes(), &ctx, &mut |_, b| {
+            rows += b.num_rows();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(stats.rejects, vec![]);
+        assert_eq!(rows as u64, sum.entries - details);
+    }
+
     #[test]
     fn pgaudit_fields_are_quoted_only_when_needed_and_continuations_get_tabs() {
         assert_eq!(pgaudit_field("SELECT 1;"), "SELECT 1;");
