@@ -1,5 +1,6 @@
 -- Every statement and table access, with the person behind its session. `action` is
--- the SQL verb of query rows (SELECT, UPDATE, …) or the TABLE event (READ, WRITE, …).
+-- the SQL verb of query rows (SELECT, UPDATE, …), the pgaudit command, or the MySQL
+-- TABLE event (READ, WRITE, …).
 SELECT
   e.event_time,
   e.instance,
@@ -11,7 +12,8 @@ SELECT
   a.connect_time,
   e.query_id,
   e.operation,
-  CASE WHEN e.operation LIKE 'QUERY%'
+  CASE WHEN e.operation LIKE 'AUDIT_%' THEN e.command
+       WHEN e.operation LIKE 'QUERY%'
        THEN upper(regexp_match(e.statement, '^(?s)\s*(?:/\*.*?\*/\s*)*[(\s]*([A-Za-z]+)')[1])
        ELSE e.operation END AS action,
   e.database,
@@ -27,4 +29,5 @@ SELECT
 FROM db_session_events e
 JOIN attributed_sessions a
   ON e.instance = a.instance AND e.connection_id = a.connection_id AND e.session_seq = a.session_seq
-WHERE e.operation NOT IN ('CONNECT', 'DISCONNECT', 'FAILED_CONNECT', 'CHANGEUSER', 'PROXY_CONNECT')
+WHERE e.operation NOT IN ('CONNECT', 'DISCONNECT', 'FAILED_CONNECT', 'CHANGEUSER', 'PROXY_CONNECT',
+                          'CONNECTION_RECEIVED', 'AUTHENTICATED')

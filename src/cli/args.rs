@@ -58,6 +58,11 @@ pub enum RawCommand {
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
         /// For s3:// inputs, list only the CloudTrail day folders of this period.
+        /// MySQL-family audit log writer, when detection from each file's first line
+        /// would be wrong: `mariadb` (RDS for MariaDB), `rds-mysql` (AWS's fork on RDS for
+        /// MySQL), `aurora` (Aurora MySQL Advanced Auditing).
+        #[arg(long, value_parser = ["mariadb", "rds-mysql", "aurora"], value_name = "DIALECT")]
+        mysql_dialect: Option<String>,
         #[command(flatten)]
         range: RawRange,
         #[command(flatten)]

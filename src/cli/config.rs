@@ -10,6 +10,7 @@ use crate::integrity::{Evidence, Period, PublicKeys};
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
+use crate::sources::mysql_line::Dialect;
 use crate::sources::pg::LinePrefix;
 use crate::sources::timefmt::{parse_user_time, parse_zone};
 
@@ -73,6 +74,7 @@ impl Config {
                 range,
                 aws,
                 threads,
+                mysql_dialect,
             } => {
                 let (since, until) = optional_range(&range)?;
                 Command::Ingest(IngestOptions {
@@ -95,6 +97,9 @@ impl Config {
                         events: EventFilter::parse(&events).map_err(bad("--events"))?,
                         log_line_prefix: LinePrefix::compile(&log_line_prefix)
                             .map_err(|e| bad("--log-line-prefix")(e.to_string()))?,
+                        mysql_dialect: mysql_dialect.as_deref().map(|d| {
+                            Dialect::from_name(d).expect("clap restricts --mysql-dialect")
+                        }),
                     },
                     since,
                     until,
@@ -422,6 +427,8 @@ mod tests {
             "Europe/Berlin",
             "--kind",
             "mysql-audit",
+            "--mysql-dialect",
+            "aurora",
         ])
         .unwrap()
         .command
@@ -430,6 +437,7 @@ mod tests {
                 assert_eq!(o.settings.tz, chrono_tz::Europe::Berlin);
                 assert_eq!(o.settings.kind, Some(SourceKind::MysqlAudit));
                 assert_eq!(o.settings.log_line_prefix.as_str(), "%t:%r:%u@%d:[%p]:");
+                assert_eq!(o.settings.mysql_dialect, Some(Dialect::Aurora));
             }
             other => panic!("{other:?}"),
         }

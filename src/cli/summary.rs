@@ -34,6 +34,21 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
         table.add_row(vec![label.to_string(), n.to_string()]);
     }
     writeln!(out, "{table}")?;
+    let mut layouts: Vec<(&str, usize)> = Vec::new();
+    for l in r.files.iter().filter_map(|f| f.layout) {
+        match layouts.iter_mut().find(|(n, _)| *n == l.name()) {
+            Some((_, c)) => *c += 1,
+            None => layouts.push((l.name(), 1)),
+        }
+    }
+    if !layouts.is_empty() {
+        let list: Vec<String> = layouts.iter().map(|(n, c)| format!("{n} {c}")).collect();
+        writeln!(
+            out,
+            "\nDatabase log files by delivery layout: {}",
+            list.join(", ")
+        )?;
+    }
     if !r.discovered.is_empty() {
         writeln!(
             out,

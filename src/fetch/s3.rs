@@ -187,6 +187,29 @@ impl Bucket {
         Ok((found, discovered))
     }
 
+    /// Objects under the URL's prefix, outside CloudTrail's `AWSLogs/` trees, whose key
+    /// `keep` accepts, sorted by key: database logs exported next to a trail (RDS
+    /// downloads, CloudWatch exports) are found without listing years of CloudTrail.
+    /// Folders are walked one level at a time so that an `AWSLogs/` folder is skipped
+    /// whole; a prefix inside `AWSLogs/` holds no such objects.
+    pub async fn objects_outside_trails(
+        &self,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Vec<ObjectRef>, FetchError> {
+        let mut found = Vec::new();
+        if self.url.prefix.contains("AWSLogs/") {
+            return Ok(found);
+        }
+        let mut pending = vec![self.url.prefix.clone()];
+        while let Some(prefix) = pending.pop() {
+            let (objects, folders) = self.list(&prefix, Some("/")).await?;
+            found.extend(objects.into_iter().filter(|o| keep(&o.key)));
+            pending.extend(folders.into_iter().filter(|f| last_segment(f) != "AWSLogs"));
+        }
+        found.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(found)
+    }
+
     /// `…/AWSLogs/[o-…/]<account>/<subfolder>/<region>/` for every account and region
     /// under the URL's prefix (which may already name an organization, account or region);
     /// `subfolder` is [`LOG_FOLDER`] or [`DIGEST_FOLDER`].

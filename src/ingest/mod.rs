@@ -11,10 +11,13 @@ use std::path::PathBuf;
 
 use chrono_tz::Tz;
 
+use crate::sources::mysql_line::Dialect;
+
 use crate::fetch::{AwsOptions, FetchError, s3::S3Url};
 use crate::lake::manifest::FileKey;
 use crate::lake::{Lake, LakeError};
 use crate::sources::cloudtrail::EventFilter;
+use crate::sources::layout::Layout;
 use crate::sources::pg::LinePrefix;
 use crate::sources::{FileStats, SourceKind};
 
@@ -25,7 +28,8 @@ pub use pipeline::Ingestor;
 pub enum Input {
     /// A file, or a directory walked recursively.
     Local(PathBuf),
-    /// A bucket and prefix holding CloudTrail's `AWSLogs/…` layout.
+    /// A bucket and prefix holding CloudTrail's `AWSLogs/…` layout and/or database logs
+    /// (RDS file names, CloudWatch exports).
     S3(S3Url),
     /// The LookupEvents API of one region (`cloudtrail-api:<region>`); `None` takes the
     /// region from `--region` or the AWS configuration.
@@ -45,6 +49,8 @@ pub struct Settings {
     pub events: EventFilter,
     /// How PostgreSQL stderr lines start (`--log-line-prefix`).
     pub log_line_prefix: LinePrefix,
+    /// Forces the MySQL-family audit dialect instead of detecting it per file.
+    pub mysql_dialect: Option<Dialect>,
 }
 
 /// A validated ingest request.
@@ -72,6 +78,7 @@ impl IngestOptions {
                 tz: chrono_tz::UTC,
                 events: EventFilter::default(),
                 log_line_prefix: LinePrefix::rds().clone(),
+                mysql_dialect: None,
             },
             since: None,
             until: None,
@@ -107,6 +114,9 @@ pub struct FileReport {
     pub status: FileStatus,
     pub stats: FileStats,
     pub duplicates: u64,
+    /// How a database log was delivered (CloudWatch export, CLI JSON…); `None` for
+    /// inputs that are not line logs.
+    pub layout: Option<Layout>,
 }
 
 #[derive(Debug, Default, Clone)]

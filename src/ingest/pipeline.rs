@@ -14,6 +14,8 @@ use crate::fetch::lookup::ApiEvent;
 use crate::lake::manifest::{self, FileKey, IngestedKeys};
 use crate::lake::writer::LakeWriter;
 use crate::lake::{INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, for_output};
+use crate::sources::layout::{self, Layout};
+use crate::sources::rds_files::{self, LogName};
 use crate::sources::{
     FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
     mysql_audit, pg,
@@ -56,6 +58,12 @@ impl Content<'_> {
             Content::Bytes(b) => Ok(detect::open_bytes(b)),
             Content::Decoded(_) => Ok(Box::new(&[][..])),
         }
+    }
+
+    /// The server's lines, unwrapped from their delivery layout: what every line-log
+    /// parser reads.
+    fn open_lines(&self) -> std::io::Result<layout::Lines<'_>> {
+        layout::open_lines(self.open()?)
     }
 }
 
@@ -100,6 +108,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::AlreadyIngested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         });
         true
     }
@@ -114,6 +123,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::Ingested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         };
         self.report.files.push(rejected(report, reason));
     }
@@ -125,7 +135,8 @@ impl<'l> Ingestor<'l> {
     pub fn file(&mut self, location: &str, path: &Path, key: FileKey) -> Result<(), IngestError> {
         let digest = detect::is_cloudtrail_digest(path);
         let instance = detect::instance_from_path(path);
-        self.input(location, key, Content::File(path), digest, instance)
+        let name = rds_files::classify(&path.to_string_lossy());
+        self.input(location, key, Content::File(path), digest, instance, name)
     }
 
     /// A local CloudTrail file that a worker already decoded.
@@ -135,7 +146,7 @@ impl<'l> Ingestor<'l> {
         key: FileKey,
         decoded: Decoded,
     ) -> Result<(), IngestError> {
-        self.input(location, key, Content::Decoded(decoded), false, None)
+        self.input(location, key, Content::Decoded(decoded), false, None, None)
     }
 
     /// A file a worker found already in the lake.
@@ -147,6 +158,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::AlreadyIngested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         });
     }
 
@@ -170,7 +182,8 @@ impl<'l> Ingestor<'l> {
     ) -> Result<(), IngestError> {
         let digest = detect::is_cloudtrail_digest(key_path);
         let instance = detect::instance_from_path(key_path);
-        self.input(location, key, Content::Bytes(bytes), digest, instance)
+        let name = rds_files::classify(&key_path.to_string_lossy());
+        self.input(location, key, Content::Bytes(bytes), digest, instance, name)
     }
 
     fn input(
@@ -180,6 +193,7 @@ impl<'l> Ingestor<'l> {
         content: Content<'_>,
         is_digest: bool,
         path_instance: Option<String>,
+        name: Option<LogName>,
     ) -> Result<(), IngestError> {
         let mut report = FileReport {
             location: location.to_string(),
@@ -188,6 +202,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::Ingested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         };
         let k = &report.key;
         if self.known_inputs.has_file(&k.source_uri, k.size, &k.sha256) {
@@ -206,11 +221,7 @@ impl<'l> Ingestor<'l> {
         let kind = match (&content, forced) {
             (Content::Decoded(_), _) => Some(SourceKind::CloudTrail),
             (_, Some(k)) => Some(k),
-            (_, None) => match sniff(
-                &content,
-                &self.settings.log_line_prefix,
-                &report.key.source_uri,
-            ) {
+            (_, None) => match sniff(&content, name, &self.settings.log_line_prefix) {
                 Ok(k) => k,
                 Err(e) => {
                     self.report
@@ -235,10 +246,18 @@ impl<'l> Ingestor<'l> {
             }
             Some(SourceKind::MysqlAudit) => self
                 .db_log_instance(path_instance)
-                .and_then(|i| self.mysql_audit(&content, &report.key.source_uri, &i)),
+                .and_then(|i| self.mysql_audit(&content, &report.key.source_uri, &i))
+                .map(|(stats, layout)| {
+                    report.layout = Some(layout);
+                    stats
+                }),
             Some(kind @ (SourceKind::PgStderr | SourceKind::PgCsvlog)) => self
                 .db_log_instance(path_instance)
-                .and_then(|i| self.postgres(&content, &report.key.source_uri, &i, kind)),
+                .and_then(|i| self.postgres(&content, &report.key.source_uri, &i, kind))
+                .map(|(stats, layout)| {
+                    report.layout = Some(layout);
+                    stats
+                }),
         };
         self.settle(report, outcome);
         Ok(())
@@ -309,6 +328,7 @@ impl<'l> Ingestor<'l> {
             status: FileStatus::Ingested,
             stats: FileStats::default(),
             duplicates: 0,
+            layout: None,
         };
         let mut duplicates = 0;
         let mut batches = Vec::new();
@@ -346,20 +366,25 @@ impl<'l> Ingestor<'l> {
         content: &Content<'_>,
         uri: &str,
         instance: &str,
-    ) -> Result<FileStats, String> {
+    ) -> Result<(FileStats, Layout), String> {
         let ctx = mysql_audit::Context {
             instance,
             tz: self.settings.tz,
             source_uri: uri,
+            dialect: self.settings.mysql_dialect,
         };
-        let reader = content.open().map_err(|e| format!("cannot read: {e}"))?;
+        let lines = content
+            .open_lines()
+            .map_err(|e| format!("cannot read: {e}"))?;
         let writer = &mut self.writer;
         let mut sink = |out: Output, batch: RecordBatch| {
             writer
                 .add(for_output(out), batch)
                 .map_err(|e| SourceError::Sink(e.to_string()))
         };
-        mysql_audit::parse(reader, &ctx, &mut sink).map_err(|e| e.to_string())
+        mysql_audit::parse(lines.reader, &ctx, &mut sink)
+            .map(|stats| (stats, lines.layout))
+            .map_err(|e| e.to_string())
     }
 
     fn postgres(
@@ -368,7 +393,7 @@ impl<'l> Ingestor<'l> {
         uri: &str,
         instance: &str,
         kind: SourceKind,
-    ) -> Result<FileStats, String> {
+    ) -> Result<(FileStats, Layout), String> {
         let ctx = pg::Context {
             instance,
             tz: self.settings.tz,
@@ -378,14 +403,18 @@ impl<'l> Ingestor<'l> {
                 _ => pg::Format::Stderr(&self.settings.log_line_prefix),
             },
         };
-        let reader = content.open().map_err(|e| format!("cannot read: {e}"))?;
+        let lines = content
+            .open_lines()
+            .map_err(|e| format!("cannot read: {e}"))?;
         let writer = &mut self.writer;
         let mut sink = |out: Output, batch: RecordBatch| {
             writer
                 .add(for_output(out), batch)
                 .map_err(|e| SourceError::Sink(e.to_string()))
         };
-        pg::parse(reader, &ctx, &mut sink).map_err(|e| e.to_string())
+        pg::parse(lines.reader, &ctx, &mut sink)
+            .map(|stats| (stats, lines.layout))
+            .map_err(|e| e.to_string())
     }
 
     /// Writes the data, then the manifest and rejects.
@@ -403,16 +432,28 @@ impl<'l> Ingestor<'l> {
     }
 }
 
-/// Reads the first decompressed bytes and guesses the format; the file name decides
-/// only when the content cannot (an empty PostgreSQL log, or one of debug lines).
+/// Guesses the format from the first decompressed, unwrapped bytes (PostgreSQL stderr
+/// lines must start with `prefix`); when they say nothing (a damaged first line, an
+/// empty hour of PostgreSQL log), an RDS log name still does, so its readable lines are
+/// kept and the others rejected one by one.
 fn sniff(
     content: &Content<'_>,
+    name: Option<LogName>,
     prefix: &pg::LinePrefix,
-    uri: &str,
 ) -> std::io::Result<Option<SourceKind>> {
     let mut head = Vec::with_capacity(4096);
-    content.open()?.take(4096).read_to_end(&mut head)?;
-    Ok(detect::sniff_with_prefix(&head, prefix).or_else(|| detect::kind_from_name(uri)))
+    content
+        .open_lines()?
+        .reader
+        .take(4096)
+        .read_to_end(&mut head)?;
+    let by_name = match name {
+        Some(LogName::ServerAudit | LogName::AuroraAudit) => Some(SourceKind::MysqlAudit),
+        Some(LogName::Postgres { csv: false }) => Some(SourceKind::PgStderr),
+        Some(LogName::Postgres { csv: true }) => Some(SourceKind::PgCsvlog),
+        _ => None,
+    };
+    Ok(detect::sniff_with_prefix(&head, prefix).or(by_name))
 }
 
 /// An input nothing could be read from: one reject row for the whole file carries the reason.
@@ -456,6 +497,9 @@ fn manifest_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>,
             )),
             Arc::new(StringArray::from_iter(
                 rows.iter().map(|f| f.kind.map(SourceKind::name)),
+            )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|f| f.layout.map(Layout::name)),
             )),
             Arc::new(StringArray::from_iter_values(rows.iter().map(
                 |f| match f.status {

@@ -1,4 +1,5 @@
-//! S3 inputs: list, skip what the manifest has (by key, size and ETag, before any
+//! S3 inputs: list (CloudTrail's layout, and database logs by their RDS or CloudWatch
+//! export names), skip what the manifest has (by key, size and ETag, before any
 //! download), download the rest with bounded concurrency, and feed them, in key order,
 //! to the same pipeline as local files.
 
@@ -12,6 +13,7 @@ use crate::fetch::lookup::EventHistory;
 use crate::fetch::s3::{Bucket, CONCURRENCY, ObjectRef, S3Url, delivery_days};
 use crate::lake::manifest::FileKey;
 use crate::sources::cloudtrail::ASSUME_ROLE_WITH_SAML;
+use crate::sources::rds_files;
 
 pub(super) async fn ingest(
     ingestor: &mut Ingestor<'_>,
@@ -22,10 +24,17 @@ pub(super) async fn ingest(
     let days = delivery_days(opts.since, opts.until);
     for url in urls {
         let bucket = Bucket::connect(url, &opts.aws).await;
-        let (objects, discovered) = bucket.cloudtrail_objects(days).await?;
+        let (mut objects, discovered) = bucket.cloudtrail_objects(days).await?;
         for d in discovered {
             ingestor.note_discovered(format!("{url}: {d}"));
         }
+        // Database logs carry no date in most names (and CloudWatch exports are not
+        // time-ordered), so they are listed whole whatever the period.
+        objects.extend(
+            bucket
+                .objects_outside_trails(|key| rds_files::classify(key).is_some())
+                .await?,
+        );
         progress.add_total(objects.len() as u64);
         let mut wanted = Vec::new();
         for o in objects {

@@ -21,6 +21,7 @@ use crate::sources::ts_type;
 /// | sha256 | utf8 | hex SHA-256 of the bytes as stored; with path and size, the idempotency key of local files |
 /// | etag | utf8 | S3 `ETag` of an object (null for local files); with key and size, what lets a re-run skip an object without downloading it |
 /// | kind | utf8 | detected or forced format (`cloudtrail`, `mysql-audit`); null if unrecognised |
+/// | layout | utf8 | how a database log was delivered: `plain`, `cloudwatch-export`, `rds-cli-json`; null for other files |
 /// | status | utf8 | `ingested`, or `rejected` when the whole file was unreadable |
 /// | message | utf8 | why a file was rejected; null otherwise |
 /// | records | int64 | records (lines, CloudTrail records) seen |
@@ -38,6 +39,7 @@ pub fn manifest_schema() -> SchemaRef {
             Field::new("sha256", DataType::Utf8, false),
             Field::new("etag", DataType::Utf8, true),
             Field::new("kind", DataType::Utf8, true),
+            Field::new("layout", DataType::Utf8, true),
             Field::new("status", DataType::Utf8, false),
             Field::new("message", DataType::Utf8, true),
             n("records"),

@@ -112,7 +112,7 @@ pub static INGEST_MANIFEST: TableDef = TableDef {
     schema: manifest::manifest_schema,
     time_column: "ingested_at",
     tie_column: "size",
-    dictionary_columns: &["kind", "status", "source_uri"],
+    dictionary_columns: &["kind", "layout", "status", "source_uri"],
 };
 
 pub static INGEST_REJECTS: TableDef = TableDef {

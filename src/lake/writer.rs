@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{Array, TimestampMicrosecondArray, UInt32Array};
+use arrow::array::{Array, Int64Array, TimestampMicrosecondArray, UInt32Array};
 use arrow::compute::{SortColumn, concat_batches, lexsort_to_indices, take_record_batch};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::{Lake, LakeError, TableDef};
@@ -114,14 +114,20 @@ impl<'a> LakeWriter<'a> {
     fn write_part(&mut self, buf: Buffer, day: i64) -> Result<(), LakeError> {
         let table = buf.table;
         let schema = (table.schema)();
-        let all = concat_batches(&schema, &buf.batches)?;
-        let sort = [table.time_column, table.tie_column].map(|c| SortColumn {
-            values: all
-                .column(schema.index_of(c).expect("sort column in schema"))
-                .clone(),
-            options: None,
-        });
-        let sorted = take_record_batch(&all, &lexsort_to_indices(&sort, None)?)?;
+        // Logs are mostly written in time order: then the buffered batches are written
+        // as they are, without the concatenation and sort copies.
+        let batches = if in_order(table, &buf.batches) {
+            buf.batches
+        } else {
+            let all = concat_batches(&schema, &buf.batches)?;
+            let sort = [table.time_column, table.tie_column].map(|c| SortColumn {
+                values: all
+                    .column(schema.index_of(c).expect("sort column in schema"))
+                    .clone(),
+                options: None,
+            });
+            vec![take_record_batch(&all, &lexsort_to_indices(&sort, None)?)?]
+        };
 
         let dir = self
             .lake
@@ -134,7 +140,9 @@ impl<'a> LakeWriter<'a> {
         let file = std::fs::File::create(&tmp).map_err(LakeError::io(&tmp))?;
         let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties(table)))
             .map_err(LakeError::parquet(&tmp))?;
-        writer.write(&sorted).map_err(LakeError::parquet(&tmp))?;
+        for batch in &batches {
+            writer.write(batch).map_err(LakeError::parquet(&tmp))?;
+        }
         writer.close().map_err(LakeError::parquet(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(LakeError::io(&path))?;
         self.written.push(path);
@@ -142,12 +150,49 @@ impl<'a> LakeWriter<'a> {
     }
 }
 
+/// Whether the rows of `batches`, in sequence, are already in (time, tie) order.
+/// Columns that are not plain non-null 64-bit integers (or timestamps) count as unsorted.
+fn in_order(table: &TableDef, batches: &[RecordBatch]) -> bool {
+    fn values<'b>(batch: &'b RecordBatch, name: &str) -> Option<&'b [i64]> {
+        let col = batch.column_by_name(name)?;
+        if col.null_count() > 0 {
+            return None;
+        }
+        let any = col.as_any();
+        any.downcast_ref::<TimestampMicrosecondArray>()
+            .map(|a| a.values().as_ref())
+            .or_else(|| {
+                any.downcast_ref::<Int64Array>()
+                    .map(|a| a.values().as_ref())
+            })
+    }
+    let mut last: Option<(i64, i64)> = None;
+    for batch in batches {
+        let (Some(time), Some(tie)) = (
+            values(batch, table.time_column),
+            values(batch, table.tie_column),
+        ) else {
+            return false;
+        };
+        for pair in time.iter().copied().zip(tie.iter().copied()) {
+            if last.is_some_and(|l| l > pair) {
+                return false;
+            }
+            last = Some(pair);
+        }
+    }
+    true
+}
+
 fn properties(table: &TableDef) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid zstd level"),
         ))
-        .set_dictionary_enabled(false);
+        .set_dictionary_enabled(false)
+        // Row-group statistics are what readers prune with; page-level ones on long
+        // statements cost more to compute than they save.
+        .set_statistics_enabled(EnabledStatistics::Chunk);
     for col in table.dictionary_columns {
         props = props.set_column_dictionary_enabled(ColumnPath::from(*col), true);
     }
@@ -261,5 +306,47 @@ mod tests {
             ]
         );
         assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn order_is_checked_across_batch_boundaries_and_ties() {
+        use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+        fn schema() -> arrow::datatypes::SchemaRef {
+            Arc::new(Schema::new(vec![
+                Field::new("t", DataType::Timestamp(TimeUnit::Microsecond, None), true),
+                Field::new("o", DataType::Int64, true),
+            ]))
+        }
+        static T: TableDef = TableDef {
+            name: "t",
+            schema,
+            time_column: "t",
+            tie_column: "o",
+            dictionary_columns: &[],
+        };
+        let batch = |t: Vec<Option<i64>>, o: Vec<i64>| {
+            RecordBatch::try_new(
+                schema(),
+                vec![
+                    Arc::new(TimestampMicrosecondArray::from(t)),
+                    Arc::new(Int64Array::from(o)),
+                ],
+            )
+            .unwrap()
+        };
+        let a = batch(vec![Some(1), Some(2), Some(2)], vec![9, 1, 2]);
+        assert!(in_order(&T, &[a.clone(), batch(vec![Some(2)], vec![3])]));
+        assert!(
+            !in_order(&T, &[a.clone(), batch(vec![Some(2)], vec![1])]),
+            "tie goes back"
+        );
+        assert!(
+            !in_order(&T, &[a.clone(), batch(vec![Some(1)], vec![10])]),
+            "time goes back"
+        );
+        assert!(
+            !in_order(&T, &[batch(vec![None], vec![1])]),
+            "nulls are sorted the slow way"
+        );
     }
 }

@@ -19,7 +19,7 @@ use super::ts_type;
 ///
 /// | column | type | meaning |
 /// |---|---|---|
-/// | instance | utf8 | RDS instance identifier (from `--instance` or the path `rds/<id>/…`) |
+/// | instance | utf8 | RDS instance identifier: `--instance`, else the path (`…/rds/instance/<id>/…`, `rds/<id>/…`), else the CloudWatch export stream |
 /// | engine | utf8 | `mysql` (MySQL family) or `postgres` |
 /// | event_time | timestamp(us, UTC) | when the server logged the entry, converted to UTC |
 /// | server_host | utf8 | MySQL: the server's host name as logged (not the instance id) |
@@ -28,7 +28,7 @@ use super::ts_type;
 /// | client_port | int32 | client TCP port when logged (PostgreSQL `%r`, MariaDB ≥ 12 `host:port`) |
 /// | connection_id | int64 | MySQL thread id or PostgreSQL backend pid; with the session's first event time it identifies a session |
 /// | session_id | utf8 | PostgreSQL csvlog `session_id` (`<hex start>.<hex pid>`); null elsewhere |
-/// | opens_session | boolean | this entry starts a new session for its connection id (MySQL CONNECT/FAILED_CONNECT, PostgreSQL `connection received`) |
+/// | opens_session | boolean | this entry starts a new session for its connection id (MySQL CONNECT/FAILED_CONNECT/CHANGEUSER, PostgreSQL `connection received`) |
 /// | query_id | int64 | MySQL query id (a QUERY row and its TABLE rows share it); pgaudit statement id |
 /// | substatement_id | int64 | pgaudit substatement id |
 /// | operation | utf8 | see below |

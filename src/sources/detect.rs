@@ -89,21 +89,6 @@ fn looks_like_csvlog(line: &[u8]) -> bool {
         && line[24..].contains(&b',')
 }
 
-/// RDS names PostgreSQL logs `postgresql.log.YYYY-MM-DD-HH` and csvlog files the same
-/// with `.csv`: enough to tell an empty or debug-only file's format.
-pub fn kind_from_name(uri: &str) -> Option<SourceKind> {
-    let name = uri.rsplit(['/', '\\']).next()?;
-    let name = name.strip_suffix(".gz").unwrap_or(name);
-    if !name.starts_with("postgresql.log") {
-        return None;
-    }
-    Some(if name.ends_with(".csv") {
-        SourceKind::PgCsvlog
-    } else {
-        SourceKind::PgStderr
-    })
-}
-
 /// `YYYYMMDD HH:MM:SS,` (MariaDB plugin) or a 16-digit epoch in µs (Aurora) then a comma.
 fn looks_like_mysql_audit(line: &[u8]) -> bool {
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
@@ -124,28 +109,9 @@ pub fn head(path: &Path, n: usize) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The RDS instance named by the path: `…/rds/<id>/audit/…`, `…/rds/<id>/error/…`, or
-/// the CloudWatch Logs group form `…/aws/rds/instance/<id>/…`.
+/// The RDS instance named by the path; see [`super::rds_files::instance_from_path`].
 pub fn instance_from_path(path: &Path) -> Option<String> {
-    let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
-    for (i, p) in parts.iter().enumerate() {
-        if *p != "rds" {
-            continue;
-        }
-        let next = parts.get(i + 1).copied();
-        let id = if matches!(next, Some("instance") | Some("cluster")) {
-            parts.get(i + 2).copied()
-        } else {
-            next
-        };
-        // The id must be a directory, not the file itself.
-        if let Some(id) =
-            id.filter(|id| parts.len() > i + 2 && !id.is_empty() && *id != parts[parts.len() - 1])
-        {
-            return Some(id.to_string());
-        }
-    }
-    None
+    super::rds_files::instance_from_path(path)
 }
 
 /// CloudTrail digest files live beside the logs but are not event records.
@@ -185,10 +151,6 @@ mod tests {
             Some(SourceKind::PgStderr)
         );
         assert_eq!(
-            sniff(b"2019-08-09T18:00:00.000Z 2019-08-09 18:00:00 UTC:10.50.72.222(33436):lmn@lmn_db:[26802]:LOG:  duration: 13.817 ms  statement: SELECT id,name from abc\n"),
-            Some(SourceKind::PgStderr)
-        );
-        assert_eq!(
             sniff(b"2026-11-28 15:04:27.209 UTC,\"bob\",\"shop\",20729,\"127.0.0.1:47728\",6b0aed7b.50f9,2,\"authentication\""),
             Some(SourceKind::PgCsvlog)
         );
@@ -198,47 +160,5 @@ mod tests {
         assert_eq!(sniff_with_prefix(line, &custom), Some(SourceKind::PgStderr));
         assert_eq!(sniff(b"* Connected to rdsauthproxy\n"), None);
         assert_eq!(sniff(b""), None);
-    }
-
-    #[test]
-    fn postgres_log_names() {
-        let cases = [
-            (
-                "/x/error/postgresql.log.2026-11-28-15",
-                Some(SourceKind::PgStderr),
-            ),
-            (
-                "/x/error/postgresql.log.2026-11-28-15.csv",
-                Some(SourceKind::PgCsvlog),
-            ),
-            (
-                "error/postgresql.log.2026-11-28.csv.gz",
-                Some(SourceKind::PgCsvlog),
-            ),
-            ("/x/server_audit.log", None),
-        ];
-        for (uri, want) in cases {
-            assert_eq!(kind_from_name(uri), want, "{uri}");
-        }
-    }
-
-    #[test]
-    fn instance_from_rds_paths() {
-        let cases = [
-            (
-                "fixtures/demo/rds/shop-prod/audit/server_audit.log",
-                Some("shop-prod"),
-            ),
-            (
-                "/exports/aws/rds/instance/billing-prod/audit/000000.gz",
-                Some("billing-prod"),
-            ),
-            ("/logs/rds/db1/server_audit.log.1", Some("db1")),
-            ("/logs/server_audit.log", None),
-            ("/logs/rds", None),
-        ];
-        for (p, want) in cases {
-            assert_eq!(instance_from_path(Path::new(p)).as_deref(), want, "{p}");
-        }
     }
 }

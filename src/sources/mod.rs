@@ -9,9 +9,11 @@ pub mod cloudtrail;
 pub mod columns;
 pub mod db_events;
 pub mod detect;
+pub mod layout;
 pub mod mysql_audit;
 pub mod mysql_line;
 pub mod pg;
+pub mod rds_files;
 pub mod redact;
 pub mod timefmt;
 

@@ -19,6 +19,8 @@ pub struct Context<'a> {
     pub instance: &'a str,
     pub tz: Tz,
     pub source_uri: &'a str,
+    /// `--mysql-dialect`: the writer when detection from the first line would be wrong.
+    pub dialect: Option<Dialect>,
 }
 
 /// Reads an audit log line by line (bounded memory) and emits `db_events` batches.
@@ -35,6 +37,9 @@ pub fn parse(
         source_uri: ctx.source_uri,
     };
     let mut rows = DbEventRows::default();
+    // One file, one writer: the first line decides (TABLE rows of a MariaDB file and
+    // QUERY rows of an RDS for MySQL file differ in width, not in origin).
+    let mut file_dialect = ctx.dialect;
     let mut reader = reader;
     let mut line = Vec::with_capacity(1024);
     let mut number = 0i64;
@@ -67,7 +72,8 @@ pub fn parse(
         });
         match parsed {
             Ok((rec, time)) => {
-                rows.push(&file, &event(&rec, time, number));
+                let dialect = *file_dialect.get_or_insert(rec.dialect);
+                rows.push(&file, &event(&rec, dialect, time, number));
                 stats.kept += 1;
             }
             Err(reason) => {
@@ -91,38 +97,43 @@ fn trim_eol(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-fn dialect_name(d: Dialect) -> &'static str {
-    match d {
-        Dialect::MariaDb => "mariadb",
-        Dialect::RdsMysql => "rds-mysql",
-        Dialect::Aurora => "aurora",
+/// MariaDB ≥ 12.0 writes `host:port`. An IPv6 address has several colons and no
+/// port, so only a single colon followed by a port number splits.
+fn split_host_port(host: &str) -> (&str, Option<i32>) {
+    match host.split_once(':') {
+        Some((h, p)) if !p.contains(':') => match p.parse::<u16>() {
+            Ok(port) => (h, Some(i32::from(port))),
+            Err(_) => (host, None),
+        },
+        _ => (host, None),
     }
 }
 
-fn event<'a>(rec: &'a AuditRecord, time: i64, line: i64) -> DbEvent<'a> {
+fn event<'a>(rec: &'a AuditRecord<'_>, dialect: Dialect, time: i64, line: i64) -> DbEvent<'a> {
     let is_query = rec.operation.starts_with("QUERY");
-    let connects = matches!(rec.operation.as_str(), "CONNECT" | "FAILED_CONNECT");
+    // COM_CHANGE_USER re-authenticates the connection as another user: from there on
+    // it is that user's session, so it opens a new one (same connection id).
+    let connects = matches!(rec.operation, "CONNECT" | "FAILED_CONNECT" | "CHANGEUSER");
+    let (host, port) = split_host_port(rec.host);
     DbEvent {
         event_time: time,
-        server_host: Some(&rec.server_host),
-        db_user: Some(&rec.user),
-        client_host: Some(&rec.host),
+        server_host: Some(rec.server_host),
+        db_user: Some(rec.user),
+        client_host: Some(host),
+        client_port: port,
         connection_id: Some(rec.connection_id),
         opens_session: connects,
         query_id: Some(rec.query_id),
-        operation: &rec.operation,
-        database: Some(&rec.database),
+        operation: rec.operation,
+        database: Some(rec.database),
         // TABLE rows name a table; PROXY_CONNECT and the like name a user.
-        object: (!is_query).then_some(rec.object.as_str()),
-        statement: is_query.then_some(rec.object.as_str()),
+        object: (!is_query).then_some(&*rec.object),
+        statement: is_query.then_some(&*rec.object),
         statement_truncated: rec.truncated,
         return_code: rec.retcode,
-        ssl: rec
-            .connection_type
-            .as_deref()
-            .map(|t| t.eq_ignore_ascii_case("SSL")),
-        connection_type: rec.connection_type.as_deref(),
-        dialect: dialect_name(rec.dialect),
+        ssl: rec.connection_type.map(|t| t.eq_ignore_ascii_case("SSL")),
+        connection_type: rec.connection_type,
+        dialect: dialect.name(),
         source_offset: line,
         ..Default::default()
     }
@@ -135,10 +146,15 @@ mod tests {
     use serde_json::json;
 
     fn rows(log: &str, tz: Tz) -> (FileStats, Vec<serde_json::Value>) {
+        rows_as(log, tz, None)
+    }
+
+    fn rows_as(log: &str, tz: Tz, dialect: Option<Dialect>) -> (FileStats, Vec<serde_json::Value>) {
         let ctx = Context {
             instance: "shop-prod",
             tz,
             source_uri: "/logs/server_audit.log",
+            dialect,
         };
         let mut batches = Vec::new();
         let stats = parse(log.as_bytes(), &ctx, &mut |_, b| {
@@ -199,9 +215,41 @@ mod tests {
                        "connection_type": null, "dialect": "rds-mysql", "source_offset": 3}),
                 json!({"event_time": "2026-11-16T09:07:07Z", "db_user": "app", "operation": "READ", "database": "shop",
                        "object": "customers", "statement": null, "return_code": null, "connection_type": null,
-                       "dialect": "mariadb", "source_offset": 4}),
+                       "dialect": "rds-mysql", "source_offset": 4}),
             ]
         );
+    }
+
+    #[test]
+    fn the_first_line_fixes_the_dialect_of_the_file_unless_overridden() {
+        // RDS for MariaDB: 10 fields everywhere. An Aurora file read with the override
+        // keeps its label even on a line that looks like another writer's.
+        let log = "20261116 04:07:07,vm,app,10.0.3.17,821,13,READ,shop,customers,\n\
+                   20261116 04:07:07,vm,app,10.0.3.17,821,13,QUERY,shop,'SELECT 1',0,,\n";
+        let dialects = |d| -> Vec<_> {
+            rows_as(log, chrono_tz::UTC, d)
+                .1
+                .iter()
+                .map(|r| r["dialect"].clone())
+                .collect()
+        };
+        assert_eq!(dialects(None), vec![json!("mariadb"), json!("mariadb")]);
+        assert_eq!(
+            dialects(Some(Dialect::Aurora)),
+            vec![json!("aurora"), json!("aurora")]
+        );
+    }
+
+    #[test]
+    fn mariadb_12_host_port_is_split_but_ipv6_is_not() {
+        assert_eq!(
+            split_host_port("10.0.3.17:51234"),
+            ("10.0.3.17", Some(51234))
+        );
+        assert_eq!(split_host_port("localhost"), ("localhost", None));
+        assert_eq!(split_host_port("::1"), ("::1", None));
+        assert_eq!(split_host_port("fe80::1:3306"), ("fe80::1:3306", None));
+        assert_eq!(split_host_port("app:notaport"), ("app:notaport", None));
     }
 
     #[test]

@@ -7,14 +7,34 @@
 //! plugin cuts statements at `server_audit_query_log_limit` bytes, possibly inside a
 //! UTF-8 character, so the line is taken as bytes.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDateTime;
 
-/// Which writer produced the line; detected from the line itself.
+/// Which writer produced the line; detected from the line itself, then fixed per file
+/// by its first line (or by `--mysql-dialect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     MariaDb,
     RdsMysql,
     Aurora,
+}
+
+impl Dialect {
+    /// The `dialect` column value and the `--mysql-dialect` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::MariaDb => "mariadb",
+            Dialect::RdsMysql => "rds-mysql",
+            Dialect::Aurora => "aurora",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        [Dialect::MariaDb, Dialect::RdsMysql, Dialect::Aurora]
+            .into_iter()
+            .find(|d| d.name() == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,26 +45,28 @@ pub enum AuditTime {
     EpochMicros(i64),
 }
 
+/// One audit line, borrowing from the line: parsing allocates only when the statement
+/// holds escapes, which keeps the parser at memory speed on large files.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRecord {
+pub struct AuditRecord<'a> {
     pub time: AuditTime,
-    pub server_host: String,
+    pub server_host: &'a str,
     /// May be empty (DISCONNECT rows of some builds).
-    pub user: String,
+    pub user: &'a str,
     /// Client host or IP as written (MariaDB ≥ 12 writes `host:port`).
-    pub host: String,
+    pub host: &'a str,
     pub connection_id: i64,
     pub query_id: i64,
-    pub operation: String,
-    pub database: String,
+    pub operation: &'a str,
+    pub database: &'a str,
     /// Query rows: the unescaped statement. TABLE rows: the table name. Connection rows: empty.
-    pub object: String,
+    pub object: Cow<'a, str>,
     /// The statement was cut inside a UTF-8 character; the valid prefix is kept.
     pub truncated: bool,
     /// `None` when empty (TABLE rows).
     pub retcode: Option<i32>,
     /// RDS for MySQL connection rows: SOCKET, TCP/IP, SSL, … (opaque text).
-    pub connection_type: Option<String>,
+    pub connection_type: Option<&'a str>,
     pub dialect: Dialect,
 }
 
@@ -66,18 +88,27 @@ pub enum LineError {
 
 /// Index of the statement/object field, the only one that can be quoted.
 const OBJECT: usize = 8;
+/// The widest line: RDS for MySQL query rows (retcode and two empty fields).
+const MAX_FIELDS: usize = 12;
 
 /// Parses one physical line (without its newline; a trailing `\r` is tolerated).
-pub fn parse_line(line: &[u8]) -> Result<AuditRecord, LineError> {
+pub fn parse_line(line: &[u8]) -> Result<AuditRecord<'_>, LineError> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
         return Err(LineError::Empty);
     }
-    let fields = split(line)?;
-    if !(10..=12).contains(&fields.len()) {
-        return Err(LineError::FieldCount(fields.len()));
+    let Fields {
+        fields,
+        count,
+        object,
+    } = split(line)?;
+    if !(10..=MAX_FIELDS).contains(&count) {
+        return Err(LineError::FieldCount(count));
     }
-    let text = |i: usize| std::str::from_utf8(&fields[i]).map_err(|_| LineError::NotUtf8(i + 1));
+    // One UTF-8 check for the whole line; fields are then cut at commas, which are
+    // always character boundaries. Only a line with invalid bytes is checked per field.
+    let whole = std::str::from_utf8(line).ok();
+    let text = |i: usize| field_text(line, whole, fields[i]).ok_or(LineError::NotUtf8(i + 1));
     let number = |i: usize, field: &'static str| -> Result<i64, LineError> {
         let v = text(i)?;
         v.parse().map_err(|_| LineError::BadNumber {
@@ -85,29 +116,15 @@ pub fn parse_line(line: &[u8]) -> Result<AuditRecord, LineError> {
             value: v.to_string(),
         })
     };
-    let stamp = text(0)?;
-    let time = if stamp.len() == 16 && stamp.bytes().all(|b| b.is_ascii_digit()) {
-        AuditTime::EpochMicros(
-            stamp
-                .parse()
-                .map_err(|_| LineError::BadTimestamp(stamp.to_string()))?,
-        )
-    } else {
-        AuditTime::Local(
-            NaiveDateTime::parse_from_str(stamp, "%Y%m%d %H:%M:%S")
-                .map_err(|_| LineError::BadTimestamp(stamp.to_string()))?,
-        )
-    };
-    let (object, truncated) = match String::from_utf8(fields[OBJECT].clone()) {
-        Ok(o) => (o, false),
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
-            (
-                String::from_utf8(bytes[..valid].to_vec()).expect("valid prefix"),
-                true,
-            )
-        }
+    let time = parse_time(fields[0])
+        .ok_or_else(|| LineError::BadTimestamp(String::from_utf8_lossy(fields[0]).into_owned()))?;
+    let (object, truncated) = match object {
+        None => (Cow::Borrowed(text(OBJECT)?), false),
+        Some(Cow::Borrowed(bytes)) if whole.is_some() => (
+            Cow::Borrowed(field_text(line, whole, bytes).expect("inside a valid line")),
+            false,
+        ),
+        Some(bytes) => valid_prefix(bytes),
     };
     let retcode = match text(9)? {
         "" => None,
@@ -116,25 +133,25 @@ pub fn parse_line(line: &[u8]) -> Result<AuditRecord, LineError> {
             value: v.to_string(),
         })?),
     };
-    let dialect = match (&time, fields.len()) {
+    let dialect = match (&time, count) {
         (AuditTime::EpochMicros(_), _) => Dialect::Aurora,
         (_, 10) => Dialect::MariaDb,
         _ => Dialect::RdsMysql,
     };
     Ok(AuditRecord {
         time,
-        server_host: text(1)?.to_string(),
-        user: text(2)?.to_string(),
-        host: text(3)?.to_string(),
+        server_host: text(1)?,
+        user: text(2)?,
+        host: text(3)?,
         connection_id: number(4, "connection id")?,
         query_id: number(5, "query id")?,
-        operation: text(6)?.to_string(),
-        database: text(7)?.to_string(),
+        operation: text(6)?,
+        database: text(7)?,
         object,
         truncated,
         retcode,
-        connection_type: if fields.len() == 11 {
-            Some(text(10)?.to_string()).filter(|c| !c.is_empty())
+        connection_type: if count == 11 {
+            Some(text(10)?).filter(|c| !c.is_empty())
         } else {
             None
         },
@@ -142,53 +159,152 @@ pub fn parse_line(line: &[u8]) -> Result<AuditRecord, LineError> {
     })
 }
 
-/// Splits on commas; a statement field that opens with `'` runs to the next unescaped
-/// `'` followed by a comma or the end of the line, and is unescaped on the way.
-fn split(line: &[u8]) -> Result<Vec<Vec<u8>>, LineError> {
-    let mut fields = Vec::with_capacity(12);
-    let mut cur = Vec::new();
-    let mut i = 0;
-    while i < line.len() {
-        let b = line[i];
-        if b == b'\'' && cur.is_empty() && fields.len() == OBJECT {
-            i = unquote(line, i + 1, &mut cur)?;
-            continue;
-        }
-        if b == b',' {
-            fields.push(std::mem::take(&mut cur));
-        } else {
-            cur.push(b);
-        }
-        i += 1;
+/// A field of `line` as text: cut from `whole` (the line, already checked) when the
+/// line is valid UTF-8, checked on its own otherwise.
+fn field_text<'a>(line: &'a [u8], whole: Option<&'a str>, bytes: &'a [u8]) -> Option<&'a str> {
+    if bytes.is_empty() {
+        return Some("");
     }
-    fields.push(cur);
-    Ok(fields)
+    match whole {
+        Some(w) => {
+            let start = (bytes.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+            w.get(start..start + bytes.len())
+        }
+        None => std::str::from_utf8(bytes).ok(),
+    }
 }
 
-/// Reads a quoted statement starting after its opening quote; returns the index after
-/// the closing quote. Escapes: `\'` `\\` `\n` `\t` `\r` `\b` `\f`; any other `\x` is
-/// kept as written.
-fn unquote(line: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, LineError> {
-    while i < line.len() {
-        match line[i] {
-            b'\\' if i + 1 < line.len() => {
-                match line[i + 1] {
-                    b'n' => out.push(b'\n'),
-                    b't' => out.push(b'\t'),
-                    b'r' => out.push(b'\r'),
-                    b'b' => out.push(0x08),
-                    b'f' => out.push(0x0c),
-                    c @ (b'\'' | b'\\') => out.push(c),
-                    c => out.extend_from_slice(&[b'\\', c]),
-                }
-                i += 2;
+/// `YYYYMMDD HH:MM:SS` or 16 digits of epoch microseconds, parsed by hand: this runs
+/// once per line and a format-string parser costs more than the rest of the line.
+fn parse_time(stamp: &[u8]) -> Option<AuditTime> {
+    if stamp.len() == 16 && stamp.iter().all(u8::is_ascii_digit) {
+        return std::str::from_utf8(stamp)
+            .ok()?
+            .parse()
+            .ok()
+            .map(AuditTime::EpochMicros);
+    }
+    if stamp.len() != 17 || stamp[8] != b' ' || stamp[11] != b':' || stamp[14] != b':' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        stamp[range].iter().try_fold(0u32, |acc, b| {
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(4..6)?, num(6..8)?)?;
+    let time = date.and_hms_opt(num(9..11)?, num(12..14)?, num(15..17)?)?;
+    Some(AuditTime::Local(time))
+}
+
+/// The statement as text; a statement cut inside a UTF-8 character keeps its valid prefix.
+fn valid_prefix(bytes: Cow<'_, [u8]>) -> (Cow<'_, str>, bool) {
+    match bytes {
+        Cow::Borrowed(b) => match std::str::from_utf8(b) {
+            Ok(s) => (Cow::Borrowed(s), false),
+            Err(e) => (
+                Cow::Borrowed(std::str::from_utf8(&b[..e.valid_up_to()]).expect("valid prefix")),
+                true,
+            ),
+        },
+        Cow::Owned(b) => match String::from_utf8(b) {
+            Ok(s) => (Cow::Owned(s), false),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let mut bytes = e.into_bytes();
+                bytes.truncate(valid);
+                (
+                    Cow::Owned(String::from_utf8(bytes).expect("valid prefix")),
+                    true,
+                )
             }
-            b'\'' if i + 1 == line.len() || line[i + 1] == b',' => return Ok(i + 1),
-            c => {
-                out.push(c);
-                i += 1;
+        },
+    }
+}
+
+/// The fields of one line: raw slices, plus the unquoted statement when the object
+/// field was quoted.
+struct Fields<'a> {
+    fields: [&'a [u8]; MAX_FIELDS],
+    /// How many fields the line has (may exceed `MAX_FIELDS`: then it is rejected).
+    count: usize,
+    object: Option<Cow<'a, [u8]>>,
+}
+
+/// Splits on commas; a statement field that opens with `'` runs to the next unescaped
+/// `'` followed by a comma or the end of the line, and is unescaped on the way.
+fn split(line: &[u8]) -> Result<Fields<'_>, LineError> {
+    let mut out = Fields {
+        fields: [&[]; MAX_FIELDS],
+        count: 0,
+        object: None,
+    };
+    let mut pos = 0;
+    loop {
+        if out.count == OBJECT && line.get(pos) == Some(&b'\'') {
+            let (object, end) = unquote(line, pos + 1)?;
+            out.object = Some(object);
+            out.count += 1;
+            if end == line.len() {
+                break;
             }
+            pos = end + 1; // the comma after the closing quote
+            continue;
         }
+        let end = memchr::memchr(b',', &line[pos..]).map(|i| pos + i);
+        if out.count < MAX_FIELDS {
+            out.fields[out.count] = &line[pos..end.unwrap_or(line.len())];
+        }
+        out.count += 1;
+        match end {
+            Some(e) => pos = e + 1,
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a quoted statement starting at `start`, just after its opening quote; returns
+/// it and the index after the closing quote. Escapes: `\'` `\\` `\n` `\t` `\r` `\b`
+/// `\f`; any other `\x` is kept as written. Borrowed when there is nothing to unescape.
+fn unquote(line: &[u8], start: usize) -> Result<(Cow<'_, [u8]>, usize), LineError> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = start;
+    while let Some(off) = memchr::memchr2(b'\\', b'\'', &line[i..]) {
+        let j = i + off;
+        if let Some(buf) = out.as_mut() {
+            buf.extend_from_slice(&line[i..j]);
+        }
+        if line[j] == b'\'' {
+            if j + 1 == line.len() || line[j + 1] == b',' {
+                let object = match out {
+                    Some(buf) => Cow::Owned(buf),
+                    None => Cow::Borrowed(&line[start..j]),
+                };
+                return Ok((object, j + 1));
+            }
+            // A quote inside the statement that the plugin did not escape.
+            if let Some(buf) = out.as_mut() {
+                buf.push(b'\'');
+            }
+            i = j + 1;
+            continue;
+        }
+        // A backslash as the last byte cannot escape anything: the quote never closes.
+        let Some(&escaped) = line.get(j + 1) else {
+            break;
+        };
+        let buf = out.get_or_insert_with(|| line[start..j].to_vec());
+        match escaped {
+            b'n' => buf.push(b'\n'),
+            b't' => buf.push(b'\t'),
+            b'r' => buf.push(b'\r'),
+            b'b' => buf.push(0x08),
+            b'f' => buf.push(0x0c),
+            c @ (b'\'' | b'\\') => buf.push(c),
+            c => buf.extend_from_slice(&[b'\\', c]),
+        }
+        i = j + 2;
     }
     Err(LineError::UnterminatedQuote)
 }
@@ -201,7 +317,7 @@ mod tests {
         AuditTime::Local(NaiveDateTime::parse_from_str(s, "%Y%m%d %H:%M:%S").unwrap())
     }
 
-    fn rec(line: &str) -> AuditRecord {
+    fn rec(line: &str) -> AuditRecord<'_> {
         parse_line(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e}"))
     }
 
@@ -372,13 +488,13 @@ mod tests {
         for (line, user, op, db, object, retcode, ctype, dialect) in cases {
             let r = rec(line);
             assert_eq!(
-                (r.user.as_str(), r.operation.as_str(), r.database.as_str()),
+                (r.user, r.operation, r.database),
                 (*user, *op, *db),
                 "{line}"
             );
             assert_eq!(r.object, *object, "{line}");
             assert_eq!(
-                (r.retcode, r.connection_type.as_deref(), r.dialect),
+                (r.retcode, r.connection_type, r.dialect),
                 (*retcode, *ctype, *dialect),
                 "{line}"
             );
@@ -386,13 +502,7 @@ mod tests {
         }
         let r = rec(cases[0].0);
         assert_eq!(
-            (
-                r.time,
-                r.server_host.as_str(),
-                r.host.as_str(),
-                r.connection_id,
-                r.query_id
-            ),
+            (r.time, r.server_host, r.host, r.connection_id, r.query_id),
             (
                 local("20221201 14:07:05"),
                 "ip-10-22-1-51",

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod cloudtrail;
+pub mod dblogs;
 pub mod rng;
 pub mod scenario;
 pub mod trail;

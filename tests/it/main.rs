@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cloudtrail;
+mod delivery_layouts;
 mod demo_scenario;
 mod digests;
 mod digests_s3;
@@ -10,4 +11,5 @@ mod mariadb_real;
 mod moto;
 mod pg_logs;
 mod s3;
+mod sessions;
 mod support;

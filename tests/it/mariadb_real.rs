@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::support::{free_port, query, tagtrail, temp_lake};
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: tempfile::TempDir,
     port: u16,
@@ -29,11 +29,11 @@ impl Server {
     fn socket(&self) -> PathBuf {
         self.base.path().join("mysqld.sock")
     }
-    fn audit_log(&self) -> PathBuf {
+    pub(crate) fn audit_log(&self) -> PathBuf {
         self.base.path().join("log/server_audit.log")
     }
 
-    fn start(tz: &str) -> Server {
+    pub(crate) fn start(tz: &str) -> Server {
         for tool in ["mariadbd", "mariadb-install-db", "mariadb", "mariadb-admin"] {
             assert!(
                 which(tool).is_some(),
@@ -118,7 +118,7 @@ impl Server {
     }
 
     /// Runs SQL as root over the socket (as an admin would, `localhost`).
-    fn root_sql(&self, sql: &str) {
+    pub(crate) fn root_sql(&self, sql: &str) {
         let out = Command::new("mariadb")
             .args(["--no-defaults", "-uroot"])
             .arg(format!("--socket={}", self.socket().display()))
@@ -133,7 +133,13 @@ impl Server {
     }
 
     /// A real client connection over TCP (client host 127.0.0.1); returns success.
-    fn client(&self, user: &str, password: &str, database: Option<&str>, sql: &str) -> bool {
+    pub(crate) fn client(
+        &self,
+        user: &str,
+        password: &str,
+        database: Option<&str>,
+        sql: &str,
+    ) -> bool {
         let mut cmd = Command::new("mariadb");
         cmd.args(["--no-defaults", "--protocol=TCP", "-h", "127.0.0.1"])
             .arg(format!("--port={}", self.port))
