@@ -8,13 +8,28 @@
 -- session key (instance, connection_id, session_start). Log files are not
 -- time-ordered (rotation, CloudWatch exports), so order comes from event_time, with
 -- file and line only breaking ties.
-WITH ranked AS (
+--
+-- PostgreSQL with csvlog on writes every entry twice, to `postgresql.log.<hour>` and to
+-- its `.csv` twin: where an instance has csvlog rows for an hour, its stderr rows of
+-- that hour are the same events again and are left out (csvlog has milliseconds,
+-- SQLSTATE and session ids).
+WITH csv_hours AS (
+  SELECT DISTINCT instance, date_trunc('hour', event_time) AS hour
+  FROM db_events
+  WHERE dialect = 'pg-csvlog'
+),
+ranked AS (
   SELECT
     e.*,
     CASE WHEN e.opens_session THEN 0
          WHEN e.operation = 'DISCONNECT' THEN 2
          ELSE 1 END AS op_rank
   FROM db_events e
+  WHERE e.dialect <> 'pg-stderr'
+     OR NOT EXISTS (
+       SELECT 1 FROM csv_hours c
+       WHERE c.instance = e.instance AND c.hour = date_trunc('hour', e.event_time)
+     )
 ),
 numbered AS (
   SELECT

@@ -17,7 +17,7 @@ use crate::lake::{INGEST_MANIFEST, INGEST_REJECTS, Lake, LakeError, for_output};
 use crate::sources::layout::{self, Layout};
 use crate::sources::rds_files::{self, LogName};
 use crate::sources::{
-    FileStats, Output, Reject, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
+    FileStats, Output, Reject, Sink, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
     mysql_audit, pg,
 };
 
@@ -373,18 +373,9 @@ impl<'l> Ingestor<'l> {
             source_uri: uri,
             dialect: self.settings.mysql_dialect,
         };
-        let lines = content
-            .open_lines()
-            .map_err(|e| format!("cannot read: {e}"))?;
-        let writer = &mut self.writer;
-        let mut sink = |out: Output, batch: RecordBatch| {
-            writer
-                .add(for_output(out), batch)
-                .map_err(|e| SourceError::Sink(e.to_string()))
-        };
-        mysql_audit::parse(lines.reader, &ctx, &mut sink)
-            .map(|stats| (stats, lines.layout))
-            .map_err(|e| e.to_string())
+        write_db_log(&mut self.writer, content, |lines, sink| {
+            mysql_audit::parse(lines, &ctx, sink)
+        })
     }
 
     fn postgres(
@@ -403,18 +394,9 @@ impl<'l> Ingestor<'l> {
                 _ => pg::Format::Stderr(&self.settings.log_line_prefix),
             },
         };
-        let lines = content
-            .open_lines()
-            .map_err(|e| format!("cannot read: {e}"))?;
-        let writer = &mut self.writer;
-        let mut sink = |out: Output, batch: RecordBatch| {
-            writer
-                .add(for_output(out), batch)
-                .map_err(|e| SourceError::Sink(e.to_string()))
-        };
-        pg::parse(lines.reader, &ctx, &mut sink)
-            .map(|stats| (stats, lines.layout))
-            .map_err(|e| e.to_string())
+        write_db_log(&mut self.writer, content, |lines, sink| {
+            pg::parse(lines, &ctx, sink)
+        })
     }
 
     /// Writes the data, then the manifest and rejects.
@@ -432,9 +414,10 @@ impl<'l> Ingestor<'l> {
     }
 }
 
-/// Guesses the format from the first decompressed, unwrapped bytes; when they say
-/// nothing (a damaged first line, an empty PostgreSQL log or one of debug lines), an RDS
-/// log name still does, so its readable lines are kept and the others rejected one by one.
+/// Guesses the format from the first decompressed, unwrapped bytes (PostgreSQL stderr
+/// lines must start with `prefix`); when they say nothing (a damaged first line, an
+/// empty hour of PostgreSQL log), an RDS log name still does, so its readable lines are
+/// kept and the others rejected one by one.
 fn sniff(
     content: &Content<'_>,
     name: Option<LogName>,
@@ -448,11 +431,31 @@ fn sniff(
         .read_to_end(&mut head)?;
     let by_name = match name {
         Some(LogName::ServerAudit | LogName::AuroraAudit) => Some(SourceKind::MysqlAudit),
-        Some(LogName::Postgres { csv: true }) => Some(SourceKind::PgCsvlog),
         Some(LogName::Postgres { csv: false }) => Some(SourceKind::PgStderr),
+        Some(LogName::Postgres { csv: true }) => Some(SourceKind::PgCsvlog),
         _ => None,
     };
     Ok(detect::sniff_with_prefix(&head, prefix).or(by_name))
+}
+
+/// Unwraps a database log from its delivery layout and streams the rows `parse` emits
+/// into the lake.
+fn write_db_log(
+    writer: &mut LakeWriter<'_>,
+    content: &Content<'_>,
+    parse: impl FnOnce(Box<dyn BufRead + Send + '_>, &mut Sink<'_>) -> Result<FileStats, SourceError>,
+) -> Result<(FileStats, Layout), String> {
+    let lines = content
+        .open_lines()
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let mut sink = |out: Output, batch: RecordBatch| {
+        writer
+            .add(for_output(out), batch)
+            .map_err(|e| SourceError::Sink(e.to_string()))
+    };
+    parse(lines.reader, &mut sink)
+        .map(|stats| (stats, lines.layout))
+        .map_err(|e| e.to_string())
 }
 
 /// An input nothing could be read from: one reject row for the whole file carries the reason.

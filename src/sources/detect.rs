@@ -151,10 +151,6 @@ mod tests {
             Some(SourceKind::PgStderr)
         );
         assert_eq!(
-            sniff(b"2019-08-09T18:00:00.000Z 2019-08-09 18:00:00 UTC:10.50.72.222(33436):lmn@lmn_db:[26802]:LOG:  duration: 13.817 ms  statement: SELECT id,name from abc\n"),
-            Some(SourceKind::PgStderr)
-        );
-        assert_eq!(
             sniff(b"2026-11-28 15:04:27.209 UTC,\"bob\",\"shop\",20729,\"127.0.0.1:47728\",6b0aed7b.50f9,2,\"authentication\""),
             Some(SourceKind::PgCsvlog)
         );

@@ -479,10 +479,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sum = pgaudit(dir.path(), 300_000).unwrap();
         assert_eq!(sum.files, 1);
-        let path = dir.path().join("rds/pg-bench/error/postgresql.log.2026-11-16-00");
+        let path = dir
+            .path()
+            .join("rds/pg-bench/error/postgresql.log.2026-11-16-00");
         let text = std::fs::read_to_string(&path).unwrap();
         let details = text.lines().filter(|l| l.contains(":DETAIL:  ")).count() as u64;
-        assert!(details > 0 && text.contains("\n\t"), "the traps are in the input");
+        assert!(
+            details > 0 && text.contains("\n\t"),
+            "the traps are in the input"
+        );
         let ctx = pg::Context {
             instance: "pg-bench",
             tz: chrono_tz::UTC,

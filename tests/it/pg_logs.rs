@@ -105,3 +105,46 @@ fn rds_postgres_logs_are_detected_and_ingested() {
         ])
     );
 }
+
+/// Regression: RDS with csvlog on writes each entry to `postgresql.log.<hour>` and to its
+/// `.csv` twin; ingesting both (as a whole `error/` folder does) counted every session
+/// and statement twice. The real server's twin files (fixtures/pg/record.sh).
+#[test]
+fn stderr_and_csvlog_twins_count_each_session_and_statement_once() {
+    let counts = |files: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let error = dir.path().join("rds/pg-fixture/error");
+        std::fs::create_dir_all(&error).unwrap();
+        for f in files {
+            std::fs::copy(
+                crate::support::fixture(&format!("pg/rds/{f}")),
+                error.join(f),
+            )
+            .unwrap();
+        }
+        let lake = temp_lake();
+        tagtrail(lake.path(), &["ingest", dir.path().to_str().unwrap()]);
+        query(
+            lake.path(),
+            "SELECT (SELECT count(*) FROM db_sessions) AS sessions, \
+                    (SELECT sum(statement_count) FROM db_sessions) AS statements, \
+                    (SELECT count(*) FROM db_events) AS raw_rows",
+        )
+    };
+    let stderr = counts(&["postgresql.log.2026-11-29-03"]);
+    let csv = counts(&["postgresql.log.2026-11-29-03.csv"]);
+    let both = counts(&[
+        "postgresql.log.2026-11-29-03",
+        "postgresql.log.2026-11-29-03.csv",
+    ]);
+    assert_eq!(stderr[0]["sessions"], csv[0]["sessions"]);
+    assert_eq!(stderr[0]["statements"], csv[0]["statements"]);
+    assert_eq!(both[0]["sessions"], csv[0]["sessions"], "{both} {csv}");
+    assert_eq!(both[0]["statements"], csv[0]["statements"], "{both} {csv}");
+    // The raw table keeps both files' rows (provenance); only the views dedupe.
+    assert_eq!(
+        both[0]["raw_rows"].as_u64().unwrap(),
+        stderr[0]["raw_rows"].as_u64().unwrap() + csv[0]["raw_rows"].as_u64().unwrap()
+    );
+    assert!(csv[0]["sessions"].as_u64().unwrap() >= 5, "{csv}");
+}

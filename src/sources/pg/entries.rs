@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use chrono_tz::Tz;
 
-use super::prefix::{LinePrefix, PrefixedLine, strip_export_stamp};
+use super::prefix::{LinePrefix, PrefixedLine};
 use super::time::{parse_epoch, parse_time};
 use super::{Entry, Item, known, split_remote};
 use crate::sources::{Reject, SourceError};
@@ -75,10 +75,7 @@ pub(super) fn read_stderr_within(
         if text.trim().is_empty() {
             continue;
         }
-        let Some(line) = prefix
-            .parse(&text)
-            .or_else(|| strip_export_stamp(&text).and_then(|t| prefix.parse(t)))
-        else {
+        let Some(line) = prefix.parse(&text) else {
             on(Item::Stray)?;
             continue;
         };

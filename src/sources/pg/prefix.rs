@@ -166,10 +166,9 @@ impl LinePrefix {
         &self.text
     }
 
-    /// Whether a line starts an entry, also behind a CloudWatch export time stamp.
+    /// Whether a line starts an entry.
     pub fn starts_entry(&self, line: &str) -> bool {
         self.regex.is_match(line)
-            || strip_export_stamp(line).is_some_and(|l| self.regex.is_match(l))
     }
 
     /// Splits a line into prefix fields, severity and message; `None` when the line does
@@ -205,18 +204,4 @@ impl LinePrefix {
         }
         Some(out)
     }
-}
-
-/// CloudWatch Logs exports put the event time in front of each entry:
-/// `2019-08-09T18:00:00.000Z 2019-08-09 18:00:00 UTC:…`.
-pub(super) fn strip_export_stamp(line: &str) -> Option<&str> {
-    let (stamp, rest) = line.split_once(' ')?;
-    let b = stamp.as_bytes();
-    let iso = b.len() >= 20
-        && b[4] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && stamp.ends_with('Z')
-        && b[..4].iter().all(u8::is_ascii_digit);
-    iso.then_some(rest)
 }

@@ -160,19 +160,17 @@ fn background_lines_errors_and_statements() {
 }
 
 /// An ERROR and the STATEMENT line PostgreSQL writes after it make one row; a logged
-/// password (`log_statement` does not redact, §c.4) never reaches the lake; a CloudWatch
-/// export line (pgbadger#521, §d.3) is read behind its time stamp.
+/// password (`log_statement` does not redact, §c.4) never reaches the lake.
 #[test]
-fn error_statements_redaction_and_export_stamps() {
+fn error_statements_and_redaction() {
     let log = "\
 2026-11-28 15:06:20 UTC:127.0.0.1(55280):bob@shop:[21810]:ERROR:  relation \"nope\" does not exist at character 15
 2026-11-28 15:06:20 UTC:127.0.0.1(55280):bob@shop:[21810]:STATEMENT:  SELECT * FROM nope
 \t WHERE id = 1;
 2026-11-28 15:06:21 UTC:[local]:postgres@shop:[21811]:LOG:  statement: CREATE ROLE alice LOGIN PASSWORD 'alice-pw';
-2019-08-09T18:00:00.000Z 2019-08-09 18:00:00 UTC:10.50.72.222(33436):lmn@lmn_db:[26802]:LOG:  duration: 13.817 ms  statement: SELECT id,name from abc
 ";
     let (stats, rows) = stderr(log);
-    assert_eq!(counts(&stats), (3, 3, 0, 0));
+    assert_eq!(counts(&stats), (2, 2, 0, 0));
     assert_eq!(
         rows,
         vec![
@@ -185,10 +183,50 @@ fn error_statements_redaction_and_export_stamps() {
                    "client_host": "[local]", "connection_id": 21811, "operation": "QUERY", "severity": "LOG",
                    "statement": "CREATE ROLE alice LOGIN PASSWORD <redacted>;", "redacted": true,
                    "secret_kind": "password", "dialect": "pg-stderr", "source_offset": 4}),
-            json!({"event_time": "2019-08-09T18:00:00Z", "db_user": "lmn", "database": "lmn_db",
-                   "client_host": "10.50.72.222", "client_port": 33436, "connection_id": 26802,
-                   "operation": "QUERY", "severity": "LOG", "statement": "SELECT id,name from abc",
-                   "dialect": "pg-stderr", "source_offset": 5}),
+        ]
+    );
+}
+
+/// A CloudWatch Logs export (pgbadger#521, §d.3): the shared layout reader removes the
+/// event time in front of each entry, TAB continuation lines keep their TAB.
+#[test]
+fn cloudwatch_export_through_the_layout_reader() {
+    let export = "\
+2019-08-09T18:00:00.000Z 2019-08-09 18:00:00 UTC:10.50.72.222(33436):lmn@lmn_db:[26802]:LOG:  duration: 13.817 ms  statement: SELECT id,name from abc
+2019-08-09T18:00:01.000Z 2019-08-09 18:00:01 UTC:10.50.72.222(33436):lmn@lmn_db:[26802]:LOG:  statement: SELECT 1
+\tFROM abc;
+";
+    let lines = crate::sources::layout::open_lines(Box::new(export.as_bytes())).unwrap();
+    assert_eq!(
+        lines.layout,
+        crate::sources::layout::Layout::CloudWatchExport
+    );
+    let mut text = String::new();
+    let mut reader = lines.reader;
+    std::io::Read::read_to_string(&mut reader, &mut text).unwrap();
+    let (stats, rows) = stderr(&text);
+    assert_eq!(counts(&stats), (2, 2, 0, 0));
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!([
+                r["event_time"],
+                r["operation"],
+                r["statement"],
+                r["source_offset"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            json!([
+                "2019-08-09T18:00:00Z",
+                "QUERY",
+                "SELECT id,name from abc",
+                1
+            ]),
+            json!(["2019-08-09T18:00:01Z", "QUERY", "SELECT 1\nFROM abc;", 2]),
         ]
     );
 }
