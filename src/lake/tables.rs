@@ -94,6 +94,7 @@ pub static DB_EVENTS: TableDef = TableDef {
         "operation",
         "database",
         "object",
+        "audit_type",
         "command",
         "object_type",
         "sql_state",

@@ -32,6 +32,7 @@ use super::ts_type;
 /// | query_id | int64 | MySQL query id (a QUERY row and its TABLE rows share it); pgaudit statement id |
 /// | substatement_id | int64 | pgaudit substatement id |
 /// | operation | utf8 | see below |
+/// | audit_type | utf8 | pgaudit `SESSION` (one row per statement) or `OBJECT` (one per audited relation); both rows of a statement share `query_id` |
 /// | command | utf8 | pgaudit command (`SELECT`, `ALTER ROLE`…) |
 /// | database | utf8 | database (MySQL: default schema, or the table's schema on TABLE rows) |
 /// | object_type | utf8 | pgaudit object type (`TABLE`, `VIEW`…) |
@@ -78,6 +79,7 @@ pub fn schema() -> SchemaRef {
             i("query_id"),
             i("substatement_id"),
             req("operation", DataType::Utf8),
+            s("audit_type"),
             s("command"),
             s("database"),
             s("object_type"),
@@ -118,6 +120,7 @@ pub struct DbEvent<'a> {
     pub query_id: Option<i64>,
     pub substatement_id: Option<i64>,
     pub operation: &'a str,
+    pub audit_type: Option<&'a str>,
     pub command: Option<&'a str>,
     pub database: Option<&'a str>,
     pub object_type: Option<&'a str>,
@@ -187,6 +190,7 @@ impl DbEventRows {
             Cell::Int(ev.query_id),
             Cell::Int(ev.substatement_id),
             Cell::Str(Some(ev.operation)),
+            Cell::Str(nz(ev.audit_type)),
             Cell::Str(nz(ev.command)),
             Cell::Str(nz(ev.database)),
             Cell::Str(nz(ev.object_type)),

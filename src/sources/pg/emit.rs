@@ -174,6 +174,7 @@ impl<'a, 's> Emitter<'a, 's> {
                 ev.operation = &operation;
                 ev.query_id = Some(audit.statement_id);
                 ev.substatement_id = Some(audit.substatement_id);
+                ev.audit_type = Some(&audit.audit_type);
                 ev.command = Some(&audit.command);
                 ev.object_type = Some(&audit.object_type);
                 ev.object = Some(&audit.object);

@@ -37,7 +37,7 @@ fn csvlog_pgaudit_row_is_csv_inside_csv() {
         vec![
             json!({"event_time": "2015-08-12T16:13:44.809000Z", "db_user": "vagrant", "database": "postgres",
             "client_host": "[local]", "connection_id": 22612, "session_id": "55cb70b8.5854",
-            "query_id": 1, "substatement_id": 1, "operation": "AUDIT_ROLE", "command": "CREATE ROLE",
+            "query_id": 1, "substatement_id": 1, "operation": "AUDIT_ROLE", "audit_type": "SESSION", "command": "CREATE ROLE",
             "statement": "create role pgaudit_owner;", "severity": "LOG", "application_name": "psql",
             "dialect": "pg-csvlog", "source_offset": 1})
         ]
@@ -133,7 +133,7 @@ line two, with comma' WHERE id = 1;\"\",<none>\",,,,,,,,,\"psql\",\"client backe
         vec![
             json!({"event_time": "2026-11-28T15:04:26.891000Z", "db_user": "bob", "database": "shop",
             "client_host": "127.0.0.1", "client_port": 47704, "connection_id": 20723,
-            "session_id": "6b0aed7a.50f3", "query_id": 1, "substatement_id": 1, "operation": "AUDIT_WRITE",
+            "session_id": "6b0aed7a.50f3", "query_id": 1, "substatement_id": 1, "operation": "AUDIT_WRITE", "audit_type": "SESSION",
             "command": "UPDATE", "statement": "UPDATE customers SET note = 'line one\nline two, with comma' WHERE id = 1;",
             "severity": "LOG", "application_name": "psql", "dialect": "pg-csvlog", "source_offset": 1})
         ]

@@ -128,13 +128,13 @@ fn stderr_and_csvlog_of_the_same_sessions_give_the_same_rows() {
                        "ssl": true, "application_name": "billing app", "source_offset": 30})
             ),
             row(
-                json!({"event_time": "2026-11-29T03:29:22.802000Z", "operation": "AUDIT_READ", "severity": "LOG",
+                json!({"event_time": "2026-11-29T03:29:22.802000Z", "operation": "AUDIT_READ", "audit_type": "SESSION", "severity": "LOG",
                        "query_id": 1, "substatement_id": 1, "command": "SELECT",
                        "statement": "SELECT id, email FROM customers ORDER BY id;",
                        "application_name": "billing app", "source_offset": 31})
             ),
             row(
-                json!({"event_time": "2026-11-29T03:29:22.802000Z", "operation": "AUDIT_WRITE", "severity": "LOG",
+                json!({"event_time": "2026-11-29T03:29:22.802000Z", "operation": "AUDIT_WRITE", "audit_type": "SESSION", "severity": "LOG",
                        "query_id": 2, "substatement_id": 1, "command": "UPDATE",
                        "statement": "UPDATE customers SET note = 'line one\nline two, with comma\nline three \"dq\" and ''sq''' WHERE id = 1;",
                        "application_name": "billing app", "source_offset": 32})

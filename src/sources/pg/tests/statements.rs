@@ -18,7 +18,7 @@ fn pgaudit_rows() {
     let iam = |extra: Value, line: i64| {
         let mut row = json!({"event_time": "2026-11-28T15:06:12Z", "db_user": "iam_user", "database": "shop",
             "client_host": "127.0.0.1", "client_port": 55272, "connection_id": 21807, "query_id": 1,
-            "substatement_id": 1, "operation": "AUDIT_READ", "command": "SELECT",
+            "substatement_id": 1, "operation": "AUDIT_READ", "audit_type": "SESSION", "command": "SELECT",
             "statement": "SELECT id, email FROM customers ORDER BY id", "severity": "LOG",
             "dialect": "pg-stderr", "source_offset": line});
         row.as_object_mut()
@@ -31,12 +31,12 @@ fn pgaudit_rows() {
         vec![
             iam(json!({}), 1),
             iam(
-                json!({"object_type": "TABLE", "object": "public.customers"}),
+                json!({"audit_type": "OBJECT", "object_type": "TABLE", "object": "public.customers"}),
                 2
             ),
             json!({"event_time": "2026-11-28T15:04:26Z", "db_user": "bob", "database": "shop",
                    "client_host": "127.0.0.1", "client_port": 47704, "connection_id": 20723, "query_id": 1,
-                   "substatement_id": 1, "operation": "AUDIT_WRITE", "command": "UPDATE",
+                   "substatement_id": 1, "operation": "AUDIT_WRITE", "audit_type": "SESSION", "command": "UPDATE",
                    "statement": "UPDATE customers SET note = 'line one\nline two, with comma\nline three \"dq\" and ''sq''' WHERE id = 1;",
                    "severity": "LOG", "dialect": "pg-stderr", "source_offset": 3}),
         ]
