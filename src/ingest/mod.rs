@@ -169,6 +169,7 @@ pub async fn ingest(
     progress: &mut dyn Progress,
 ) -> Result<IngestReport, IngestError> {
     let mut ingestor = Ingestor::new(lake, &opts.settings)?;
+    ingestor.set_threads(opts.threads);
     let locals: Vec<PathBuf> = opts
         .inputs
         .iter()

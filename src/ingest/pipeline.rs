@@ -75,6 +75,8 @@ pub struct Ingestor<'l> {
     writer: LakeWriter<'l>,
     report: IngestReport,
     started: i64,
+    /// Parse database logs on their own thread (see [`Ingestor::set_threads`]).
+    pipelined: bool,
 }
 
 impl<'l> Ingestor<'l> {
@@ -87,7 +89,14 @@ impl<'l> Ingestor<'l> {
             writer: LakeWriter::new(lake),
             report: IngestReport::default(),
             started: chrono::Utc::now().timestamp_micros(),
+            pipelined: false,
         })
+    }
+
+    /// With more than one thread, database logs are parsed on a thread of their own
+    /// while the lake writer encodes the previous batches.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.pipelined = threads > 1;
     }
 
     /// An S3 object whose key, size and ETag are already in the manifest: recorded as
@@ -373,7 +382,7 @@ impl<'l> Ingestor<'l> {
             source_uri: uri,
             dialect: self.settings.mysql_dialect,
         };
-        write_db_log(&mut self.writer, content, |lines, sink| {
+        write_db_log(&mut self.writer, content, self.pipelined, |lines, sink| {
             mysql_audit::parse(lines, &ctx, sink)
         })
     }
@@ -394,7 +403,7 @@ impl<'l> Ingestor<'l> {
                 _ => pg::Format::Stderr(&self.settings.log_line_prefix),
             },
         };
-        write_db_log(&mut self.writer, content, |lines, sink| {
+        write_db_log(&mut self.writer, content, self.pipelined, |lines, sink| {
             pg::parse(lines, &ctx, sink)
         })
     }
@@ -439,23 +448,56 @@ fn sniff(
 }
 
 /// Unwraps a database log from its delivery layout and streams the rows `parse` emits
-/// into the lake.
+/// into the lake. `pipelined`: parse on a second thread while this one encodes Parquet
+/// (the two halves cost about the same per row); a bounded channel of a few batches
+/// keeps memory flat whatever the file size.
 fn write_db_log(
     writer: &mut LakeWriter<'_>,
     content: &Content<'_>,
-    parse: impl FnOnce(Box<dyn BufRead + Send + '_>, &mut Sink<'_>) -> Result<FileStats, SourceError>,
+    pipelined: bool,
+    parse: impl FnOnce(Box<dyn BufRead + Send + '_>, &mut Sink<'_>) -> Result<FileStats, SourceError>
+    + Send,
 ) -> Result<(FileStats, Layout), String> {
     let lines = content
         .open_lines()
         .map_err(|e| format!("cannot read: {e}"))?;
-    let mut sink = |out: Output, batch: RecordBatch| {
-        writer
-            .add(for_output(out), batch)
-            .map_err(|e| SourceError::Sink(e.to_string()))
-    };
-    parse(lines.reader, &mut sink)
-        .map(|stats| (stats, lines.layout))
-        .map_err(|e| e.to_string())
+    let layout = lines.layout;
+    if !pipelined {
+        let mut sink = |out: Output, batch: RecordBatch| {
+            writer
+                .add(for_output(out), batch)
+                .map_err(|e| SourceError::Sink(e.to_string()))
+        };
+        return parse(lines.reader, &mut sink)
+            .map(|stats| (stats, layout))
+            .map_err(|e| e.to_string());
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Output, RecordBatch)>(4);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let mut sink = |out: Output, batch: RecordBatch| {
+                tx.send((out, batch))
+                    .map_err(|_| SourceError::Sink("the lake writer stopped".into()))
+            };
+            parse(lines.reader, &mut sink)
+        });
+        let mut written = Ok(());
+        for (out, batch) in rx.iter() {
+            if let Err(e) = writer.add(for_output(out), batch) {
+                written = Err(e.to_string());
+                // Dropping the receiver makes the parser's next send fail, so it stops.
+                break;
+            }
+        }
+        drop(rx);
+        let parsed = parser
+            .join()
+            .map_err(|_| "the parser thread panicked".to_string())?;
+        written?;
+        parsed
+            .map(|stats| (stats, layout))
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// An input nothing could be read from: one reject row for the whole file carries the reason.

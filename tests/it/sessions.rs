@@ -29,7 +29,11 @@ fn changeuser_and_reused_connection_ids_each_start_a_session() {
     )
     .unwrap();
     let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", dir.path().to_str().unwrap()]);
+    // One thread: the sequential path (more threads parse on a thread of their own).
+    tagtrail(
+        lake.path(),
+        &["ingest", "--threads", "1", dir.path().to_str().unwrap()],
+    );
     let sessions = query(
         lake.path(),
         "SELECT connection_id, session_seq, session_start, connect_time, disconnect_time, db_user, \
