@@ -146,14 +146,7 @@ impl<R: BufRead> StripCloudWatch<R> {
 
 impl<R: BufRead> Read for StripCloudWatch<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = {
-            let available = self.fill_buf()?;
-            let n = available.len().min(buf.len());
-            buf[..n].copy_from_slice(&available[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        read_through_buffer(self, buf)
     }
 }
 
@@ -171,6 +164,15 @@ impl<R: BufRead> BufRead for StripCloudWatch<R> {
     fn consume(&mut self, amt: usize) {
         self.pos = (self.pos + amt).min(self.line.len());
     }
+}
+
+/// `Read` for the readers here, whose real work is in `fill_buf`: copy what it serves.
+fn read_through_buffer(reader: &mut impl BufRead, buf: &mut [u8]) -> std::io::Result<usize> {
+    let available = reader.fill_buf()?;
+    let n = available.len().min(buf.len());
+    buf[..n].copy_from_slice(&available[..n]);
+    reader.consume(n);
+    Ok(n)
 }
 
 /// One DownloadDBLogFilePortion response; other fields are ignored.
@@ -201,14 +203,7 @@ impl<R: Read> Portions<R> {
 
 impl<R: Read> Read for Portions<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = {
-            let available = self.fill_buf()?;
-            let n = available.len().min(buf.len());
-            buf[..n].copy_from_slice(&available[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        read_through_buffer(self, buf)
     }
 }
 
