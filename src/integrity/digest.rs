@@ -181,6 +181,25 @@ pub enum LogLookup {
     },
 }
 
+impl LogLookup {
+    /// Hashes a log file's uncompressed content, however it was opened (local file,
+    /// downloaded object): what a digest's `hashValue` covers.
+    pub fn hash(uri: String, content: std::io::Result<impl std::io::Read>) -> LogLookup {
+        use sha2::{Digest as _, Sha256};
+        let mut hasher = Sha256::new();
+        match content.and_then(|mut r| std::io::copy(&mut r, &mut hasher)) {
+            Ok(_) => LogLookup::Found {
+                uri,
+                sha256: hex::encode(hasher.finalize()),
+            },
+            Err(e) => LogLookup::Unreadable {
+                reason: format!("cannot read the uncompressed content of {uri}: {e}"),
+                uri,
+            },
+        }
+    }
+}
+
 /// Finds and hashes the log files a digest lists (local directory, S3, …).
 pub trait LogFiles {
     fn lookup(&mut self, bucket: &str, key: &str) -> LogLookup;

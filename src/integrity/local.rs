@@ -12,7 +12,6 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
-use sha2::{Digest as _, Sha256};
 
 use super::chain::{self, ChainEntry};
 use super::digest::{self, Digest, DigestLocation, DigestName, LogFiles, LogLookup};
@@ -223,23 +222,8 @@ impl LogFiles for LocalLogs<'_> {
         };
         self.cache
             .entry(path.clone())
-            .or_insert_with(|| hash_uncompressed(path))
+            .or_insert_with(|| LogLookup::hash(path.display().to_string(), detect::open(path)))
             .clone()
-    }
-}
-
-fn hash_uncompressed(path: &Path) -> LogLookup {
-    let uri = path.display().to_string();
-    let mut hasher = Sha256::new();
-    match detect::open(path).and_then(|mut r| std::io::copy(&mut r, &mut hasher)) {
-        Ok(_) => LogLookup::Found {
-            uri,
-            sha256: hex::encode(hasher.finalize()),
-        },
-        Err(e) => LogLookup::Unreadable {
-            reason: format!("cannot read the uncompressed content of {uri}: {e}"),
-            uri,
-        },
     }
 }
 

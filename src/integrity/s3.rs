@@ -19,7 +19,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use futures::StreamExt;
-use sha2::{Digest as _, Sha256};
 
 use super::chain::{self, ChainEntry};
 use super::digest::{
@@ -288,19 +287,7 @@ async fn hash_log(bucket: &Bucket, name: &str, key: &str) -> LogLookup {
     };
     let uri = bucket.url().object(key);
     match bucket.get_object(key).await {
-        Ok(Some(object)) => {
-            let mut hasher = Sha256::new();
-            match std::io::copy(&mut detect::open_bytes(&object.bytes), &mut hasher) {
-                Ok(_) => LogLookup::Found {
-                    uri,
-                    sha256: hex::encode(hasher.finalize()),
-                },
-                Err(e) => LogLookup::Unreadable {
-                    reason: format!("cannot read the uncompressed content of {uri}: {e}"),
-                    uri,
-                },
-            }
-        }
+        Ok(Some(object)) => LogLookup::hash(uri, Ok(detect::open_bytes(&object.bytes))),
         Ok(None) => LogLookup::Missing,
         Err(e) => LogLookup::Unreadable {
             reason: format!("cannot download: {e}"),
