@@ -172,25 +172,34 @@ impl Sessions {
     }
 }
 
-/// Files of `size` bytes or less, named by `name(n)`, until `target` bytes are written.
+/// Files of `FILE_BYTES` or less, named by `name(n)`, until `target` bytes are written.
+/// `step` appends what happens next on the server to the text and returns how many log
+/// entries that was (a multi-line PostgreSQL entry is one).
 fn write_files(
     target: u64,
     mut name: impl FnMut(u64) -> PathBuf,
-    mut fill: impl FnMut(&mut dyn Write, u64, &mut LogSummary) -> std::io::Result<()>,
+    mut step: impl FnMut(&mut String) -> u64,
 ) -> std::io::Result<LogSummary> {
     let mut summary = LogSummary::default();
-    let mut n = 0;
+    let mut text = String::with_capacity(4096);
     while summary.bytes < target {
-        let path = name(n);
+        let path = name(summary.files);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
         let budget = FILE_BYTES.min(target - summary.bytes);
-        fill(&mut w, budget, &mut summary)?;
+        let mut written = 0u64;
+        while written < budget {
+            text.clear();
+            summary.entries += step(&mut text);
+            summary.lines += text.matches('\n').count() as u64;
+            written += text.len() as u64;
+            w.write_all(text.as_bytes())?;
+        }
         w.flush()?;
+        summary.bytes += written;
         summary.files += 1;
-        n += 1;
     }
     Ok(summary)
 }
@@ -212,55 +221,44 @@ pub fn mysql_audit(out: &Path, target: u64) -> std::io::Result<LogSummary> {
         target,
         // Rotated names as RDS keeps them: the oldest has the highest number.
         |n| dir.join(format!("server_audit.log.{}", 1000 - n)),
-        |w, budget, sum| {
-            let mut written = 0u64;
-            let mut line = String::with_capacity(2048);
-            while written < budget {
-                line.clear();
-                tick(&mut sessions.rng, &mut t);
-                let ts = t.format("%Y%m%d %H:%M:%S");
-                let head =
-                    |s: &Session| format!("{ts},ip-10-20-1-34,{},{},{}", s.user, s.host, s.id);
-                match sessions.step() {
-                    Step::Connect(s) => {
-                        if s.failed {
-                            line.push_str(&format!("{},0,FAILED_CONNECT,,,1045\n", head(&s)));
-                            line.push_str(&format!("{},0,DISCONNECT,,,0\n", head(&s)));
-                        } else {
-                            line.push_str(&format!("{},0,CONNECT,shop,,0\n", head(&s)));
-                            sessions.open.push(s);
-                        }
-                    }
-                    Step::Statement(i, st) => {
-                        let s = &sessions.open[i];
-                        let (sql, reads, writes) = STATEMENTS[st];
-                        qid += sessions.rng.range(1, 4) as u64;
-                        for table in reads {
-                            line.push_str(&format!("{},{qid},READ,shop,{table},\n", head(s)));
-                        }
-                        for table in writes {
-                            line.push_str(&format!("{},{qid},WRITE,shop,{table},\n", head(s)));
-                        }
-                        let db = if s.health_check { "mysql" } else { "shop" };
-                        line.push_str(&format!(
-                            "{},{qid},QUERY,{db},{},0\n",
-                            head(s),
-                            quote_statement(sql)
-                        ));
-                    }
-                    Step::Disconnect(s) => {
-                        let db = if s.health_check { "mysql" } else { "shop" };
-                        line.push_str(&format!("{},0,DISCONNECT,{db},,0\n", head(&s)));
+        |line| {
+            tick(&mut sessions.rng, &mut t);
+            let ts = t.format("%Y%m%d %H:%M:%S");
+            let head = |s: &Session| format!("{ts},ip-10-20-1-34,{},{},{}", s.user, s.host, s.id);
+            match sessions.step() {
+                Step::Connect(s) => {
+                    if s.failed {
+                        line.push_str(&format!("{},0,FAILED_CONNECT,,,1045\n", head(&s)));
+                        line.push_str(&format!("{},0,DISCONNECT,,,0\n", head(&s)));
+                    } else {
+                        line.push_str(&format!("{},0,CONNECT,shop,,0\n", head(&s)));
+                        sessions.open.push(s);
                     }
                 }
-                let lines = line.matches('\n').count() as u64;
-                sum.lines += lines;
-                sum.entries += lines;
-                written += line.len() as u64;
-                w.write_all(line.as_bytes())?;
+                Step::Statement(i, st) => {
+                    let s = &sessions.open[i];
+                    let (sql, reads, writes) = STATEMENTS[st];
+                    qid += sessions.rng.range(1, 4) as u64;
+                    for table in reads {
+                        line.push_str(&format!("{},{qid},READ,shop,{table},\n", head(s)));
+                    }
+                    for table in writes {
+                        line.push_str(&format!("{},{qid},WRITE,shop,{table},\n", head(s)));
+                    }
+                    let db = if s.health_check { "mysql" } else { "shop" };
+                    line.push_str(&format!(
+                        "{},{qid},QUERY,{db},{},0\n",
+                        head(s),
+                        quote_statement(sql)
+                    ));
+                }
+                Step::Disconnect(s) => {
+                    let db = if s.health_check { "mysql" } else { "shop" };
+                    line.push_str(&format!("{},0,DISCONNECT,{db},,0\n", head(&s)));
+                }
             }
-            sum.bytes += written;
-            Ok(())
+            // One audit line is one entry.
+            line.matches('\n').count() as u64
         },
     )
 }
@@ -295,143 +293,133 @@ pub fn pgaudit(out: &Path, target: u64) -> std::io::Result<LogSummary> {
             let hour = start + Duration::hours(n as i64);
             dir.join(format!("postgresql.log.{}", hour.format("%Y-%m-%d-%H")))
         },
-        |w, budget, sum| {
-            let mut written = 0u64;
-            let mut text = String::with_capacity(4096);
-            while written < budget {
-                text.clear();
-                tick(&mut sessions.rng, &mut t);
-                let ts = t.format("%Y-%m-%d %H:%M:%S UTC");
-                let mut entries = 0u64;
-                let mut entry =
-                    |text: &mut String, s: &Session, user: &str, db: &str, sev: &str, msg: &str| {
-                        let remote = if s.health_check {
-                            "[local]".to_string()
-                        } else {
-                            format!("{}({})", s.host, s.port)
-                        };
-                        text.push_str(&format!(
-                            "{ts}:{remote}:{user}@{db}:[{}]:{sev}:  {}\n",
-                            s.id,
-                            with_tabs(msg)
-                        ));
-                        entries += 1;
+        |text| {
+            tick(&mut sessions.rng, &mut t);
+            let ts = t.format("%Y-%m-%d %H:%M:%S UTC");
+            let mut entries = 0u64;
+            let mut entry =
+                |text: &mut String, s: &Session, user: &str, db: &str, sev: &str, msg: &str| {
+                    let remote = if s.health_check {
+                        "[local]".to_string()
+                    } else {
+                        format!("{}({})", s.host, s.port)
                     };
-                match sessions.step() {
-                    Step::Connect(s) => {
-                        let received = if s.health_check {
-                            "connection received: host=[local]".to_string()
-                        } else {
-                            format!("connection received: host={} port={}", s.host, s.port)
-                        };
-                        entry(&mut text, &s, "[unknown]", "[unknown]", "LOG", &received);
-                        if s.failed {
-                            entry(
-                                &mut text,
-                                &s,
-                                s.user,
-                                "shop",
-                                "FATAL",
-                                &format!("password authentication failed for user \"{}\"", s.user),
-                            );
-                            entry(
-                                &mut text,
-                                &s,
-                                s.user,
-                                "shop",
-                                "DETAIL",
-                                "Connection matched pg_hba.conf line 15: \"host all all 0.0.0.0/0 md5\"",
-                            );
-                        } else {
-                            let iam = s.user != "app" && s.user != "rdsadmin";
-                            let method = if iam { "pam" } else { "md5" };
-                            entry(
-                                &mut text,
-                                &s,
-                                s.user,
-                                "shop",
-                                "LOG",
-                                &format!(
-                                    "connection authenticated: identity=\"{}\" method={method} (/rdsdbdata/config/pg_hba.conf:{})",
-                                    s.user,
-                                    if iam { 13 } else { 15 }
-                                ),
-                            );
-                            entry(
-                                &mut text,
-                                &s,
-                                s.user,
-                                "shop",
-                                "LOG",
-                                &format!(
-                                    "connection authorized: user={} database=shop application_name=psql SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)",
-                                    s.user
-                                ),
-                            );
-                            stmt_ids.insert(s.id, 0);
-                            sessions.open.push(s);
-                        }
-                    }
-                    Step::Statement(i, st) => {
-                        let s = &sessions.open[i];
-                        let (sql, reads, writes) = STATEMENTS[st];
-                        let id = stmt_ids.entry(s.id).or_default();
-                        *id += 1;
-                        let (class, command) = if writes.is_empty() {
-                            ("READ", "SELECT")
-                        } else if sql.starts_with("INSERT") {
-                            ("WRITE", "INSERT")
-                        } else {
-                            ("WRITE", "UPDATE")
-                        };
-                        let stmt = pgaudit_field(&format!("{sql};"));
+                    text.push_str(&format!(
+                        "{ts}:{remote}:{user}@{db}:[{}]:{sev}:  {}\n",
+                        s.id,
+                        with_tabs(msg)
+                    ));
+                    entries += 1;
+                };
+            match sessions.step() {
+                Step::Connect(s) => {
+                    let received = if s.health_check {
+                        "connection received: host=[local]".to_string()
+                    } else {
+                        format!("connection received: host={} port={}", s.host, s.port)
+                    };
+                    entry(text, &s, "[unknown]", "[unknown]", "LOG", &received);
+                    if s.failed {
                         entry(
-                            &mut text,
-                            s,
+                            text,
+                            &s,
                             s.user,
                             "shop",
-                            "LOG",
-                            &format!("AUDIT: SESSION,{id},1,{class},{command},,,{stmt},<none>"),
+                            "FATAL",
+                            &format!("password authentication failed for user \"{}\"", s.user),
                         );
-                        for table in reads.iter().chain(writes.iter()) {
-                            entry(
-                                &mut text,
-                                s,
-                                s.user,
-                                "shop",
-                                "LOG",
-                                &format!(
-                                    "AUDIT: OBJECT,{id},1,{class},{command},TABLE,public.{table},{stmt},<none>"
-                                ),
-                            );
-                        }
-                    }
-                    Step::Disconnect(s) => {
-                        stmt_ids.remove(&s.id);
                         entry(
-                            &mut text,
+                            text,
+                            &s,
+                            s.user,
+                            "shop",
+                            "DETAIL",
+                            "Connection matched pg_hba.conf line 15: \"host all all 0.0.0.0/0 md5\"",
+                        );
+                    } else {
+                        let iam = s.user != "app" && s.user != "rdsadmin";
+                        let method = if iam { "pam" } else { "md5" };
+                        entry(
+                            text,
                             &s,
                             s.user,
                             "shop",
                             "LOG",
                             &format!(
-                                "disconnection: session time: 0:00:{:02}.{:03} user={} database=shop host={} port={}",
-                                sessions.rng.range(0, 59),
-                                sessions.rng.range(0, 999),
+                                "connection authenticated: identity=\"{}\" method={method} (/rdsdbdata/config/pg_hba.conf:{})",
                                 s.user,
-                                s.host,
-                                s.port
+                                if iam { 13 } else { 15 }
+                            ),
+                        );
+                        entry(
+                            text,
+                            &s,
+                            s.user,
+                            "shop",
+                            "LOG",
+                            &format!(
+                                "connection authorized: user={} database=shop application_name=psql SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)",
+                                s.user
+                            ),
+                        );
+                        stmt_ids.insert(s.id, 0);
+                        sessions.open.push(s);
+                    }
+                }
+                Step::Statement(i, st) => {
+                    let s = &sessions.open[i];
+                    let (sql, reads, writes) = STATEMENTS[st];
+                    let id = stmt_ids.entry(s.id).or_default();
+                    *id += 1;
+                    let (class, command) = if writes.is_empty() {
+                        ("READ", "SELECT")
+                    } else if sql.starts_with("INSERT") {
+                        ("WRITE", "INSERT")
+                    } else {
+                        ("WRITE", "UPDATE")
+                    };
+                    let stmt = pgaudit_field(&format!("{sql};"));
+                    entry(
+                        text,
+                        s,
+                        s.user,
+                        "shop",
+                        "LOG",
+                        &format!("AUDIT: SESSION,{id},1,{class},{command},,,{stmt},<none>"),
+                    );
+                    for table in reads.iter().chain(writes.iter()) {
+                        entry(
+                            text,
+                            s,
+                            s.user,
+                            "shop",
+                            "LOG",
+                            &format!(
+                                "AUDIT: OBJECT,{id},1,{class},{command},TABLE,public.{table},{stmt},<none>"
                             ),
                         );
                     }
                 }
-                sum.entries += entries;
-                sum.lines += text.matches('\n').count() as u64;
-                written += text.len() as u64;
-                w.write_all(text.as_bytes())?;
+                Step::Disconnect(s) => {
+                    stmt_ids.remove(&s.id);
+                    entry(
+                        text,
+                        &s,
+                        s.user,
+                        "shop",
+                        "LOG",
+                        &format!(
+                            "disconnection: session time: 0:00:{:02}.{:03} user={} database=shop host={} port={}",
+                            sessions.rng.range(0, 59),
+                            sessions.rng.range(0, 999),
+                            s.user,
+                            s.host,
+                            s.port
+                        ),
+                    );
+                }
             }
-            sum.bytes += written;
-            Ok(())
+            entries
         },
     )
 }
