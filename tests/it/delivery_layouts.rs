@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::mariadb_server::Server;
 use crate::moto::Moto;
-use crate::support::{query, tagtrail, tagtrail_env, temp_lake};
+use crate::support::{query, summary_count, tagtrail, tagtrail_env, temp_lake};
 
 const INSTANCE: &str = "lab-mariadb";
 const TASK: &str = "0d3c6f7a-2b8e-4c1d-9e5f-a1b2c3d4e5f6";
@@ -109,19 +109,6 @@ fn source_lines(lake: &Path, file: &[String]) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-fn summary_count(summary: &str, label: &str) -> u64 {
-    let line = summary
-        .lines()
-        .find(|l| l.contains(label))
-        .unwrap_or_else(|| panic!("no `{label}` in {summary}"));
-    line.split('┆')
-        .nth(1)
-        .unwrap()
-        .trim_matches(|c: char| !c.is_ascii_digit())
-        .parse()
-        .unwrap()
 }
 
 /// The original file ingested locally: the reference every layout must match.

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::cloudtrail::walk;
 use crate::moto::Moto;
-use crate::support::{fixture, query, tagtrail, tagtrail_env, temp_lake};
+use crate::support::{fixture, query, summary_count, tagtrail, tagtrail_env, temp_lake};
 
 /// A realistic trail: an organization folder with one account (the demo week, five days),
 /// a second organization's two accounts, two stand-alone accounts, four regions, plus a
@@ -54,19 +54,6 @@ fn cloudtrail_tables(lake: &std::path::Path) -> Value {
         "federated_sessions": normalized("federated_sessions", "event_id"),
         "cloudtrail_events": normalized("cloudtrail_events", "event_id"),
     })
-}
-
-fn summary_count(summary: &str, label: &str) -> u64 {
-    let line = summary
-        .lines()
-        .find(|l| l.contains(label))
-        .unwrap_or_else(|| panic!("no `{label}` in {summary}"));
-    line.split('┆')
-        .nth(1)
-        .unwrap()
-        .trim_matches(|c: char| !c.is_ascii_digit())
-        .parse()
-        .unwrap()
 }
 
 #[test]

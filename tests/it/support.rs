@@ -112,3 +112,17 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The number in the ingest summary's row labelled `label`.
+pub fn summary_count(summary: &str, label: &str) -> u64 {
+    let line = summary
+        .lines()
+        .find(|l| l.contains(label))
+        .unwrap_or_else(|| panic!("no `{label}` in {summary}"));
+    line.split('┆')
+        .nth(1)
+        .unwrap()
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .unwrap()
+}
