@@ -1,6 +1,9 @@
 -- who OBJECT: one row per (person, db user, instance, attribution) that touched the
 -- table $1 ('db.table') between $2 and $3: a TABLE event on it, or a statement naming
 -- it (qualified, or bare while its database is the connection's default).
+-- confidence and mfa_status are the weakest over the row's sessions (high > medium >
+-- low > none; verified > unknown > absent), so a row never claims more than its
+-- weakest session supports. The evidence columns back `--explain`.
 SELECT
   person,
   db_user,
@@ -11,7 +14,16 @@ SELECT
   MAX(event_time) AS last_seen,
   COUNT(DISTINCT concat(connection_id, ':', session_seq, ':', query_id)) AS statements,
   attribution,
-  candidates
+  CASE MIN(CASE confidence WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 ELSE 1 END)
+    WHEN 4 THEN 'high' WHEN 3 THEN 'medium' WHEN 2 THEN 'low' ELSE 'none' END AS confidence,
+  CASE MIN(CASE mfa_status WHEN 'verified' THEN 3 WHEN 'unknown' THEN 2 WHEN 'absent' THEN 1 END)
+    WHEN 3 THEN 'verified' WHEN 2 THEN 'unknown' WHEN 1 THEN 'absent' END AS mfa_status,
+  candidates,
+  COUNT(DISTINCT concat(connection_id, ':', session_seq)) AS sessions,
+  array_sort(array_agg(DISTINCT client_host)) AS client_hosts,
+  array_sort(array_agg(DISTINCT federation_event_id)) AS federation_event_ids,
+  array_sort(array_agg(DISTINCT reason)) AS reasons,
+  array_sort(array_agg(DISTINCT mfa_evidence)) AS mfa_evidence
 FROM who_accessed
 WHERE (
     (object IS NOT NULL AND lower(concat(database, '.', object)) = lower($1))

@@ -22,8 +22,13 @@ SELECT
   e.statement_truncated,
   e.return_code,
   a.attribution,
+  a.confidence,
   a.person,
   a.candidates,
+  a.mfa_status,
+  a.mfa_evidence,
+  a.federation_event_id,
+  a.reason,
   e.source_uri,
   e.source_offset
 FROM db_session_events e

@@ -23,6 +23,17 @@ pub struct RawArgs {
     )]
     pub lake: PathBuf,
 
+    /// Session-tag key that names the database user, for roles and permission sets whose
+    /// `rds-db:connect` policy is not in the lake (a policy's `${aws:PrincipalTag/KEY}`
+    /// wins). Keys compare case-insensitively, as IAM does.
+    #[arg(long, global = true, default_value = "Username", value_name = "KEY")]
+    pub tag_key: String,
+
+    /// Clock skew allowed around a federated session's validity when matching database
+    /// connections: seconds, or a number with s, m or h.
+    #[arg(long, global = true, default_value = "5m", value_name = "DURATION")]
+    pub skew: String,
+
     #[command(subcommand)]
     pub command: RawCommand,
 }
@@ -75,13 +86,48 @@ pub enum RawCommand {
         object: String,
         #[command(flatten)]
         range: RawRange,
-        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
+        format: String,
+        /// Add the evidence behind each row: sessions, client hosts, the AssumeRoleWithSAML
+        /// events, how each session was attributed (or why not) and the MFA evidence.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Database sessions with the person behind each, how sure, and MFA status.
+    Sessions {
+        /// Only sessions of this person (SAML subject / IdP login), attributed or candidate.
+        #[arg(long, value_name = "PERSON")]
+        person: Option<String>,
+        /// Only sessions of this database user.
+        #[arg(long, value_name = "USER")]
+        db_user: Option<String>,
+        /// Only sessions on this RDS instance.
+        #[arg(long, value_name = "ID")]
+        instance: Option<String>,
+        /// Only sessions no person could be found for (with the reason).
+        #[arg(long)]
+        unattributed: bool,
+        #[command(flatten)]
+        range: RawRange,
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
+        format: String,
+    },
+    /// Everything about one person or database user in time order: Okta sign-in and MFA,
+    /// SSO to AWS, AssumeRoleWithSAML with its tags, the session's AWS calls, database
+    /// logins, statements and logouts. CSV loads into Timesketch.
+    Timeline {
+        /// A person (SAML subject / Okta login) or a database user.
+        #[arg(value_name = "PERSON|DB_USER")]
+        subject: String,
+        #[command(flatten)]
+        range: RawRange,
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
         format: String,
     },
     /// Run any SQL over the lake's tables and views.
     Query {
         sql: String,
-        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
         format: String,
     },
     /// Check CloudTrail log file integrity: digest signatures, log file hashes, digest chain.
@@ -105,7 +151,7 @@ pub enum RawCommand {
     },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {
-        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
         format: String,
     },
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::engine::{AttributionSettings, SessionFilter};
 use crate::fetch::AwsOptions;
 use crate::fetch::s3::S3Url;
 use crate::ingest::{IngestOptions, Input, Settings};
@@ -19,6 +20,7 @@ use super::args::{RawArgs, RawAws, RawCommand, RawRange};
 #[derive(Debug)]
 pub struct Config {
     pub lake: PathBuf,
+    pub attribution: AttributionSettings,
     pub command: Command,
 }
 
@@ -27,6 +29,19 @@ pub enum Command {
     Ingest(IngestOptions),
     Who {
         object: String,
+        since: i64,
+        until: i64,
+        format: Format,
+        explain: bool,
+    },
+    Sessions {
+        filter: SessionFilter,
+        since: i64,
+        until: i64,
+        format: Format,
+    },
+    Timeline {
+        subject: String,
         since: i64,
         until: i64,
         format: Format,
@@ -119,10 +134,49 @@ impl Config {
                 object,
                 range,
                 format: f,
+                explain,
             } => {
                 let (since, until) = range_bounds(&range)?;
                 Command::Who {
                     object: validate_object(&object).map_err(bad("OBJECT"))?,
+                    since,
+                    until,
+                    format: format(&f),
+                    explain,
+                }
+            }
+            RawCommand::Sessions {
+                person,
+                db_user,
+                instance,
+                unattributed,
+                range,
+                format: f,
+            } => {
+                let (since, until) = range_bounds(&range)?;
+                Command::Sessions {
+                    filter: SessionFilter {
+                        person,
+                        db_user,
+                        instance,
+                        unattributed,
+                    },
+                    since,
+                    until,
+                    format: format(&f),
+                }
+            }
+            RawCommand::Timeline {
+                subject,
+                range,
+                format: f,
+            } => {
+                let (since, until) = range_bounds(&range)?;
+                if subject.trim().is_empty() {
+                    return Err(bad("PERSON|DB_USER")("must not be empty".into()));
+                }
+                Command::Timeline {
+                    subject,
                     since,
                     until,
                     format: format(&f),
@@ -168,9 +222,48 @@ impl Config {
         };
         Ok(Config {
             lake: raw.lake,
+            attribution: AttributionSettings {
+                tag_key: validate_tag_key(&raw.tag_key).map_err(bad("--tag-key"))?,
+                skew_seconds: parse_duration(&raw.skew).map_err(bad("--skew"))?,
+                ..AttributionSettings::default()
+            },
             command,
         })
     }
+}
+
+/// IAM tag keys: 1–128 characters of letters, digits, spaces and `_.:/=+-@`.
+fn validate_tag_key(key: &str) -> Result<String, String> {
+    let ok = (1..=128).contains(&key.chars().count())
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || " _.:/=+-@".contains(c));
+    if ok {
+        Ok(key.to_string())
+    } else {
+        Err(format!(
+            "{key:?} is not an IAM tag key (1–128 letters, digits, spaces and _.:/=+-@)"
+        ))
+    }
+}
+
+/// `300`, `300s`, `5m` or `1h` → seconds.
+fn parse_duration(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: i64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration: write 300, 300s, 5m or 1h"))?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
+    };
+    Ok(n * scale)
 }
 
 fn aws_options(aws: RawAws) -> AwsOptions {

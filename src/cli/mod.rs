@@ -13,7 +13,7 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::demo;
-use crate::engine::{Engine, EngineError};
+use crate::engine::{AttributionSettings, Engine, EngineError};
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::integrity::IntegrityError;
 use crate::lake::{Lake, LakeError};
@@ -72,13 +72,34 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             since,
             until,
             format,
+            explain,
         } => {
-            let engine = Engine::open(&existing_lake(&config.lake)?).await?;
-            let rows = who::rows(&engine.who(&object, since, until).await?)?;
+            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let rows = who::rows(&engine.who(&object, since, until).await?, explain)?;
             who::write(out, &rows, format)?;
         }
+        Command::Sessions {
+            filter,
+            since,
+            until,
+            format,
+        } => {
+            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let batches = engine.sessions(&filter, since, until).await?;
+            report::write_batches(out, &batches, format)?;
+        }
+        Command::Timeline {
+            subject,
+            since,
+            until,
+            format,
+        } => {
+            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let batches = engine.timeline(&subject, since, until).await?;
+            report::write_batches(out, &batches, format)?;
+        }
         Command::Query { sql, format } => {
-            let engine = Engine::open(&existing_lake(&config.lake)?).await?;
+            let engine = open_engine(&config.lake, &config.attribution).await?;
             report::write_batches(out, &engine.sql(&sql).await?, format)?;
         }
         Command::Demo { format } => run_demo(out, format).await?,
@@ -93,6 +114,10 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+async fn open_engine(root: &Path, settings: &AttributionSettings) -> Result<Engine, CliError> {
+    Ok(Engine::open_with(&existing_lake(root)?, settings).await?)
 }
 
 fn existing_lake(root: &Path) -> Result<Lake, CliError> {
@@ -160,6 +185,7 @@ async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
         &engine
             .who(demo::DEMO_OBJECT, i64::MIN / 2, i64::MAX / 2)
             .await?,
+        false,
     )?;
     who::write(out, &rows, format)?;
     summary::attribution(out, &engine).await?;

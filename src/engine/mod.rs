@@ -2,6 +2,7 @@
 //! functions and the views from `queries/`, so every answer tagtrail gives is a SQL
 //! query a user can read, rerun and change with `tagtrail query`.
 
+mod settings;
 pub mod udf;
 pub mod views;
 
@@ -17,6 +18,8 @@ use datafusion::scalar::ScalarValue;
 
 use crate::lake::{ALL_TABLES, Lake};
 
+pub use settings::AttributionSettings;
+
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("{context}: {source}")]
@@ -31,13 +34,31 @@ fn df(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> EngineError
     move |source| EngineError::DataFusion { context, source }
 }
 
+/// Which sessions `tagtrail sessions` lists; `None` means any.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionFilter {
+    pub person: Option<String>,
+    pub db_user: Option<String>,
+    pub instance: Option<String>,
+    pub unattributed: bool,
+}
+
 pub struct Engine {
     ctx: SessionContext,
 }
 
 impl Engine {
-    /// Registers every lake table, the SQL functions and the views.
+    /// Registers every lake table, the SQL functions and the views, with the default
+    /// attribution settings.
     pub async fn open(lake: &Lake) -> Result<Engine, EngineError> {
+        Engine::open_with(lake, &AttributionSettings::default()).await
+    }
+
+    /// Like [`Engine::open`], answering with `settings`.
+    pub async fn open_with(
+        lake: &Lake,
+        settings: &AttributionSettings,
+    ) -> Result<Engine, EngineError> {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .set_str("datafusion.execution.time_zone", "UTC");
@@ -57,6 +78,11 @@ impl Engine {
                 .await
                 .map_err(df(format!("registering table {} at {path}", table.name)))?;
         }
+        let settings_table = settings
+            .table()
+            .map_err(df("building attribution_settings"))?;
+        ctx.register_table("attribution_settings", Arc::new(settings_table))
+            .map_err(df("registering attribution_settings"))?;
         for view in views::VIEWS {
             let sql = format!("CREATE VIEW {} AS {}", view.name, view.sql);
             ctx.sql(&sql).await.map_err(df(format!(
@@ -102,7 +128,6 @@ impl Engine {
         since: i64,
         until: i64,
     ) -> Result<Vec<RecordBatch>, EngineError> {
-        let ts = |t: i64| ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()));
         self.sql_with(
             views::WHO,
             vec![
@@ -113,4 +138,48 @@ impl Engine {
         )
         .await
     }
+
+    /// `tagtrail sessions`: sessions matching `filter` that connected in `[since, until)`.
+    pub async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
+        let text = |v: &Option<String>| ScalarValue::Utf8(v.clone());
+        self.sql_with(
+            views::SESSIONS,
+            vec![
+                text(&filter.person),
+                text(&filter.db_user),
+                text(&filter.instance),
+                ScalarValue::Boolean(Some(filter.unattributed)),
+                ts(since),
+                ts(until),
+            ],
+        )
+        .await
+    }
+
+    /// `tagtrail timeline`: every event about `subject` (person or db user) in `[since, until)`.
+    pub async fn timeline(
+        &self,
+        subject: &str,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
+        self.sql_with(
+            views::TIMELINE,
+            vec![
+                ScalarValue::Utf8(Some(subject.to_string())),
+                ts(since),
+                ts(until),
+            ],
+        )
+        .await
+    }
+}
+
+fn ts(t: i64) -> ScalarValue {
+    ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()))
 }

@@ -18,12 +18,21 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 4] = [
+pub const VIEWS: [View; 6] = [
     view!("db_session_events"),
     view!("db_sessions"),
+    view!("role_sessions"),
+    view!("session_mfa"),
     view!("attributed_sessions"),
     view!("who_accessed"),
 ];
 
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.
 pub const WHO: &str = include_str!("../../queries/who.sql");
+
+/// `tagtrail sessions`: `$1` person, `$2` db user, `$3` instance, `$4` unattributed only,
+/// `$5`/`$6` period.
+pub const SESSIONS: &str = include_str!("../../queries/sessions.sql");
+
+/// `tagtrail timeline`: `$1` person or db user, `$2`/`$3` period.
+pub const TIMELINE: &str = include_str!("../../queries/timeline.sql");

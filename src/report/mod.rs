@@ -17,6 +17,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// A GitHub-flavoured Markdown table, for tickets and audit reports.
+    Markdown,
 }
 
 impl Format {
@@ -25,6 +27,7 @@ impl Format {
             "table" => Some(Format::Table),
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
+            "md" => Some(Format::Markdown),
             _ => None,
         }
     }
@@ -63,30 +66,69 @@ pub fn write_batches(
             serde_json::to_writer_pretty(&mut *out, &rows)?;
             writeln!(out)
         }
+        Format::Csv | Format::Table | Format::Markdown => {
+            let cells: Vec<Vec<String>> = batches
+                .iter()
+                .flat_map(|b| {
+                    (0..b.num_rows()).map(move |r| {
+                        b.columns()
+                            .iter()
+                            .map(|c| cell_text(c.as_ref(), r))
+                            .collect()
+                    })
+                })
+                .collect();
+            write_rows(out, &headers, &cells, format)
+        }
+    }
+}
+
+/// Text rows as CSV, a terminal table or Markdown (JSON is shaped by each caller).
+pub fn write_rows(
+    out: &mut dyn Write,
+    headers: &[impl AsRef<str>],
+    rows: &[Vec<String>],
+    format: Format,
+) -> std::io::Result<()> {
+    match format {
         Format::Csv => {
-            write_csv_row(out, headers.iter().map(String::as_str))?;
-            for b in batches {
-                for r in 0..b.num_rows() {
-                    let cells: Vec<String> = b
-                        .columns()
-                        .iter()
-                        .map(|c| cell_text(c.as_ref(), r))
-                        .collect();
-                    write_csv_row(out, cells.iter().map(String::as_str))?;
-                }
+            write_csv_row(out, headers.iter().map(AsRef::as_ref))?;
+            for r in rows {
+                write_csv_row(out, r.iter().map(String::as_str))?;
             }
             Ok(())
         }
-        Format::Table => {
-            let mut table = new_table(headers);
-            for b in batches {
-                for r in 0..b.num_rows() {
-                    table.add_row(b.columns().iter().map(|c| cell_text(c.as_ref(), r)));
-                }
+        Format::Markdown => {
+            write_markdown_row(out, headers.iter().map(AsRef::as_ref))?;
+            writeln!(out, "|{}", "---|".repeat(headers.len()))?;
+            for r in rows {
+                write_markdown_row(out, r.iter().map(String::as_str))?;
+            }
+            Ok(())
+        }
+        Format::Table | Format::Json => {
+            let mut table = new_table(headers.iter().map(AsRef::as_ref));
+            for r in rows {
+                table.add_row(r);
             }
             writeln!(out, "{table}")
         }
     }
+}
+
+/// One Markdown table row: pipes escaped, line breaks as `<br>`.
+fn write_markdown_row<'a>(
+    out: &mut dyn Write,
+    cells: impl Iterator<Item = &'a str>,
+) -> std::io::Result<()> {
+    let cells: Vec<String> = cells
+        .map(|c| {
+            c.replace('|', "\\|")
+                .replace("\r\n", "<br>")
+                .replace('\n', "<br>")
+        })
+        .collect();
+    writeln!(out, "| {} |", cells.join(" | "))
 }
 
 /// A terminal table in tagtrail's style.

@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
-use arrow::array::{Array, RecordBatch};
+use arrow::array::RecordBatch;
 use serde::Serialize;
 
-use super::{Format, cell_text, json_value, new_table, write_csv_row};
+use super::{Format, cell_text, json_value, write_rows};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WhoRow {
@@ -21,63 +21,91 @@ pub struct WhoRow {
     pub statements: i64,
     /// `exact`, `ambiguous` or `unattributed`.
     pub attribution: String,
+    /// The weakest of the row's sessions: `high`, `medium`, `low` or `none`.
+    pub confidence: String,
+    /// The weakest of the row's sessions: `verified`, `unknown`, `absent`; null unless exact.
+    pub mfa_status: Option<String>,
     /// Every person who could have opened the sessions, when ambiguous; else empty.
     pub candidates: Vec<String>,
+    /// What the answer rests on (`--explain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// Why a row says what it says: enough for a responder to find the records again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub sessions: i64,
+    pub client_hosts: Vec<String>,
+    /// The AssumeRoleWithSAML events (CloudTrail eventID) behind the sessions.
+    pub federation_event_ids: Vec<String>,
+    /// How each session was attributed, or why not.
+    pub reasons: Vec<String>,
+    pub mfa_evidence: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("unexpected shape of the who query result: {0}")]
 pub struct ShapeError(String);
 
-/// Converts the rows of `queries/who.sql`.
-pub fn rows(batches: &[RecordBatch]) -> Result<Vec<WhoRow>, ShapeError> {
+/// Converts the rows of `queries/who.sql`; `explain` keeps the evidence columns.
+pub fn rows(batches: &[RecordBatch], explain: bool) -> Result<Vec<WhoRow>, ShapeError> {
     let mut out = Vec::new();
     for b in batches {
         let col = |name: &str| {
             b.column_by_name(name)
+                .map(|c| c.as_ref())
                 .ok_or_else(|| ShapeError(format!("no column {name}")))
         };
-        let (person, db_user, instance, object) = (
-            col("person")?,
-            col("db_user")?,
-            col("instance")?,
-            col("object")?,
-        );
-        let (ops, first, last, n) = (
-            col("operations")?,
-            col("first_seen")?,
-            col("last_seen")?,
-            col("statements")?,
-        );
-        let (attribution, candidates) = (col("attribution")?, col("candidates")?);
-        let strings = |a: &dyn Array, r: usize| -> Vec<String> {
-            match json_value(a, r) {
+        let text = |name: &str, r: usize| -> Result<Option<String>, ShapeError> {
+            let c = col(name)?;
+            Ok((!c.is_null(r)).then(|| cell_text(c, r)))
+        };
+        let list = |name: &str, r: usize| -> Result<Vec<String>, ShapeError> {
+            Ok(match json_value(col(name)?, r) {
                 serde_json::Value::Array(items) => items
                     .into_iter()
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect(),
                 _ => Vec::new(),
-            }
+            })
+        };
+        let number = |name: &str, r: usize| -> Result<i64, ShapeError> {
+            cell_text(col(name)?, r)
+                .parse()
+                .map_err(|_| ShapeError(format!("{name} is not a number")))
         };
         for r in 0..b.num_rows() {
-            let attribution = cell_text(attribution.as_ref(), r);
+            let attribution = text("attribution", r)?.unwrap_or_default();
+            let evidence = if explain {
+                Some(Evidence {
+                    sessions: number("sessions", r)?,
+                    client_hosts: list("client_hosts", r)?,
+                    federation_event_ids: list("federation_event_ids", r)?,
+                    reasons: list("reasons", r)?,
+                    mfa_evidence: list("mfa_evidence", r)?,
+                })
+            } else {
+                None
+            };
             out.push(WhoRow {
-                person: (!person.is_null(r)).then(|| cell_text(person.as_ref(), r)),
-                db_user: cell_text(db_user.as_ref(), r),
-                instance: cell_text(instance.as_ref(), r),
-                object: cell_text(object.as_ref(), r),
-                operations: strings(ops.as_ref(), r),
-                first_seen: cell_text(first.as_ref(), r),
-                last_seen: cell_text(last.as_ref(), r),
-                statements: cell_text(n.as_ref(), r)
-                    .parse()
-                    .map_err(|_| ShapeError("statements is not a number".into()))?,
+                person: text("person", r)?,
+                db_user: text("db_user", r)?.unwrap_or_default(),
+                instance: text("instance", r)?.unwrap_or_default(),
+                object: text("object", r)?.unwrap_or_default(),
+                operations: list("operations", r)?,
+                first_seen: text("first_seen", r)?.unwrap_or_default(),
+                last_seen: text("last_seen", r)?.unwrap_or_default(),
+                statements: number("statements", r)?,
+                confidence: text("confidence", r)?.unwrap_or_default(),
+                mfa_status: text("mfa_status", r)?,
                 candidates: if attribution == "ambiguous" {
-                    strings(candidates.as_ref(), r)
+                    list("candidates", r)?
                 } else {
                     Vec::new()
                 },
                 attribution,
+                evidence,
             });
         }
     }
@@ -85,29 +113,20 @@ pub fn rows(batches: &[RecordBatch]) -> Result<Vec<WhoRow>, ShapeError> {
 }
 
 pub fn write(out: &mut dyn Write, rows: &[WhoRow], format: Format) -> std::io::Result<()> {
-    match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, rows)?;
-            writeln!(out)
-        }
-        Format::Csv => {
-            write_csv_row(out, HEADERS.into_iter())?;
-            for r in rows {
-                write_csv_row(out, fields(r).iter().map(String::as_str))?;
-            }
-            Ok(())
-        }
-        Format::Table => {
-            let mut table = new_table(HEADERS);
-            for r in rows {
-                table.add_row(fields(r));
-            }
-            writeln!(out, "{table}")
-        }
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut *out, rows)?;
+        return writeln!(out);
     }
+    let explain = rows.iter().any(|r| r.evidence.is_some());
+    let mut headers = HEADERS.to_vec();
+    if explain {
+        headers.extend(EVIDENCE_HEADERS);
+    }
+    let cells: Vec<Vec<String>> = rows.iter().map(fields).collect();
+    write_rows(out, &headers, &cells, format)
 }
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 12] = [
     "person",
     "db_user",
     "instance",
@@ -117,11 +136,21 @@ const HEADERS: [&str; 10] = [
     "last_seen",
     "statements",
     "attribution",
+    "confidence",
+    "mfa_status",
     "candidates",
 ];
 
-fn fields(r: &WhoRow) -> [String; 10] {
-    [
+const EVIDENCE_HEADERS: [&str; 5] = [
+    "sessions",
+    "client_hosts",
+    "federation_event_ids",
+    "reasons",
+    "mfa_evidence",
+];
+
+fn fields(r: &WhoRow) -> Vec<String> {
+    let mut cells = vec![
         r.person.clone().unwrap_or_default(),
         r.db_user.clone(),
         r.instance.clone(),
@@ -131,6 +160,18 @@ fn fields(r: &WhoRow) -> [String; 10] {
         r.last_seen.clone(),
         r.statements.to_string(),
         r.attribution.clone(),
+        r.confidence.clone(),
+        r.mfa_status.clone().unwrap_or_default(),
         r.candidates.join(", "),
-    ]
+    ];
+    if let Some(e) = &r.evidence {
+        cells.extend([
+            e.sessions.to_string(),
+            e.client_hosts.join(", "),
+            e.federation_event_ids.join(", "),
+            e.reasons.join("; "),
+            e.mfa_evidence.join("; "),
+        ]);
+    }
+    cells
 }
