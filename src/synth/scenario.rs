@@ -13,6 +13,8 @@ pub const ORG_ID: &str = "o-a1b2c3d4e5";
 pub const REGION: &str = "eu-west-1";
 /// Every federated session lasts 8 h (the permission set's session duration).
 pub const DURATION_SECONDS: i64 = 28_800;
+/// The clock skew tagtrail allows around a session's window by default (`--skew 5m`).
+pub const SKEW_SECONDS: i64 = 300;
 pub const PERMISSION_SET: &str = "DatabaseAccess";
 pub const ROLE_NAME: &str = "AWSReservedSSO_DatabaseAccess_4f3c2a1b9e8d7c6a";
 pub const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DatabaseAccess_4f3c2a1b9e8d7c6a";
@@ -274,9 +276,11 @@ impl Federation {
             .map(|(_, v)| v)
     }
 
-    /// Whether a database connection at `t` could use this session's credentials.
+    /// Whether a database connection at `t` could use this session's credentials,
+    /// allowing tagtrail's default clock skew on both sides.
     pub fn window_contains(&self, t: DateTime<Utc>) -> bool {
-        self.succeeded() && self.at <= t && t <= self.expires()
+        let skew = Duration::seconds(SKEW_SECONDS);
+        self.succeeded() && self.at - skew <= t && t <= self.expires() + skew
     }
 }
 

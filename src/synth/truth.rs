@@ -21,6 +21,8 @@ pub struct WhoRow {
     pub last_seen: String,
     pub statements: usize,
     pub attribution: String,
+    pub confidence: String,
+    pub mfa_status: Option<String>,
     pub candidates: Vec<String>,
 }
 
@@ -94,6 +96,15 @@ pub fn who_accessed(scenario: &Scenario, instance: Instance, object: &str) -> Ve
             first_seen: iso(acc.first.expect("at least one statement")),
             last_seen: iso(acc.last.expect("at least one statement")),
             statements: acc.statements,
+            // No client address in the week is also an AWS-call source (VPN vs public),
+            // so exact answers rest on time alone; the week has no IdP evidence of MFA.
+            confidence: match attribution {
+                "exact" => "medium",
+                "ambiguous" => "low",
+                _ => "none",
+            }
+            .to_string(),
+            mfa_status: (attribution == "exact").then(|| "unknown".to_string()),
             attribution: attribution.to_string(),
             candidates: acc.candidates.into_iter().collect(),
         })

@@ -86,7 +86,7 @@ fn who_honours_the_period_and_formats() {
     assert_eq!(
         lines.next(),
         Some(
-            "person,db_user,instance,object,operations,first_seen,last_seen,statements,attribution,candidates"
+            "person,db_user,instance,object,operations,first_seen,last_seen,statements,attribution,confidence,mfa_status,candidates"
         )
     );
     assert_eq!(lines.count(), all.as_array().unwrap().len());
