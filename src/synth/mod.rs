@@ -12,6 +12,8 @@
 pub mod audit;
 pub mod cloudtrail;
 pub mod dblogs;
+pub mod identity;
+pub mod pglog;
 pub mod rng;
 pub mod scenario;
 pub mod trail;
@@ -103,6 +105,16 @@ pub fn render(scenario: &Scenario) -> std::io::Result<(Files, GeneratedSummary)>
             )),
         }
     }
+
+    for (name, content) in pglog::render(&scenario.pg_sessions) {
+        summary.audit_lines += content.lines().count();
+        files.push((
+            format!("rds/{}/error/{name}", pglog::INSTANCE),
+            content.into_bytes(),
+        ));
+    }
+
+    files.extend(identity::files(&scenario.federations)?);
 
     let rows = truth::who_accessed(scenario, Instance::ShopProd, OBJECT);
     summary.truth_rows = rows.len();

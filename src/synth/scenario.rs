@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
+use super::pglog::{self, PgLogin, PgSession, PgStatement};
 use super::rng::Rng;
 
 pub const ACCOUNT: &str = "111122223333";
@@ -23,6 +24,8 @@ pub const SAML_PROVIDER_ARN: &str =
 /// The role's unique id (`AROA` + 17): the same for every session of the role.
 pub const ROLE_ID: &str = "AROARZ5UQ3XGT7KDN4E2P";
 pub const IDENTITY_STORE: &str = "d-93670a1b2c";
+/// The VPC bastion host some people work from.
+pub const BASTION_IP: &str = "10.0.9.15";
 /// Rotation point of shop-prod's audit log: older rows go to `server_audit.log.1`.
 pub const SHOP_ROTATION: &str = "2026-11-18 12:00:00";
 
@@ -56,12 +59,18 @@ pub struct Person {
 impl Person {
     /// The session tags, in the order the IdP sends them.
     pub fn principal_tags(&self) -> Vec<(&'static str, &'static str)> {
-        vec![
+        let mut tags = vec![
             (self.username_key, self.username),
             ("Department", self.department),
             ("Project", self.project),
             ("Environment", self.environment),
-        ]
+        ];
+        // Judy's IdP maps Okta's session.amr, joined into one value (a session tag holds
+        // one string, and commas are not allowed in tag values).
+        if self.subject == "judy.chen@example.com" {
+            tags.push(("AuthMethods", "pwd mfa"));
+        }
+        tags
     }
 
     /// The person's Identity Store user id (`<store suffix>-<uuid>`).
@@ -254,6 +263,9 @@ pub struct Federation {
     pub describe: Option<&'static str>,
     /// Whether the CLI checks its identity first (`GetCallerIdentity`).
     pub caller_identity: bool,
+    /// Where the session's API calls come from when not the person's public address
+    /// (a bastion inside the VPC, reaching AWS through a VPC endpoint).
+    pub api_ip: Option<&'static str>,
     pub delivery: Delivery,
 }
 
@@ -449,6 +461,8 @@ impl DbSession {
 pub struct Scenario {
     pub federations: Vec<Federation>,
     pub sessions: Vec<DbSession>,
+    /// Sessions on the PostgreSQL instance (`ledger-prod`).
+    pub pg_sessions: Vec<PgSession>,
 }
 
 impl Scenario {
@@ -461,6 +475,7 @@ impl Scenario {
         Scenario {
             federations: federations(),
             sessions,
+            pg_sessions: pg_sessions(),
         }
     }
 
@@ -485,7 +500,7 @@ impl Scenario {
 fn federations() -> Vec<Federation> {
     use Delivery::*;
     use Flow::*;
-    let (shop, billing) = (Some("shop-prod"), Some("billing-prod"));
+    let (shop, billing, ledger) = (Some("shop-prod"), Some("billing-prod"), Some(pglog::INSTANCE));
     let table = [
         // Mon 16
         ("F1",  "dave",  "2026-11-16 08:03:12", Cli,     "1.11", true,  shop,    Normal),
@@ -513,7 +528,7 @@ fn federations() -> Vec<Federation> {
         // Fri 20
         ("F20", "ivan",  "2026-11-20 08:52:47", Cli,     "1.08", true,  billing, Normal),
         ("F21", "heidi", "2026-11-20 09:05:33", Console, "1.11", true,  None,    Normal),
-        ("F22", "carol", "2026-11-20 09:12:19", Cli,     "1.11", true,  shop,    Normal),
+        ("F22", "carol", "2026-11-20 09:12:19", Cli,     "1.11", true,  ledger,  Normal),
         ("F23", "erin",  "2026-11-20 10:31:50", Cli,     "1.11", true,  billing, Normal),
     ];
     table
@@ -534,12 +549,17 @@ fn federations() -> Vec<Federation> {
                 event_version,
                 sign_in,
                 // Some CLI users check who they are first: a coin per federation.
+                // (Carol checks hers on the bastion: the witness of her address.)
                 caller_identity: flow == Cli
                     && outcome == Outcome::Success
-                    && Rng::for_label(&format!("caller-identity:{label}")).range(0, 1) == 0,
+                    && (label == "F22"
+                        || Rng::for_label(&format!("caller-identity:{label}")).range(0, 1) == 0),
                 outcome,
                 describe,
                 delivery,
+                // Carol works from the bastion on Friday: her AWS calls and her database
+                // connection share its address.
+                api_ip: (label == "F22").then_some(BASTION_IP),
             }
         })
         .collect()
@@ -778,4 +798,106 @@ mod tests {
             }
         }
     }
+}
+
+/// The PostgreSQL instance's week: an IAM session corroborated by the bastion's address,
+/// a password application account, a token PAM refused, and a login hours after the
+/// person's federated session expired.
+fn pg_sessions() -> Vec<PgSession> {
+    let pg = |user, host, connect: &str, login, disconnect_after| PgSession {
+        user,
+        host,
+        database: "ledger",
+        application_name: "psql",
+        connect: at(connect),
+        login,
+        statements: Vec::new(),
+        disconnect_after,
+    };
+    let read = |after, object, sql| PgStatement {
+        after,
+        class: "READ",
+        command: "SELECT",
+        object,
+        sql,
+    };
+    let app = |connect: &str| PgSession {
+        application_name: "ledger-nightly",
+        statements: vec![
+            read(
+                2,
+                "public.entries",
+                "SELECT account_id, sum(amount_cents) FROM entries WHERE booked_on = current_date - 1 GROUP BY account_id",
+            ),
+            PgStatement {
+                after: 9,
+                class: "WRITE",
+                command: "INSERT",
+                object: "public.balances",
+                sql: "INSERT INTO balances (account_id, day, amount_cents) SELECT account_id, current_date - 1, sum(amount_cents) FROM entries WHERE booked_on = current_date - 1 GROUP BY account_id",
+            },
+        ],
+        ..pg("ledger_app", "10.0.3.30", connect, PgLogin::Password, 14)
+    };
+    vec![
+        app("2026-11-17 02:00:03"),
+        app("2026-11-18 02:00:04"),
+        PgSession {
+            statements: vec![read(
+                12,
+                "public.entries",
+                "SELECT id, account_id, amount_cents FROM entries WHERE account_id = 1207 ORDER BY booked_on DESC LIMIT 20",
+            )],
+            ..pg(
+                "ewalsh",
+                "10.0.4.11",
+                "2026-11-18 10:30:00",
+                PgLogin::Iam,
+                95,
+            )
+        },
+        pg(
+            "bmartin",
+            "10.0.1.34",
+            "2026-11-19 09:30:00",
+            PgLogin::IamRefused,
+            0,
+        ),
+        PgSession {
+            statements: vec![
+                read(
+                    8,
+                    "public.accounts",
+                    "SELECT id, name, iban FROM accounts WHERE id IN (1207, 3310)",
+                ),
+                read(
+                    41,
+                    "public.entries",
+                    "SELECT * FROM entries WHERE account_id = 3310 AND booked_on >= '2026-11-01'",
+                ),
+            ],
+            ..pg(
+                "cdiaz",
+                BASTION_IP,
+                "2026-11-20 10:15:05",
+                PgLogin::Iam,
+                180,
+            )
+        },
+        // Ivan, five hours after his Friday session (F20) expired at 16:52:47.
+        PgSession {
+            statements: vec![read(
+                6,
+                "public.accounts",
+                "SELECT id, name, iban FROM accounts ORDER BY id",
+            )],
+            ..pg(
+                "ipetrov",
+                "10.0.4.18",
+                "2026-11-20 21:52:47",
+                PgLogin::Iam,
+                40,
+            )
+        },
+    ]
 }
