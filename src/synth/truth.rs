@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::cloudtrail::iso;
-use super::scenario::{Instance, Login, Scenario};
+use super::identity::{self, OktaMfa};
+use super::scenario::{DbSession, Federation, Instance, Login, Scenario};
 
 /// One answer row: per (person, db user, instance, attribution).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,6 +34,8 @@ struct Acc {
     last: Option<DateTime<Utc>>,
     statements: usize,
     candidates: BTreeSet<String>,
+    /// Per session: (IP-corroborated, MFA rank: 3 verified, 2 unknown, 1 absent).
+    sessions: Vec<(bool, u8)>,
 }
 
 /// Who accessed `database.table` on `instance` over the whole week.
@@ -56,6 +59,7 @@ pub fn who_accessed(scenario: &Scenario, instance: Instance, object: &str) -> Ve
             [one] => ("exact", Some(one.to_string())),
             _ => ("ambiguous", None),
         };
+        let mut evidence = (attribution == "exact").then(|| session_evidence(scenario, s));
         for st in &s.statements {
             let hits: Vec<_> = st
                 .tables
@@ -72,6 +76,9 @@ pub fn who_accessed(scenario: &Scenario, instance: Instance, object: &str) -> Ve
                 person.clone().unwrap_or_default(),
             );
             let acc = rows.entry(key).or_default();
+            if let Some(e) = evidence.take() {
+                acc.sessions.push(e);
+            }
             let time = s.connect + Duration::seconds(st.after);
             acc.operations.insert(st.verb());
             for t in hits {
@@ -96,19 +103,63 @@ pub fn who_accessed(scenario: &Scenario, instance: Instance, object: &str) -> Ve
             first_seen: iso(acc.first.expect("at least one statement")),
             last_seen: iso(acc.last.expect("at least one statement")),
             statements: acc.statements,
-            // No client address in the week is also an AWS-call source (VPN vs public),
-            // so exact answers rest on time alone; the week has no IdP evidence of MFA.
+            // The weakest session decides (docs/attribution.md).
             confidence: match attribution {
+                "exact" if acc.sessions.iter().all(|(ip, _)| *ip) => "high",
                 "exact" => "medium",
                 "ambiguous" => "low",
                 _ => "none",
             }
             .to_string(),
-            mfa_status: (attribution == "exact").then(|| "unknown".to_string()),
+            mfa_status: (attribution == "exact").then(|| {
+                match acc.sessions.iter().map(|(_, m)| *m).min() {
+                    Some(3) => "verified",
+                    Some(1) => "absent",
+                    _ => "unknown",
+                }
+                .to_string()
+            }),
             attribution: attribution.to_string(),
             candidates: acc.candidates.into_iter().collect(),
         })
         .collect()
+}
+
+/// For an exactly attributed session: whether the chosen federated session's API calls
+/// came from the database client's address, and its MFA rank. The chosen session is the
+/// IP-corroborated one, else the latest that began before the connect, else the earliest.
+fn session_evidence(scenario: &Scenario, s: &DbSession) -> (bool, u8) {
+    let mut mine: Vec<&Federation> = scenario
+        .federations
+        .iter()
+        .filter(|f| f.username_tag() == Some(s.user) && f.window_contains(s.connect))
+        .collect();
+    let ip = |f: &Federation| f.api_ip == Some(s.host);
+    mine.sort_by_key(|f| {
+        let began = f.at <= s.connect;
+        (
+            !ip(f),
+            !began,
+            if began {
+                -f.at.timestamp()
+            } else {
+                f.at.timestamp()
+            },
+        )
+    });
+    let f = mine[0];
+    let amr_mfa = f
+        .person
+        .principal_tags()
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("AuthMethods") && v.contains("mfa"));
+    let mfa = match (amr_mfa, f.sign_in, identity::okta_mfa(f.person)) {
+        (true, _, _) => 3,
+        (false, true, OktaMfa::Push) => 3,
+        (false, true, OktaMfa::PasswordOnly) => 1,
+        _ => 2,
+    };
+    (ip(f), mfa)
 }
 
 #[cfg(test)]
