@@ -856,6 +856,22 @@ fn pg_sessions() -> Vec<PgSession> {
                 95,
             )
         },
+        // Dave, 2½ minutes after his Wednesday session (F12) expired at 16:03:40: inside
+        // the default 5-minute clock skew, outside with --skew 0.
+        PgSession {
+            statements: vec![read(
+                20,
+                "public.accounts",
+                "SELECT count(*) FROM accounts WHERE closed_on IS NULL",
+            )],
+            ..pg(
+                "dokafor",
+                "10.0.1.52",
+                "2026-11-18 16:06:10",
+                PgLogin::Iam,
+                61,
+            )
+        },
         pg(
             "bmartin",
             "10.0.1.34",
