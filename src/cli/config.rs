@@ -361,17 +361,20 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.lake, PathBuf::from("/x"));
+        assert_eq!(c.attribution, AttributionSettings::default());
         match c.command {
             Command::Who {
                 object,
                 since,
                 until,
                 format,
+                explain,
             } => {
                 assert_eq!(object, "shop.customers");
                 assert_eq!(since, parse_user_time("2026-11-17").unwrap());
                 assert!(until > since);
                 assert_eq!(format, Format::Table);
+                assert!(!explain);
             }
             other => panic!("{other:?}"),
         }
@@ -623,5 +626,77 @@ mod tests {
                 "PATH"
             );
         }
+    }
+
+    #[test]
+    fn attribution_flags_are_validated() {
+        let c = parse(&[
+            "tagtrail",
+            "--tag-key",
+            "DbUser",
+            "--skew",
+            "90s",
+            "sessions",
+        ])
+        .unwrap();
+        assert_eq!(c.attribution.tag_key, "DbUser");
+        assert_eq!(c.attribution.skew_seconds, 90);
+        assert_eq!(
+            parse(&["tagtrail", "sessions", "--skew", "2m"])
+                .unwrap()
+                .attribution
+                .skew_seconds,
+            120
+        );
+        assert_eq!(
+            parse(&["tagtrail", "sessions", "--skew", "1h"])
+                .unwrap()
+                .attribution
+                .skew_seconds,
+            3600
+        );
+        assert_eq!(
+            parse(&["tagtrail", "sessions", "--skew", "0"])
+                .unwrap()
+                .attribution
+                .skew_seconds,
+            0
+        );
+        assert_eq!(
+            parse(&["tagtrail", "sessions", "--skew", "5 min"])
+                .unwrap_err()
+                .flag,
+            "--skew"
+        );
+        assert_eq!(
+            parse(&["tagtrail", "sessions", "--skew=-5m"])
+                .unwrap_err()
+                .flag,
+            "--skew"
+        );
+        assert_eq!(
+            parse(&["tagtrail", "sessions", "--tag-key", "a,b"])
+                .unwrap_err()
+                .flag,
+            "--tag-key"
+        );
+        match parse(&["tagtrail", "sessions", "--person", "p@x", "--unattributed"])
+            .unwrap()
+            .command
+        {
+            Command::Sessions { filter, .. } => assert_eq!(
+                filter,
+                SessionFilter {
+                    person: Some("p@x".into()),
+                    unattributed: true,
+                    ..SessionFilter::default()
+                }
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse(&["tagtrail", "timeline", " "]).unwrap_err().flag,
+            "PERSON|DB_USER"
+        );
     }
 }

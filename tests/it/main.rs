@@ -1,5 +1,6 @@
 //! Integration tests, one binary (each test binary links all of DataFusion).
 
+mod attribution;
 mod bad_input;
 mod cloudtrail;
 mod delivery_layouts;
