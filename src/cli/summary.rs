@@ -98,5 +98,27 @@ pub async fn attribution(out: &mut dyn Write, engine: &Engine) -> Result<(), Cli
         .await?;
     writeln!(out, "\nAll database sessions by attribution:")?;
     report::write_batches(out, &batches, Format::Table)?;
+    let batches = engine
+        .sql(
+            "SELECT attribution, confidence, mfa_status, count(*) AS db_sessions \
+             FROM attributed_sessions WHERE db_user <> 'rdsadmin' \
+             GROUP BY attribution, confidence, mfa_status \
+             ORDER BY attribution, confidence, mfa_status",
+        )
+        .await?;
+    writeln!(
+        out,
+        "\nConfidence and MFA (rdsadmin, RDS's own account, left out):"
+    )?;
+    report::write_batches(out, &batches, Format::Table)?;
+    let batches = engine
+        .sql(
+            "SELECT reason, count(*) AS db_sessions, array_sort(array_agg(DISTINCT instance)) AS instances \
+             FROM attributed_sessions WHERE attribution = 'unattributed' AND db_user <> 'rdsadmin' \
+             GROUP BY reason ORDER BY db_sessions DESC, reason",
+        )
+        .await?;
+    writeln!(out, "\nWhy sessions are unattributed:")?;
+    report::write_batches(out, &batches, Format::Table)?;
     Ok(())
 }

@@ -127,9 +127,9 @@ pub fn render(scenario: &Scenario) -> std::io::Result<(Files, GeneratedSummary)>
     Ok((files, summary))
 }
 
-/// Writes the demo week under `out_dir` (created if needed). CloudTrail files of an
-/// earlier run with other names are removed from the one folder this generator owns;
-/// nothing else is deleted.
+/// Writes the demo week under `out_dir` (created if needed). CloudTrail and PostgreSQL
+/// log files of an earlier run with other names are removed from the folders this
+/// generator owns; nothing else is deleted.
 pub fn generate(out_dir: &Path) -> std::io::Result<GeneratedSummary> {
     let (files, mut summary) = render(&Scenario::demo())?;
     for (rel, bytes) in &files {
@@ -139,22 +139,33 @@ pub fn generate(out_dir: &Path) -> std::io::Result<GeneratedSummary> {
         }
         std::fs::write(&path, bytes)?;
     }
-    let trail = out_dir.join(format!(
-        "cloudtrail/AWSLogs/{ORG_ID}/{ACCOUNT}/CloudTrail/{REGION}"
-    ));
-    let prefix = format!("{ACCOUNT}_CloudTrail_{REGION}_");
-    let mut stale = Vec::new();
-    collect_files(&trail, &mut stale)?;
-    stale.sort();
-    for path in stale {
-        let rel = path.strip_prefix(out_dir).unwrap_or(&path).to_path_buf();
-        let ours = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with(&prefix));
-        if ours && !summary.files.contains(&rel) {
-            std::fs::remove_file(&path)?;
-            summary.removed.push(rel);
+    // Files of an earlier run with other names, in the folders whose names carry times.
+    let owned = [
+        (
+            out_dir.join(format!(
+                "cloudtrail/AWSLogs/{ORG_ID}/{ACCOUNT}/CloudTrail/{REGION}"
+            )),
+            format!("{ACCOUNT}_CloudTrail_{REGION}_"),
+        ),
+        (
+            out_dir.join(format!("rds/{}/error", pglog::INSTANCE)),
+            "postgresql.log.".to_string(),
+        ),
+    ];
+    for (dir, prefix) in owned {
+        let mut stale = Vec::new();
+        collect_files(&dir, &mut stale)?;
+        stale.sort();
+        for path in stale {
+            let rel = path.strip_prefix(out_dir).unwrap_or(&path).to_path_buf();
+            let ours = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix));
+            if ours && !summary.files.contains(&rel) {
+                std::fs::remove_file(&path)?;
+                summary.removed.push(rel);
+            }
         }
     }
     Ok(summary)
