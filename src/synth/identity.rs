@@ -221,20 +221,17 @@ pub fn describe_db_instances() -> Value {
 pub fn db_users_csv() -> String {
     let mut rows: Vec<(String, String, &str, &str)> = Vec::new();
     for p in PEOPLE {
+        // Database users are lower case, whatever the IdP sends.
+        let user = p.username.to_lowercase();
         for instance in [Instance::ShopProd.id(), Instance::BillingProd.id()] {
             rows.push((
                 instance.to_string(),
-                p.username.to_string(),
+                user.clone(),
                 "%",
                 "AWSAuthenticationPlugin",
             ));
         }
-        rows.push((
-            pglog::INSTANCE.to_string(),
-            p.username.to_string(),
-            "",
-            "rds_iam",
-        ));
+        rows.push((pglog::INSTANCE.to_string(), user, "", "rds_iam"));
     }
     for (instance, user, host, plugin) in [
         (

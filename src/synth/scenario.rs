@@ -206,6 +206,19 @@ pub const PEOPLE: &[Person] = &[
         public_ip: "203.0.113.24",
         browser: MAC_CHROME,
     },
+    // Kevin's IdP sends his username in display case; his database user is `kwright`.
+    Person {
+        subject: "kevin.wright@example.com",
+        username_key: "Username",
+        username: "KWright",
+        department: "finance",
+        project: "ledger-migration",
+        environment: "production",
+        transitive_tag_keys: &[],
+        client_ip: "10.0.4.31",
+        public_ip: "203.0.113.24",
+        browser: LINUX_FIREFOX,
+    },
 ];
 
 /// Looks a person up by the local part of their subject (`alice`, `bob`, …).
@@ -530,6 +543,7 @@ fn federations() -> Vec<Federation> {
         ("F21", "heidi", "2026-11-20 09:05:33", Console, "1.11", true,  None,    Normal),
         ("F22", "carol", "2026-11-20 09:12:19", Cli,     "1.11", true,  ledger,  Normal),
         ("F23", "erin",  "2026-11-20 10:31:50", Cli,     "1.11", true,  billing, Normal),
+        ("F24", "kevin", "2026-11-20 11:02:10", Cli,     "1.11", true,  ledger,  Normal),
     ];
     table
         .into_iter()
@@ -783,9 +797,10 @@ mod tests {
             sc.candidates("app_legacy", t("2026-11-17 02:30:11"))
                 .is_empty()
         );
-        // Ivan's failed call opens no window.
+        // Ivan's failed call (08:31:05) opens no window; his retry's (08:34:40) starts
+        // five minutes early (the skew).
         assert!(
-            sc.candidates("ipetrov", t("2026-11-17 08:33:00"))
+            sc.candidates("ipetrov", t("2026-11-17 08:29:00"))
                 .is_empty()
         );
         // Every person's own session is attributed to them alone.
@@ -856,6 +871,15 @@ fn pg_sessions() -> Vec<PgSession> {
                 95,
             )
         },
+        // Kevin's token names `KWright` (his tag), the database user is `kwright`: PAM
+        // refuses it.
+        pg(
+            "kwright",
+            "10.0.4.31",
+            "2026-11-20 11:06:40",
+            PgLogin::IamRefused,
+            0,
+        ),
         // Dave, 2½ minutes after his Wednesday session (F12) expired at 16:03:40: inside
         // the default 5-minute clock skew, outside with --skew 0.
         PgSession {

@@ -338,6 +338,8 @@ fn ground_truth_is_pretty_json_in_the_documented_shape() {
             "last_seen",
             "statements",
             "attribution",
+            "confidence",
+            "mfa_status",
             "candidates"
         ]
     );
