@@ -181,6 +181,20 @@ fn r3_r4_one_person_is_exact_several_are_ambiguous() {
     // Frank's IdP sends the key as `username`: keys compare case-insensitively.
     let frank = session(lake.path(), &[], "shop-prod", "fli", "2026-11-18T09:41:50Z");
     assert_eq!(frank["person"], "frank.li@example.com");
+    // A tag value that equals the db user only when case is ignored is no candidate.
+    let kevin = session(
+        lake.path(),
+        &[],
+        "ledger-prod",
+        "kwright",
+        "2026-11-20T11:06:40Z",
+    );
+    assert_eq!(
+        kevin,
+        json!({"attribution": "unattributed", "confidence": "none", "person": null, "mfa_status": null,
+               "reason": "tag value differs from the db user only in case: kevin.wright@example.com (Username=KWright)",
+               "success": false})
+    );
     // A refused login is attributed too: the responder wants to see it.
     let bob = session(
         lake.path(),
