@@ -3,6 +3,7 @@
 //! query a user can read, rerun and change with `tagtrail query`.
 
 pub mod udf;
+pub mod udf_policy;
 pub mod views;
 
 use std::sync::Arc;
@@ -43,6 +44,9 @@ impl Engine {
             .set_str("datafusion.execution.time_zone", "UTC");
         let ctx = SessionContext::new_with_config(config);
         for f in udf::all() {
+            ctx.register_udf(f);
+        }
+        for f in udf_policy::all() {
             ctx.register_udf(f);
         }
         for table in ALL_TABLES {
