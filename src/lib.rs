@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod ingest;
 pub mod integrity;
 pub mod lake;
+pub mod policy;
 pub mod report;
 pub mod sources;
 pub mod synth;

@@ -4,6 +4,7 @@
 
 mod settings;
 pub mod udf;
+pub mod udf_policy;
 pub mod views;
 
 use std::sync::Arc;
@@ -64,6 +65,9 @@ impl Engine {
             .set_str("datafusion.execution.time_zone", "UTC");
         let ctx = SessionContext::new_with_config(config);
         for f in udf::all() {
+            ctx.register_udf(f);
+        }
+        for f in udf_policy::all() {
             ctx.register_udf(f);
         }
         for table in ALL_TABLES {

@@ -25,6 +25,8 @@ pub const VIEWS: [View; 6] = [
     view!("session_mfa"),
     view!("attributed_sessions"),
     view!("who_accessed"),
+    view!("iam_policy_documents"),
+    view!("db_grants"),
 ];
 
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.

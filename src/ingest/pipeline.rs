@@ -18,7 +18,7 @@ use crate::sources::layout::{self, Layout};
 use crate::sources::rds_files::{self, LogName};
 use crate::sources::{
     FileStats, Output, Reject, Sink, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
-    mysql_audit, pg,
+    iam_policy, mysql_audit, pg,
 };
 
 /// The content of one input.
@@ -267,9 +267,30 @@ impl<'l> Ingestor<'l> {
                     report.layout = Some(layout);
                     stats
                 }),
+            Some(SourceKind::IamPolicy) => self.iam_policy(&content, &report.key.source_uri),
         };
         self.settle(report, outcome);
         Ok(())
+    }
+
+    /// A policy file: small, read whole; `observed_at` is this run's start.
+    fn iam_policy(&mut self, content: &Content<'_>, uri: &str) -> Result<FileStats, String> {
+        let mut bytes = Vec::new();
+        content
+            .open()
+            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read: {e}"))?;
+        let ctx = iam_policy::Context {
+            source_uri: uri,
+            observed_at: self.started,
+        };
+        let writer = &mut self.writer;
+        iam_policy::parse(&bytes, &ctx, &mut |out, batch| {
+            writer
+                .add(for_output(out), batch)
+                .map_err(|e| SourceError::Sink(e.to_string()))
+        })
+        .map_err(|e| e.to_string())
     }
 
     /// Records how an input ended; only inputs read successfully count as ingested.

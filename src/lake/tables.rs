@@ -7,7 +7,7 @@ use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
 use crate::lake::manifest;
-use crate::sources::{Output, cloudtrail, db_events};
+use crate::sources::{Output, cloudtrail, db_events, iam_policy};
 
 pub struct TableDef {
     pub name: &'static str,
@@ -139,13 +139,32 @@ pub static DIGEST_CHECKS: TableDef = TableDef {
     ],
 };
 
-pub static ALL_TABLES: [&TableDef; 6] = [
+pub static IAM_POLICIES: TableDef = TableDef {
+    name: "iam_policies",
+    schema: iam_policy::schema,
+    time_column: "observed_at",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "principal_kind",
+        "principal_name",
+        "principal_arn",
+        "account_id",
+        "policy_name",
+        "policy_arn",
+        "policy_type",
+        "origin",
+        "source_uri",
+    ],
+};
+
+pub static ALL_TABLES: [&TableDef; 7] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
     &INGEST_MANIFEST,
     &INGEST_REJECTS,
     &DIGEST_CHECKS,
+    &IAM_POLICIES,
 ];
 
 /// The table a source output goes to.
@@ -154,5 +173,6 @@ pub fn for_output(output: Output) -> &'static TableDef {
         Output::FederatedSessions => &FEDERATED_SESSIONS,
         Output::CloudTrailEvents => &CLOUDTRAIL_EVENTS,
         Output::DbEvents => &DB_EVENTS,
+        Output::IamPolicies => &IAM_POLICIES,
     }
 }

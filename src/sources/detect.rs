@@ -52,7 +52,8 @@ pub fn sniff_with_prefix(head: &[u8], prefix: &LinePrefix) -> Option<SourceKind>
         return window
             .windows(b"\"Records\"".len())
             .any(|w| w == b"\"Records\"")
-            .then_some(SourceKind::CloudTrail);
+            .then_some(SourceKind::CloudTrail)
+            .or_else(|| super::iam_policy::sniff(window).then_some(SourceKind::IamPolicy));
     }
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     if looks_like_mysql_audit(first_line) {

@@ -9,6 +9,7 @@ pub mod cloudtrail;
 pub mod columns;
 pub mod db_events;
 pub mod detect;
+pub mod iam_policy;
 pub mod layout;
 pub mod mysql_audit;
 pub mod mysql_line;
@@ -52,6 +53,9 @@ pub enum SourceKind {
     PgStderr,
     /// PostgreSQL `log_destination=csvlog`.
     PgCsvlog,
+    /// IAM policy documents (`aws iam get-role-policy`, `get-account-authorization-details`,
+    /// `aws sso-admin get-inline-policy-for-permission-set`, bare documents).
+    IamPolicy,
 }
 
 impl SourceKind {
@@ -61,6 +65,7 @@ impl SourceKind {
             SourceKind::MysqlAudit => "mysql-audit",
             SourceKind::PgStderr => "pg-stderr",
             SourceKind::PgCsvlog => "pg-csvlog",
+            SourceKind::IamPolicy => "iam-policy",
         }
     }
 
@@ -70,6 +75,7 @@ impl SourceKind {
             "mysql-audit" => Some(SourceKind::MysqlAudit),
             "pg-stderr" => Some(SourceKind::PgStderr),
             "pg-csvlog" => Some(SourceKind::PgCsvlog),
+            "iam-policy" => Some(SourceKind::IamPolicy),
             _ => None,
         }
     }
@@ -119,6 +125,8 @@ pub enum SourceError {
     NotCloudTrail(String),
     #[error("not a PostgreSQL log: {0}")]
     NotPostgres(String),
+    #[error("not an IAM policy file: {0}")]
+    NotIamPolicy(String),
     #[error("cannot build Arrow batch: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("cannot store batch: {0}")]
@@ -132,6 +140,7 @@ pub enum Output {
     FederatedSessions,
     CloudTrailEvents,
     DbEvents,
+    IamPolicies,
 }
 
 /// Where sources send their batches; the ingest driver buffers and writes them.

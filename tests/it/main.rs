@@ -18,6 +18,7 @@ mod pg_real;
 mod pg_server;
 mod pg_sessions;
 mod pg_workload;
+mod policies;
 mod s3;
 mod sessions;
 mod support;

@@ -62,6 +62,8 @@ pub const DEFAULT_EVENTS: &[&str] = &[
     "AttachRolePolicy",
     "CreatePermissionSet",
     "PutInlinePolicyToPermissionSet",
+    "DeleteRolePolicy",
+    "DeleteInlinePolicyFromPermissionSet",
     "ProvisionPermissionSet",
     "CreateAccountAssignment",
     "DeleteAccountAssignment",

@@ -39,6 +39,7 @@ fn parse_with(json: &str, filter: &EventFilter) -> Parsed {
             Output::FederatedSessions => p.sessions.push(b),
             Output::CloudTrailEvents => p.events.push(b),
             Output::DbEvents => panic!("CloudTrail never emits db_events"),
+            Output::IamPolicies => panic!("CloudTrail never emits iam_policies"),
         }
         Ok(())
     })
