@@ -7,6 +7,7 @@ use crate::fetch::AwsOptions;
 use crate::fetch::s3::S3Url;
 use crate::ingest::{IngestOptions, Input, Settings};
 use crate::integrity::{Evidence, Period, PublicKeys};
+use crate::inventory::Target;
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
@@ -43,6 +44,9 @@ pub enum Command {
         keys: PublicKeys,
         period: Period,
         aws: AwsOptions,
+    },
+    Inventory {
+        targets: Vec<Target>,
     },
 }
 
@@ -133,6 +137,9 @@ impl Config {
                 format: format(&f),
             },
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
+            RawCommand::Inventory { urls, instance } => Command::Inventory {
+                targets: inventory_targets(&urls, instance.as_deref())?,
+            },
             RawCommand::VerifyDigests {
                 dir,
                 public_keys,
@@ -171,6 +178,25 @@ impl Config {
             command,
         })
     }
+}
+
+/// `--instance` names one server, so it goes with one URL.
+fn inventory_targets(urls: &[String], instance: Option<&str>) -> Result<Vec<Target>, ConfigError> {
+    if let Some(i) = instance {
+        if i.trim().is_empty() {
+            return Err(bad("--instance")("must not be empty".into()));
+        }
+        if urls.len() > 1 {
+            return Err(bad("--instance")(format!(
+                "names one instance but {} URLs were given: run tagtrail inventory once per instance",
+                urls.len()
+            )));
+        }
+    }
+    urls.iter()
+        .map(|u| Target::parse(u, instance))
+        .collect::<Result<_, _>>()
+        .map_err(bad("URL"))
 }
 
 fn aws_options(aws: RawAws) -> AwsOptions {

@@ -8,12 +8,15 @@
 pub mod cloudtrail;
 pub mod columns;
 pub mod db_events;
+pub mod db_users;
 pub mod detect;
+mod inventory_detect;
 pub mod layout;
 pub mod mysql_audit;
 pub mod mysql_line;
 pub mod pg;
 pub mod rds_files;
+pub mod rds_inventory;
 pub mod redact;
 pub mod timefmt;
 
@@ -52,6 +55,10 @@ pub enum SourceKind {
     PgStderr,
     /// PostgreSQL `log_destination=csvlog`.
     PgCsvlog,
+    /// `aws rds describe-db-instances` / `describe-db-clusters` JSON.
+    RdsInventory,
+    /// Database accounts and their authentication plugin (CSV or JSON array).
+    DbUsers,
 }
 
 impl SourceKind {
@@ -61,6 +68,8 @@ impl SourceKind {
             SourceKind::MysqlAudit => "mysql-audit",
             SourceKind::PgStderr => "pg-stderr",
             SourceKind::PgCsvlog => "pg-csvlog",
+            SourceKind::RdsInventory => "rds-inventory",
+            SourceKind::DbUsers => "db-users",
         }
     }
 
@@ -70,6 +79,8 @@ impl SourceKind {
             "mysql-audit" => Some(SourceKind::MysqlAudit),
             "pg-stderr" => Some(SourceKind::PgStderr),
             "pg-csvlog" => Some(SourceKind::PgCsvlog),
+            "rds-inventory" => Some(SourceKind::RdsInventory),
+            "db-users" => Some(SourceKind::DbUsers),
             _ => None,
         }
     }
@@ -119,6 +130,10 @@ pub enum SourceError {
     NotCloudTrail(String),
     #[error("not a PostgreSQL log: {0}")]
     NotPostgres(String),
+    #[error("not an RDS inventory: {0}")]
+    NotRdsInventory(String),
+    #[error("not a database user list: {0}")]
+    NotDbUsers(String),
     #[error("cannot build Arrow batch: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("cannot store batch: {0}")]
@@ -132,6 +147,8 @@ pub enum Output {
     FederatedSessions,
     CloudTrailEvents,
     DbEvents,
+    RdsInstances,
+    DbUsers,
 }
 
 /// Where sources send their batches; the ingest driver buffers and writes them.
