@@ -14,6 +14,7 @@ pub mod errors;
 pub mod fetch;
 pub mod ingest;
 pub mod integrity;
+pub mod inventory;
 pub mod lake;
 pub mod policy;
 pub mod report;

@@ -3,10 +3,17 @@
 -- where and how, when, whether the login succeeded (and why not), and how many
 -- statements ran.
 --
--- auth_method: `iam` when PostgreSQL authenticated the session with `method=pam`
--- (RDS IAM auth is PAM for members of rds_iam); `password` for md5, scram-sha-256 or
--- password; `unknown` otherwise — the MySQL audit log never says how a user logged in
--- (the inventory does: a later join).
+-- auth_method, first that applies:
+-- 1. the log: `iam` when PostgreSQL authenticated the session with `method=pam` (RDS
+--    IAM auth is PAM for members of rds_iam); `password` for md5, scram-sha-256 or
+--    password. The session's own evidence wins over the inventory, which may have
+--    changed since.
+-- 2. the inventory (`db_users`, the latest observation of that user on that instance;
+--    all its host rows): `iam` when every row says IAM (MySQL family:
+--    AWSAuthenticationPlugin; PostgreSQL: member of rds_iam), `password` when none does.
+--    The MySQL-family audit log never says how a user logged in; this is how we know.
+-- 3. `unknown`.
+WITH sessions AS (
 SELECT
   instance,
   connection_id,
@@ -45,9 +52,46 @@ SELECT
     END) AS failure_reason,
   CASE WHEN bool_or(auth_method = 'pam') THEN 'iam'
        WHEN bool_or(auth_method IN ('md5', 'scram-sha-256', 'password')) THEN 'password'
-       ELSE 'unknown' END AS auth_method,
+       END AS log_auth_method,
   bool_or(ssl) AS ssl,
   COUNT(DISTINCT query_id) FILTER (WHERE operation LIKE 'QUERY%' OR operation LIKE 'AUDIT_%')
     + COUNT(*) FILTER (WHERE operation = 'QUERY' AND query_id IS NULL) AS statement_count
 FROM db_session_events
 GROUP BY instance, connection_id, session_seq
+),
+latest_users AS (
+  SELECT instance, user_name, iam,
+         observed_at = MAX(observed_at) OVER (PARTITION BY instance, user_name) AS latest
+  FROM db_users
+),
+inventory AS (
+  SELECT instance, user_name,
+         CASE WHEN bool_and(iam) THEN 'iam'
+              WHEN NOT bool_or(iam) THEN 'password' END AS inventory_auth_method
+  FROM latest_users
+  WHERE latest AND iam IS NOT NULL
+  GROUP BY instance, user_name
+)
+SELECT
+  s.instance,
+  s.connection_id,
+  s.session_seq,
+  s.session_start,
+  s.engine,
+  s.connect_time,
+  s.disconnect_time,
+  s.db_user,
+  s.client_host,
+  s.client_port,
+  s.initial_database,
+  s.application_name,
+  s.connect_seen,
+  s.success,
+  s.failure_code,
+  s.failure_sql_state,
+  s.failure_reason,
+  COALESCE(s.log_auth_method, i.inventory_auth_method, 'unknown') AS auth_method,
+  s.ssl,
+  s.statement_count
+FROM sessions s
+LEFT JOIN inventory i ON i.instance = s.instance AND i.user_name = s.db_user

@@ -55,7 +55,7 @@ pub enum RawCommand {
         #[arg(long, default_value = "UTC", value_name = "ZONE")]
         tz: String,
         /// Force the format instead of detecting it from the content.
-        #[arg(long, value_parser = ["cloudtrail", "mysql-audit", "pg-stderr", "pg-csvlog", "iam-policy"])]
+        #[arg(long, value_parser = ["cloudtrail", "mysql-audit", "pg-stderr", "pg-csvlog", "iam-policy", "rds-inventory", "db-users"])]
         kind: Option<String>,
         /// PostgreSQL `log_line_prefix` of stderr logs (RDS and Aurora always use the default).
         #[arg(long, default_value = crate::sources::pg::RDS_PREFIX, value_name = "PREFIX")]
@@ -148,6 +148,19 @@ pub enum RawCommand {
         range: RawRange,
         #[command(flatten)]
         aws: RawAws,
+    },
+    /// Read the database accounts of live servers and how each authenticates (MySQL
+    /// `mysql.user` plugin; PostgreSQL membership of rds_iam) into the lake table db_users.
+    Inventory {
+        /// `mysql://USER:PASSWORD@HOST:PORT/` (also mariadb://) or
+        /// `postgres://USER:PASSWORD@HOST:PORT/DB`. The password is used to connect only:
+        /// it is never printed or stored.
+        #[arg(required = true, value_name = "URL")]
+        urls: Vec<String>,
+        /// RDS instance the accounts belong to (default: the first label of an RDS
+        /// endpoint, else the host name). Only with a single URL.
+        #[arg(long, value_name = "ID")]
+        instance: Option<String>,
     },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {

@@ -8,6 +8,7 @@ use crate::fetch::AwsOptions;
 use crate::fetch::s3::S3Url;
 use crate::ingest::{IngestOptions, Input, Settings};
 use crate::integrity::{Evidence, Period, PublicKeys};
+use crate::inventory::Target;
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
@@ -58,6 +59,9 @@ pub enum Command {
         keys: PublicKeys,
         period: Period,
         aws: AwsOptions,
+    },
+    Inventory {
+        targets: Vec<Target>,
     },
 }
 
@@ -187,6 +191,9 @@ impl Config {
                 format: format(&f),
             },
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
+            RawCommand::Inventory { urls, instance } => Command::Inventory {
+                targets: inventory_targets(&urls, instance.as_deref())?,
+            },
             RawCommand::VerifyDigests {
                 dir,
                 public_keys,
@@ -264,6 +271,25 @@ fn parse_duration(s: &str) -> Result<i64, String> {
         _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
     };
     Ok(n * scale)
+}
+
+/// `--instance` names one server, so it goes with one URL.
+fn inventory_targets(urls: &[String], instance: Option<&str>) -> Result<Vec<Target>, ConfigError> {
+    if let Some(i) = instance {
+        if i.trim().is_empty() {
+            return Err(bad("--instance")("must not be empty".into()));
+        }
+        if urls.len() > 1 {
+            return Err(bad("--instance")(format!(
+                "names one instance but {} URLs were given: run tagtrail inventory once per instance",
+                urls.len()
+            )));
+        }
+    }
+    urls.iter()
+        .map(|u| Target::parse(u, instance))
+        .collect::<Result<_, _>>()
+        .map_err(bad("URL"))
 }
 
 fn aws_options(aws: RawAws) -> AwsOptions {

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod config;
 mod digests;
+mod inventory;
 mod summary;
 
 use std::io::{IsTerminal, Write};
@@ -39,6 +40,8 @@ pub enum CliError {
     Output(#[from] std::io::Error),
     #[error(transparent)]
     Integrity(#[from] IntegrityError),
+    #[error("{0}")]
+    Inventory(String),
     #[error(
         "integrity check failed: {failures} item(s) altered, missing, badly signed, moved, unreadable or breaking the digest chain (listed above; rows in table digest_checks)"
     )]
@@ -111,6 +114,10 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         } => {
             let lake = Lake::open(&config.lake)?;
             digests::verify(out, &lake, &evidence, &keys, period, &aws).await?;
+        }
+        Command::Inventory { targets } => {
+            let lake = Lake::open(&config.lake)?;
+            inventory::run(out, &lake, &targets).await?;
         }
     }
     Ok(())

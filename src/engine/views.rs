@@ -18,15 +18,15 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 6] = [
+pub const VIEWS: [View; 8] = [
     view!("db_session_events"),
     view!("db_sessions"),
+    view!("iam_policy_documents"),
+    view!("db_grants"),
     view!("role_sessions"),
     view!("session_mfa"),
     view!("attributed_sessions"),
     view!("who_accessed"),
-    view!("iam_policy_documents"),
-    view!("db_grants"),
 ];
 
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.

@@ -3,6 +3,7 @@
 //! events already stored, and records every input and every unreadable record.
 
 mod dedupe;
+mod inventory;
 mod local;
 mod pipeline;
 mod remote;

@@ -268,6 +268,18 @@ impl<'l> Ingestor<'l> {
                     stats
                 }),
             Some(SourceKind::IamPolicy) => self.iam_policy(&content, &report.key.source_uri),
+            Some(kind @ (SourceKind::RdsInventory | SourceKind::DbUsers)) => {
+                let observed_at = super::inventory::observed_at(&content, self.started);
+                let instance = self.settings.instance.clone().or(path_instance);
+                super::inventory::write(
+                    &mut self.writer,
+                    kind,
+                    &content,
+                    &report.key.source_uri,
+                    observed_at,
+                    instance.as_deref(),
+                )
+            }
         };
         self.settle(report, outcome);
         Ok(())
@@ -381,6 +393,35 @@ impl<'l> Ingestor<'l> {
         let outcome = self.commit_cloudtrail(decoded, &mut duplicates);
         report.duplicates = duplicates;
         self.settle(report, outcome);
+        Ok(())
+    }
+
+    /// Rows read from a live database (`tagtrail inventory`), written like a file's and
+    /// recorded in the manifest under `key` on every run: each run is an observation.
+    pub fn live(
+        &mut self,
+        key: FileKey,
+        kind: SourceKind,
+        output: Output,
+        batch: RecordBatch,
+    ) -> Result<(), IngestError> {
+        let rows = batch.num_rows() as u64;
+        if rows > 0 {
+            self.writer.add(for_output(output), batch)?;
+        }
+        self.report.files.push(FileReport {
+            location: key.source_uri.clone(),
+            key,
+            kind: Some(kind),
+            status: FileStatus::Ingested,
+            stats: FileStats {
+                records: rows,
+                kept: rows,
+                ..FileStats::default()
+            },
+            duplicates: 0,
+            layout: None,
+        });
         Ok(())
     }
 

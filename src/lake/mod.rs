@@ -11,8 +11,8 @@ pub mod writer;
 use std::path::{Path, PathBuf};
 
 pub use tables::{
-    ALL_TABLES, CLOUDTRAIL_EVENTS, DB_EVENTS, DIGEST_CHECKS, FEDERATED_SESSIONS, INGEST_MANIFEST,
-    INGEST_REJECTS, TableDef, for_output,
+    ALL_TABLES, CLOUDTRAIL_EVENTS, DB_EVENTS, DB_USERS, DIGEST_CHECKS, FEDERATED_SESSIONS,
+    INGEST_MANIFEST, INGEST_REJECTS, RDS_INSTANCES, TableDef, for_output,
 };
 
 /// Errors say which file they concern, so a user can find it.

@@ -7,7 +7,7 @@ use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
 use crate::lake::manifest;
-use crate::sources::{Output, cloudtrail, db_events, iam_policy};
+use crate::sources::{Output, cloudtrail, db_events, db_users, iam_policy, rds_inventory};
 
 pub struct TableDef {
     pub name: &'static str,
@@ -157,7 +157,40 @@ pub static IAM_POLICIES: TableDef = TableDef {
     ],
 };
 
-pub static ALL_TABLES: [&TableDef; 7] = [
+pub static RDS_INSTANCES: TableDef = TableDef {
+    name: "rds_instances",
+    schema: rds_inventory::schema,
+    time_column: "observed_at",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "resource_kind",
+        "cluster_identifier",
+        "engine",
+        "engine_version",
+        "account_id",
+        "region",
+        "status",
+        "master_username",
+        "source_uri",
+    ],
+};
+
+pub static DB_USERS: TableDef = TableDef {
+    name: "db_users",
+    schema: db_users::schema,
+    time_column: "observed_at",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "instance",
+        "engine",
+        "host",
+        "auth_plugin",
+        "origin",
+        "source_uri",
+    ],
+};
+
+pub static ALL_TABLES: [&TableDef; 9] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
@@ -165,6 +198,8 @@ pub static ALL_TABLES: [&TableDef; 7] = [
     &INGEST_REJECTS,
     &DIGEST_CHECKS,
     &IAM_POLICIES,
+    &RDS_INSTANCES,
+    &DB_USERS,
 ];
 
 /// The table a source output goes to.
@@ -174,5 +209,7 @@ pub fn for_output(output: Output) -> &'static TableDef {
         Output::CloudTrailEvents => &CLOUDTRAIL_EVENTS,
         Output::DbEvents => &DB_EVENTS,
         Output::IamPolicies => &IAM_POLICIES,
+        Output::RdsInstances => &RDS_INSTANCES,
+        Output::DbUsers => &DB_USERS,
     }
 }

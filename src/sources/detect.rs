@@ -47,6 +47,9 @@ pub fn sniff(head: &[u8]) -> Option<SourceKind> {
 /// lines must start with `prefix`.
 pub fn sniff_with_prefix(head: &[u8], prefix: &LinePrefix) -> Option<SourceKind> {
     let text = head.trim_ascii_start();
+    if let Some(kind) = super::inventory_detect::sniff(text) {
+        return Some(kind);
+    }
     if text.starts_with(b"{") {
         let window = &text[..text.len().min(4096)];
         return window

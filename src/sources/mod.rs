@@ -8,13 +8,16 @@
 pub mod cloudtrail;
 pub mod columns;
 pub mod db_events;
+pub mod db_users;
 pub mod detect;
 pub mod iam_policy;
+mod inventory_detect;
 pub mod layout;
 pub mod mysql_audit;
 pub mod mysql_line;
 pub mod pg;
 pub mod rds_files;
+pub mod rds_inventory;
 pub mod redact;
 pub mod timefmt;
 
@@ -56,6 +59,10 @@ pub enum SourceKind {
     /// IAM policy documents (`aws iam get-role-policy`, `get-account-authorization-details`,
     /// `aws sso-admin get-inline-policy-for-permission-set`, bare documents).
     IamPolicy,
+    /// `aws rds describe-db-instances` / `describe-db-clusters` JSON.
+    RdsInventory,
+    /// Database accounts and their authentication plugin (CSV or JSON array).
+    DbUsers,
 }
 
 impl SourceKind {
@@ -66,6 +73,8 @@ impl SourceKind {
             SourceKind::PgStderr => "pg-stderr",
             SourceKind::PgCsvlog => "pg-csvlog",
             SourceKind::IamPolicy => "iam-policy",
+            SourceKind::RdsInventory => "rds-inventory",
+            SourceKind::DbUsers => "db-users",
         }
     }
 
@@ -76,6 +85,8 @@ impl SourceKind {
             "pg-stderr" => Some(SourceKind::PgStderr),
             "pg-csvlog" => Some(SourceKind::PgCsvlog),
             "iam-policy" => Some(SourceKind::IamPolicy),
+            "rds-inventory" => Some(SourceKind::RdsInventory),
+            "db-users" => Some(SourceKind::DbUsers),
             _ => None,
         }
     }
@@ -127,6 +138,10 @@ pub enum SourceError {
     NotPostgres(String),
     #[error("not an IAM policy file: {0}")]
     NotIamPolicy(String),
+    #[error("not an RDS inventory: {0}")]
+    NotRdsInventory(String),
+    #[error("not a database user list: {0}")]
+    NotDbUsers(String),
     #[error("cannot build Arrow batch: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("cannot store batch: {0}")]
@@ -141,6 +156,8 @@ pub enum Output {
     CloudTrailEvents,
     DbEvents,
     IamPolicies,
+    RdsInstances,
+    DbUsers,
 }
 
 /// Where sources send their batches; the ingest driver buffers and writes them.

@@ -7,6 +7,7 @@ mod delivery_layouts;
 mod demo_scenario;
 mod digests;
 mod digests_s3;
+mod inventory_files;
 mod lake_secrets;
 mod lookup;
 mod mariadb_real;
