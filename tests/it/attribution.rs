@@ -14,26 +14,21 @@ fn demo_lake() -> tempfile::TempDir {
     lake
 }
 
-/// One session's attribution, picked by instance, db user and connect time.
-fn session(lake: &Path, extra: &[&str], instance: &str, user: &str, connect: &str) -> Value {
-    let mut args = vec![];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&[
-        "sessions",
-        "--db-user",
-        user,
-        "--instance",
-        instance,
-        "--format",
-        "json",
-    ]);
+/// Every session's attribution (one run of `tagtrail sessions`: each run plans the whole
+/// view stack, so tests pick from one answer).
+fn sessions(lake: &Path, extra: &[&str]) -> Vec<Value> {
+    let mut args = extra.to_vec();
+    args.extend_from_slice(&["sessions", "--format", "json"]);
     let rows: Value = serde_json::from_str(&tagtrail(lake, &args)).unwrap();
+    rows.as_array().unwrap().clone()
+}
+
+/// One session, picked by instance, db user and connect time.
+fn pick(rows: &[Value], instance: &str, user: &str, connect: &str) -> Value {
     let row = rows
-        .as_array()
-        .unwrap()
         .iter()
-        .find(|r| r["connect_time"] == connect)
-        .unwrap_or_else(|| panic!("no {user} session at {connect} on {instance}: {rows}"));
+        .find(|r| r["instance"] == instance && r["db_user"] == user && r["connect_time"] == connect)
+        .unwrap_or_else(|| panic!("no {user} session at {connect} on {instance}"));
     json!({
         "attribution": row["attribution"], "confidence": row["confidence"],
         "person": row["person"], "mfa_status": row["mfa_status"], "reason": row["reason"],
@@ -45,9 +40,8 @@ fn session(lake: &Path, extra: &[&str], instance: &str, user: &str, connect: &st
 fn r1_the_policy_names_the_tag_key_before_the_flag() {
     let lake = demo_lake();
     // DatabaseAccess's policy says ${aws:PrincipalTag/Username}: --tag-key does not apply.
-    let alice = session(
-        lake.path(),
-        &["--tag-key", "Department"],
+    let alice = pick(
+        &sessions(lake.path(), &["--tag-key", "Department"]),
         "shop-prod",
         "anguyen",
         "2026-11-16T09:14:02Z",
@@ -67,9 +61,8 @@ fn r1_the_policy_names_the_tag_key_before_the_flag() {
     });
     let bare = temp_lake();
     tagtrail(bare.path(), &["ingest", evidence.path().to_str().unwrap()]);
-    let alice = session(
-        bare.path(),
-        &["--tag-key", "Department"],
+    let alice = pick(
+        &sessions(bare.path(), &["--tag-key", "Department"]),
         "shop-prod",
         "anguyen",
         "2026-11-16T09:14:02Z",
@@ -79,9 +72,8 @@ fn r1_the_policy_names_the_tag_key_before_the_flag() {
         alice["reason"],
         "no federated session carried the tag value anguyen"
     );
-    let alice = session(
-        bare.path(),
-        &[],
+    let alice = pick(
+        &sessions(bare.path(), &[]),
         "shop-prod",
         "anguyen",
         "2026-11-16T09:14:02Z",
@@ -99,19 +91,13 @@ fn r1_the_policy_names_the_tag_key_before_the_flag() {
 #[test]
 fn r2_the_window_allows_the_clock_skew() {
     let lake = demo_lake();
+    let all = sessions(lake.path(), &[]);
     // Dave's ledger login 2½ minutes after his session expired.
-    let dave = session(
-        lake.path(),
-        &[],
-        "ledger-prod",
-        "dokafor",
-        "2026-11-18T16:06:10Z",
-    );
+    let dave = pick(&all, "ledger-prod", "dokafor", "2026-11-18T16:06:10Z");
     assert_eq!(dave["attribution"], "exact");
     assert_eq!(dave["person"], "dave.okafor@example.com");
-    let strict = session(
-        lake.path(),
-        &["--skew", "0"],
+    let strict = pick(
+        &sessions(lake.path(), &["--skew", "0"]),
         "ledger-prod",
         "dokafor",
         "2026-11-18T16:06:10Z",
@@ -122,13 +108,7 @@ fn r2_the_window_allows_the_clock_skew() {
         "no federated session open at connect: the nearest with dokafor expired 2 min before"
     );
     // Ivan, five hours after his session expired.
-    let ivan = session(
-        lake.path(),
-        &[],
-        "ledger-prod",
-        "ipetrov",
-        "2026-11-20T21:52:47Z",
-    );
+    let ivan = pick(&all, "ledger-prod", "ipetrov", "2026-11-20T21:52:47Z");
     assert_eq!(
         ivan,
         json!({"attribution": "unattributed", "confidence": "none", "person": null, "mfa_status": null,
@@ -140,13 +120,8 @@ fn r2_the_window_allows_the_clock_skew() {
 #[test]
 fn r3_r4_one_person_is_exact_several_are_ambiguous() {
     let lake = demo_lake();
-    let shared = session(
-        lake.path(),
-        &[],
-        "shop-prod",
-        "reporting",
-        "2026-11-17T09:12:44Z",
-    );
+    let all = sessions(lake.path(), &[]);
+    let shared = pick(&all, "shop-prod", "reporting", "2026-11-17T09:12:44Z");
     assert_eq!(
         shared,
         json!({"attribution": "ambiguous", "confidence": "low", "person": null, "mfa_status": null,
@@ -170,25 +145,13 @@ fn r3_r4_one_person_is_exact_several_are_ambiguous() {
         json!(["grace.kim@example.com", "heidi.schmidt@example.com"])
     );
     // Two days later only Grace's session carries the tag.
-    let grace = session(
-        lake.path(),
-        &[],
-        "shop-prod",
-        "reporting",
-        "2026-11-19T09:30:12Z",
-    );
+    let grace = pick(&all, "shop-prod", "reporting", "2026-11-19T09:30:12Z");
     assert_eq!(grace["person"], "grace.kim@example.com");
     // Frank's IdP sends the key as `username`: keys compare case-insensitively.
-    let frank = session(lake.path(), &[], "shop-prod", "fli", "2026-11-18T09:41:50Z");
+    let frank = pick(&all, "shop-prod", "fli", "2026-11-18T09:41:50Z");
     assert_eq!(frank["person"], "frank.li@example.com");
     // A tag value that equals the db user only when case is ignored is no candidate.
-    let kevin = session(
-        lake.path(),
-        &[],
-        "ledger-prod",
-        "kwright",
-        "2026-11-20T11:06:40Z",
-    );
+    let kevin = pick(&all, "ledger-prod", "kwright", "2026-11-20T11:06:40Z");
     assert_eq!(
         kevin,
         json!({"attribution": "unattributed", "confidence": "none", "person": null, "mfa_status": null,
@@ -196,13 +159,7 @@ fn r3_r4_one_person_is_exact_several_are_ambiguous() {
                "success": false})
     );
     // A refused login is attributed too: the responder wants to see it.
-    let bob = session(
-        lake.path(),
-        &[],
-        "ledger-prod",
-        "bmartin",
-        "2026-11-19T09:30:00Z",
-    );
+    let bob = pick(&all, "ledger-prod", "bmartin", "2026-11-19T09:30:00Z");
     assert_eq!(
         (bob["success"].clone(), bob["person"].clone()),
         (json!(false), json!("bob.martin@example.com"))
@@ -212,50 +169,28 @@ fn r3_r4_one_person_is_exact_several_are_ambiguous() {
 #[test]
 fn r4_the_client_address_in_cloudtrail_raises_confidence() {
     let lake = demo_lake();
-    let carol = session(
-        lake.path(),
-        &[],
-        "ledger-prod",
-        "cdiaz",
-        "2026-11-20T10:15:05Z",
-    );
+    let all = sessions(lake.path(), &[]);
+    let carol = pick(&all, "ledger-prod", "cdiaz", "2026-11-20T10:15:05Z");
     assert_eq!(carol["confidence"], "high");
     assert_eq!(
         carol["reason"],
         "client 10.0.9.15 also made AWS calls as AROARZ5UQ3XGT7KDN4E2P:carol.diaz@example.com"
     );
     // The same day from her laptop: time only.
-    let laptop = session(
-        lake.path(),
-        &[],
-        "shop-prod",
-        "cdiaz",
-        "2026-11-20T09:40:03Z",
-    );
+    let laptop = pick(&all, "shop-prod", "cdiaz", "2026-11-20T09:40:03Z");
     assert_eq!(laptop["confidence"], "medium");
 }
 
 #[test]
 fn r5_password_accounts_are_named_as_such() {
     let lake = demo_lake();
-    let app = session(
-        lake.path(),
-        &[],
-        "shop-prod",
-        "app_legacy",
-        "2026-11-17T02:30:10Z",
-    );
+    let all = sessions(lake.path(), &[]);
+    let app = pick(&all, "shop-prod", "app_legacy", "2026-11-17T02:30:11Z");
     assert_eq!(
         app["reason"],
         "password account per inventory (mysql_native_password)"
     );
-    let ledger = session(
-        lake.path(),
-        &[],
-        "ledger-prod",
-        "ledger_app",
-        "2026-11-17T02:00:03Z",
-    );
+    let ledger = pick(&all, "ledger-prod", "ledger_app", "2026-11-17T02:00:03Z");
     assert_eq!(
         ledger["reason"],
         "password account per inventory (password)"
@@ -274,8 +209,9 @@ fn r5_password_accounts_are_named_as_such() {
 #[test]
 fn r6_mfa_from_okta_from_a_tag_or_unknown() {
     let lake = demo_lake();
+    let all = sessions(lake.path(), &[]);
     let mfa = |instance, user, connect| {
-        let s = session(lake.path(), &[], instance, user, connect);
+        let s = pick(&all, instance, user, connect);
         s["mfa_status"].as_str().unwrap().to_string()
     };
     // Alice signed in with an Okta Verify push, 11 s before the federation.
