@@ -66,7 +66,9 @@ pub struct DbUser {
 }
 
 impl DbUser {
-    /// A MySQL-family account from `mysql.user` (`user, host, plugin`).
+    /// A MySQL-family account from `mysql.user` (`user, host, plugin`). An empty
+    /// plugin (MariaDB's bootstrap root, pre-5.7 rows) is the server's built-in
+    /// password authentication: not IAM, though which hash is not said.
     pub fn mysql(instance: &str, user: &str, host: &str, plugin: &str) -> DbUser {
         let plugin = (!plugin.is_empty()).then(|| plugin.to_string());
         DbUser {
@@ -74,7 +76,7 @@ impl DbUser {
             engine: Some("mysql".into()),
             user_name: user.to_string(),
             host: Some(host.to_string()),
-            iam: plugin.as_deref().map(is_iam_plugin),
+            iam: Some(plugin.as_deref().is_some_and(is_iam_plugin)),
             auth_plugin: plugin,
         }
     }

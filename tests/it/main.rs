@@ -8,6 +8,7 @@ mod demo_scenario;
 mod digests;
 mod digests_s3;
 mod inventory_files;
+mod inventory_live;
 mod lake_secrets;
 mod lookup;
 mod mariadb_real;
