@@ -18,11 +18,13 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 4] = [
+pub const VIEWS: [View; 6] = [
     view!("db_session_events"),
     view!("db_sessions"),
     view!("attributed_sessions"),
     view!("who_accessed"),
+    view!("idp_sessions"),
+    view!("idp_aws_sso"),
 ];
 
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.

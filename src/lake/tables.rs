@@ -7,7 +7,7 @@ use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
 use crate::lake::manifest;
-use crate::sources::{Output, cloudtrail, db_events};
+use crate::sources::{Output, cloudtrail, db_events, okta};
 
 pub struct TableDef {
     pub name: &'static str,
@@ -108,6 +108,34 @@ pub static DB_EVENTS: TableDef = TableDef {
     ],
 };
 
+pub static IDP_EVENTS: TableDef = TableDef {
+    name: "idp_events",
+    schema: okta::schema,
+    time_column: "published",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "event_type",
+        "outcome_result",
+        "outcome_reason",
+        "severity",
+        "display_message",
+        "actor_type",
+        "actor_alternate_id",
+        "actor_display_name",
+        "client_ip",
+        "user_agent",
+        "credential_type",
+        "credential_provider",
+        "authentication_provider",
+        "target_app_name",
+        "target_app_display_name",
+        "sign_on_mode",
+        "factor",
+        "legacy_event_type",
+        "source_uri",
+    ],
+};
+
 pub static INGEST_MANIFEST: TableDef = TableDef {
     name: "ingest_manifest",
     schema: manifest::manifest_schema,
@@ -139,13 +167,14 @@ pub static DIGEST_CHECKS: TableDef = TableDef {
     ],
 };
 
-pub static ALL_TABLES: [&TableDef; 6] = [
+pub static ALL_TABLES: [&TableDef; 7] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
     &INGEST_MANIFEST,
     &INGEST_REJECTS,
     &DIGEST_CHECKS,
+    &IDP_EVENTS,
 ];
 
 /// The table a source output goes to.
@@ -154,5 +183,6 @@ pub fn for_output(output: Output) -> &'static TableDef {
         Output::FederatedSessions => &FEDERATED_SESSIONS,
         Output::CloudTrailEvents => &CLOUDTRAIL_EVENTS,
         Output::DbEvents => &DB_EVENTS,
+        Output::IdpEvents => &IDP_EVENTS,
     }
 }

@@ -47,12 +47,16 @@ pub fn sniff(head: &[u8]) -> Option<SourceKind> {
 /// lines must start with `prefix`.
 pub fn sniff_with_prefix(head: &[u8], prefix: &LinePrefix) -> Option<SourceKind> {
     let text = head.trim_ascii_start();
-    if text.starts_with(b"{") {
+    if text.starts_with(b"{") || text.starts_with(b"[") {
         let window = &text[..text.len().min(4096)];
-        return window
-            .windows(b"\"Records\"".len())
-            .any(|w| w == b"\"Records\"")
-            .then_some(SourceKind::CloudTrail);
+        if text.starts_with(b"{")
+            && window
+                .windows(b"\"Records\"".len())
+                .any(|w| w == b"\"Records\"")
+        {
+            return Some(SourceKind::CloudTrail);
+        }
+        return super::okta::looks_like_okta(window).then_some(SourceKind::OktaLog);
     }
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     if looks_like_mysql_audit(first_line) {

@@ -12,6 +12,7 @@ pub mod detect;
 pub mod layout;
 pub mod mysql_audit;
 pub mod mysql_line;
+pub mod okta;
 pub mod pg;
 pub mod rds_files;
 pub mod redact;
@@ -52,6 +53,8 @@ pub enum SourceKind {
     PgStderr,
     /// PostgreSQL `log_destination=csvlog`.
     PgCsvlog,
+    /// Okta System Log events (`/api/v1/logs` JSON array or NDJSON export).
+    OktaLog,
 }
 
 impl SourceKind {
@@ -61,6 +64,7 @@ impl SourceKind {
             SourceKind::MysqlAudit => "mysql-audit",
             SourceKind::PgStderr => "pg-stderr",
             SourceKind::PgCsvlog => "pg-csvlog",
+            SourceKind::OktaLog => "okta",
         }
     }
 
@@ -70,6 +74,7 @@ impl SourceKind {
             "mysql-audit" => Some(SourceKind::MysqlAudit),
             "pg-stderr" => Some(SourceKind::PgStderr),
             "pg-csvlog" => Some(SourceKind::PgCsvlog),
+            "okta" => Some(SourceKind::OktaLog),
             _ => None,
         }
     }
@@ -132,6 +137,7 @@ pub enum Output {
     FederatedSessions,
     CloudTrailEvents,
     DbEvents,
+    IdpEvents,
 }
 
 /// Where sources send their batches; the ingest driver buffers and writes them.

@@ -12,6 +12,7 @@ mod mariadb_real;
 mod mariadb_server;
 mod mariadb_workload;
 mod moto;
+mod okta;
 mod pg_logs;
 mod pg_real;
 mod pg_server;

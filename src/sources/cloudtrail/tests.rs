@@ -38,7 +38,7 @@ fn parse_with(json: &str, filter: &EventFilter) -> Parsed {
         match out {
             Output::FederatedSessions => p.sessions.push(b),
             Output::CloudTrailEvents => p.events.push(b),
-            Output::DbEvents => panic!("CloudTrail never emits db_events"),
+            other => panic!("CloudTrail never emits {other:?}"),
         }
         Ok(())
     })
