@@ -18,7 +18,7 @@ use crate::sources::layout::{self, Layout};
 use crate::sources::rds_files::{self, LogName};
 use crate::sources::{
     FileStats, Output, Reject, Sink, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
-    mysql_audit, okta, pg,
+    mysql_audit, okta, pg, saml,
 };
 
 /// The content of one input.
@@ -269,6 +269,9 @@ impl<'l> Ingestor<'l> {
                 }),
             Some(SourceKind::OktaLog) => self.idp_file(&content, |reader, sink| {
                 okta::parse(reader, &report.key.source_uri, sink)
+            }),
+            Some(SourceKind::Saml) => self.idp_file(&content, |reader, sink| {
+                saml::parse(reader, &report.key.source_uri, sink)
             }),
         };
         self.settle(report, outcome);

@@ -7,7 +7,7 @@ use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
 use crate::lake::manifest;
-use crate::sources::{Output, cloudtrail, db_events, okta};
+use crate::sources::{Output, cloudtrail, db_events, okta, saml};
 
 pub struct TableDef {
     pub name: &'static str,
@@ -136,6 +136,23 @@ pub static IDP_EVENTS: TableDef = TableDef {
     ],
 };
 
+pub static SAML_ASSERTIONS: TableDef = TableDef {
+    name: "saml_assertions",
+    schema: saml::schema,
+    time_column: "issue_instant",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "issuer",
+        "name_id_format",
+        "name_qualifier",
+        "sp_name_qualifier",
+        "audience",
+        "recipient",
+        "authn_context_class_ref",
+        "source_uri",
+    ],
+};
+
 pub static INGEST_MANIFEST: TableDef = TableDef {
     name: "ingest_manifest",
     schema: manifest::manifest_schema,
@@ -167,7 +184,7 @@ pub static DIGEST_CHECKS: TableDef = TableDef {
     ],
 };
 
-pub static ALL_TABLES: [&TableDef; 7] = [
+pub static ALL_TABLES: [&TableDef; 8] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
@@ -175,6 +192,7 @@ pub static ALL_TABLES: [&TableDef; 7] = [
     &INGEST_REJECTS,
     &DIGEST_CHECKS,
     &IDP_EVENTS,
+    &SAML_ASSERTIONS,
 ];
 
 /// The table a source output goes to.
@@ -184,5 +202,6 @@ pub fn for_output(output: Output) -> &'static TableDef {
         Output::CloudTrailEvents => &CLOUDTRAIL_EVENTS,
         Output::DbEvents => &DB_EVENTS,
         Output::IdpEvents => &IDP_EVENTS,
+        Output::SamlAssertions => &SAML_ASSERTIONS,
     }
 }

@@ -58,6 +58,9 @@ pub fn sniff_with_prefix(head: &[u8], prefix: &LinePrefix) -> Option<SourceKind>
         }
         return super::okta::looks_like_okta(window).then_some(SourceKind::OktaLog);
     }
+    if super::saml::looks_like_saml(text) {
+        return Some(SourceKind::Saml);
+    }
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     if looks_like_mysql_audit(first_line) {
         return Some(SourceKind::MysqlAudit);

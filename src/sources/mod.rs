@@ -16,6 +16,7 @@ pub mod okta;
 pub mod pg;
 pub mod rds_files;
 pub mod redact;
+pub mod saml;
 pub mod timefmt;
 
 use std::sync::Arc;
@@ -55,6 +56,8 @@ pub enum SourceKind {
     PgCsvlog,
     /// Okta System Log events (`/api/v1/logs` JSON array or NDJSON export).
     OktaLog,
+    /// SAML `Response`/`Assertion` XML, or a captured base64 `SAMLResponse` value.
+    Saml,
 }
 
 impl SourceKind {
@@ -65,6 +68,7 @@ impl SourceKind {
             SourceKind::PgStderr => "pg-stderr",
             SourceKind::PgCsvlog => "pg-csvlog",
             SourceKind::OktaLog => "okta",
+            SourceKind::Saml => "saml",
         }
     }
 
@@ -75,6 +79,7 @@ impl SourceKind {
             "pg-stderr" => Some(SourceKind::PgStderr),
             "pg-csvlog" => Some(SourceKind::PgCsvlog),
             "okta" => Some(SourceKind::OktaLog),
+            "saml" => Some(SourceKind::Saml),
             _ => None,
         }
     }
@@ -138,6 +143,7 @@ pub enum Output {
     CloudTrailEvents,
     DbEvents,
     IdpEvents,
+    SamlAssertions,
 }
 
 /// Where sources send their batches; the ingest driver buffers and writes them.

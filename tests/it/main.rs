@@ -19,5 +19,6 @@ mod pg_server;
 mod pg_sessions;
 mod pg_workload;
 mod s3;
+mod saml;
 mod sessions;
 mod support;
