@@ -55,7 +55,7 @@ pub enum RawCommand {
         #[arg(long, default_value = "UTC", value_name = "ZONE")]
         tz: String,
         /// Force the format instead of detecting it from the content.
-        #[arg(long, value_parser = ["cloudtrail", "mysql-audit", "pg-stderr", "pg-csvlog", "iam-policy", "rds-inventory", "db-users"])]
+        #[arg(long, value_parser = ["cloudtrail", "mysql-audit", "pg-stderr", "pg-csvlog", "iam-policy", "rds-inventory", "db-users", "okta", "saml"])]
         kind: Option<String>,
         /// PostgreSQL `log_line_prefix` of stderr logs (RDS and Aurora always use the default).
         #[arg(long, default_value = crate::sources::pg::RDS_PREFIX, value_name = "PREFIX")]

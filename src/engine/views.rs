@@ -18,11 +18,13 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 8] = [
+pub const VIEWS: [View; 10] = [
     view!("db_session_events"),
     view!("db_sessions"),
     view!("iam_policy_documents"),
     view!("db_grants"),
+    view!("idp_sessions"),
+    view!("idp_aws_sso"),
     view!("role_sessions"),
     view!("session_mfa"),
     view!("attributed_sessions"),

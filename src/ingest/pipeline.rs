@@ -18,7 +18,7 @@ use crate::sources::layout::{self, Layout};
 use crate::sources::rds_files::{self, LogName};
 use crate::sources::{
     FileStats, Output, Reject, Sink, SourceError, SourceKind, WHOLE_FILE, cloudtrail, detect,
-    iam_policy, mysql_audit, pg,
+    iam_policy, mysql_audit, okta, pg, saml,
 };
 
 /// The content of one input.
@@ -280,6 +280,12 @@ impl<'l> Ingestor<'l> {
                     instance.as_deref(),
                 )
             }
+            Some(SourceKind::OktaLog) => self.idp_file(&content, |reader, sink| {
+                okta::parse(reader, &report.key.source_uri, sink)
+            }),
+            Some(SourceKind::Saml) => self.idp_file(&content, |reader, sink| {
+                saml::parse(reader, &report.key.source_uri, sink)
+            }),
         };
         self.settle(report, outcome);
         Ok(())
@@ -303,6 +309,25 @@ impl<'l> Ingestor<'l> {
                 .map_err(|e| SourceError::Sink(e.to_string()))
         })
         .map_err(|e| e.to_string())
+    }
+
+    /// Streams an identity-provider file (Okta System Log, SAML) into the lake.
+    fn idp_file(
+        &mut self,
+        content: &Content<'_>,
+        parse: impl FnOnce(
+            Box<dyn BufRead + Send + '_>,
+            &mut Sink<'_>,
+        ) -> Result<FileStats, SourceError>,
+    ) -> Result<FileStats, String> {
+        let reader = content.open().map_err(|e| format!("cannot read: {e}"))?;
+        let writer = &mut self.writer;
+        let mut sink = |out: Output, batch: RecordBatch| {
+            writer
+                .add(for_output(out), batch)
+                .map_err(|e| SourceError::Sink(e.to_string()))
+        };
+        parse(reader, &mut sink).map_err(|e| e.to_string())
     }
 
     /// Records how an input ended; only inputs read successfully count as ingested.

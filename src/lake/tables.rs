@@ -7,7 +7,9 @@ use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
 use crate::lake::manifest;
-use crate::sources::{Output, cloudtrail, db_events, db_users, iam_policy, rds_inventory};
+use crate::sources::{
+    Output, cloudtrail, db_events, db_users, iam_policy, okta, rds_inventory, saml,
+};
 
 pub struct TableDef {
     pub name: &'static str,
@@ -108,6 +110,51 @@ pub static DB_EVENTS: TableDef = TableDef {
     ],
 };
 
+pub static IDP_EVENTS: TableDef = TableDef {
+    name: "idp_events",
+    schema: okta::schema,
+    time_column: "published",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "event_type",
+        "outcome_result",
+        "outcome_reason",
+        "severity",
+        "display_message",
+        "actor_type",
+        "actor_alternate_id",
+        "actor_display_name",
+        "client_ip",
+        "user_agent",
+        "credential_type",
+        "credential_provider",
+        "authentication_provider",
+        "target_app_name",
+        "target_app_display_name",
+        "sign_on_mode",
+        "factor",
+        "legacy_event_type",
+        "source_uri",
+    ],
+};
+
+pub static SAML_ASSERTIONS: TableDef = TableDef {
+    name: "saml_assertions",
+    schema: saml::schema,
+    time_column: "issue_instant",
+    tie_column: "source_offset",
+    dictionary_columns: &[
+        "issuer",
+        "name_id_format",
+        "name_qualifier",
+        "sp_name_qualifier",
+        "audience",
+        "recipient",
+        "authn_context_class_ref",
+        "source_uri",
+    ],
+};
+
 pub static INGEST_MANIFEST: TableDef = TableDef {
     name: "ingest_manifest",
     schema: manifest::manifest_schema,
@@ -190,7 +237,7 @@ pub static DB_USERS: TableDef = TableDef {
     ],
 };
 
-pub static ALL_TABLES: [&TableDef; 9] = [
+pub static ALL_TABLES: [&TableDef; 11] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
@@ -200,6 +247,8 @@ pub static ALL_TABLES: [&TableDef; 9] = [
     &IAM_POLICIES,
     &RDS_INSTANCES,
     &DB_USERS,
+    &IDP_EVENTS,
+    &SAML_ASSERTIONS,
 ];
 
 /// The table a source output goes to.
@@ -211,5 +260,7 @@ pub fn for_output(output: Output) -> &'static TableDef {
         Output::IamPolicies => &IAM_POLICIES,
         Output::RdsInstances => &RDS_INSTANCES,
         Output::DbUsers => &DB_USERS,
+        Output::IdpEvents => &IDP_EVENTS,
+        Output::SamlAssertions => &SAML_ASSERTIONS,
     }
 }

@@ -50,13 +50,23 @@ pub fn sniff_with_prefix(head: &[u8], prefix: &LinePrefix) -> Option<SourceKind>
     if let Some(kind) = super::inventory_detect::sniff(text) {
         return Some(kind);
     }
-    if text.starts_with(b"{") {
+    if text.starts_with(b"{") || text.starts_with(b"[") {
         let window = &text[..text.len().min(4096)];
-        return window
-            .windows(b"\"Records\"".len())
-            .any(|w| w == b"\"Records\"")
-            .then_some(SourceKind::CloudTrail)
-            .or_else(|| super::iam_policy::sniff(window).then_some(SourceKind::IamPolicy));
+        if text.starts_with(b"{")
+            && window
+                .windows(b"\"Records\"".len())
+                .any(|w| w == b"\"Records\"")
+        {
+            return Some(SourceKind::CloudTrail);
+        }
+        if super::okta::looks_like_okta(window) {
+            return Some(SourceKind::OktaLog);
+        }
+        return (text.starts_with(b"{") && super::iam_policy::sniff(window))
+            .then_some(SourceKind::IamPolicy);
+    }
+    if super::saml::looks_like_saml(text) {
+        return Some(SourceKind::Saml);
     }
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     if looks_like_mysql_audit(first_line) {

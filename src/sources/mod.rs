@@ -15,10 +15,12 @@ mod inventory_detect;
 pub mod layout;
 pub mod mysql_audit;
 pub mod mysql_line;
+pub mod okta;
 pub mod pg;
 pub mod rds_files;
 pub mod rds_inventory;
 pub mod redact;
+pub mod saml;
 pub mod timefmt;
 
 use std::sync::Arc;
@@ -63,6 +65,10 @@ pub enum SourceKind {
     RdsInventory,
     /// Database accounts and their authentication plugin (CSV or JSON array).
     DbUsers,
+    /// Okta System Log events (`/api/v1/logs` JSON array or NDJSON export).
+    OktaLog,
+    /// SAML `Response`/`Assertion` XML, or a captured base64 `SAMLResponse` value.
+    Saml,
 }
 
 impl SourceKind {
@@ -75,6 +81,8 @@ impl SourceKind {
             SourceKind::IamPolicy => "iam-policy",
             SourceKind::RdsInventory => "rds-inventory",
             SourceKind::DbUsers => "db-users",
+            SourceKind::OktaLog => "okta",
+            SourceKind::Saml => "saml",
         }
     }
 
@@ -87,6 +95,8 @@ impl SourceKind {
             "iam-policy" => Some(SourceKind::IamPolicy),
             "rds-inventory" => Some(SourceKind::RdsInventory),
             "db-users" => Some(SourceKind::DbUsers),
+            "okta" => Some(SourceKind::OktaLog),
+            "saml" => Some(SourceKind::Saml),
             _ => None,
         }
     }
@@ -158,6 +168,8 @@ pub enum Output {
     IamPolicies,
     RdsInstances,
     DbUsers,
+    IdpEvents,
+    SamlAssertions,
 }
 
 /// Where sources send their batches; the ingest driver buffers and writes them.

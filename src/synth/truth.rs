@@ -153,10 +153,19 @@ fn session_evidence(scenario: &Scenario, s: &DbSession) -> (bool, u8) {
         .principal_tags()
         .iter()
         .any(|(k, v)| k.eq_ignore_ascii_case("AuthMethods") && v.contains("mfa"));
-    let mfa = match (amr_mfa, f.sign_in, identity::okta_mfa(f.person)) {
+    // The Okta SSO of a portal sign-in comes 11 s before its federation; it counts for
+    // every federation of the person up to 10 minutes later (and up to the skew before).
+    let sso = scenario
+        .federations
+        .iter()
+        .filter(|g| g.person.subject == f.person.subject && g.sign_in)
+        .map(|g| g.at - Duration::seconds(11))
+        .filter(|t| *t >= f.at - Duration::seconds(600) && *t <= f.at + Duration::seconds(300))
+        .max();
+    let mfa = match (amr_mfa, sso, identity::okta_mfa(f.person)) {
         (true, _, _) => 3,
-        (false, true, OktaMfa::Push) => 3,
-        (false, true, OktaMfa::PasswordOnly) => 1,
+        (false, Some(_), OktaMfa::Push) => 3,
+        (false, Some(_), OktaMfa::PasswordOnly) => 1,
         _ => 2,
     };
     (ip(f), mfa)
