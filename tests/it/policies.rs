@@ -23,8 +23,14 @@ const GRANTS: &str = "\
 #[test]
 fn policy_files_and_cloudtrail_changes_become_db_grants() {
     let lake = temp_lake();
-    let fixtures = fixture("iam");
-    tagtrail(lake.path(), &["ingest", fixtures.to_str().unwrap()]);
+    let files = fixture("iam/files");
+    let trail = fixture(
+        "iam/cloudtrail/111122223333_CloudTrail_eu-west-1_20261106T1205Z_P0licyChang3s01.json",
+    );
+    tagtrail(
+        lake.path(),
+        &["ingest", files.to_str().unwrap(), trail.to_str().unwrap()],
+    );
     let acct = "111122223333";
     let db1 = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1";
     let cluster = "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY2";

@@ -7,7 +7,7 @@ const AT: i64 = 1_794_000_000_000_000;
 
 fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/fixtures/iam/{path}",
+        "{}/fixtures/iam/files/{path}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
