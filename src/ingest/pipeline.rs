@@ -243,7 +243,7 @@ impl<'l> Ingestor<'l> {
         report.kind = kind;
         let outcome = match kind {
             None => Err(
-                "unrecognised format: neither a CloudTrail log file, a MySQL-family audit log nor a PostgreSQL log (for a custom log_line_prefix pass --log-line-prefix)"
+                "unrecognised format: neither a CloudTrail log file, a MySQL-family audit log, a PostgreSQL log, an Okta System Log nor a SAML response (for a custom log_line_prefix pass --log-line-prefix)"
                     .to_string(),
             ),
             Some(SourceKind::CloudTrail) => {
