@@ -173,7 +173,7 @@ pub fn okta_log(federations: &[Federation]) -> Value {
             json!(format!("/app/amazon_aws_sso/{AWS_APP_ID}/sso/saml?"));
         events.push((t, sso));
     }
-    events.sort_by(|a, b| a.0.cmp(&b.0));
+    events.sort_by_key(|e| e.0);
     Value::Array(events.into_iter().map(|(_, v)| v).collect())
 }
 

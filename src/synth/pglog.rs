@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::rng::Rng;
+use super::scenario::{BASTION_IP, at};
 
 /// The RDS instance identifier.
 pub const INSTANCE: &str = "ledger-prod";
@@ -196,6 +197,133 @@ pub fn render(sessions: &[PgSession]) -> Vec<(String, String)> {
         file.push('\n');
     }
     files.into_iter().collect()
+}
+
+/// The PostgreSQL instance's week: an IAM session corroborated by the bastion's address,
+/// a password application account, a token PAM refused, and a login hours after the
+/// person's federated session expired.
+pub fn week() -> Vec<PgSession> {
+    let pg = |user, host, connect: &str, login, disconnect_after| PgSession {
+        user,
+        host,
+        database: "ledger",
+        application_name: "psql",
+        connect: at(connect),
+        login,
+        statements: Vec::new(),
+        disconnect_after,
+    };
+    let read = |after, object, sql| PgStatement {
+        after,
+        class: "READ",
+        command: "SELECT",
+        object,
+        sql,
+    };
+    let app = |connect: &str| PgSession {
+        application_name: "ledger-nightly",
+        statements: vec![
+            read(
+                2,
+                "public.entries",
+                "SELECT account_id, sum(amount_cents) FROM entries WHERE booked_on = current_date - 1 GROUP BY account_id",
+            ),
+            PgStatement {
+                after: 9,
+                class: "WRITE",
+                command: "INSERT",
+                object: "public.balances",
+                sql: "INSERT INTO balances (account_id, day, amount_cents) SELECT account_id, current_date - 1, sum(amount_cents) FROM entries WHERE booked_on = current_date - 1 GROUP BY account_id",
+            },
+        ],
+        ..pg("ledger_app", "10.0.3.30", connect, PgLogin::Password, 14)
+    };
+    vec![
+        app("2026-11-17 02:00:03"),
+        app("2026-11-18 02:00:04"),
+        PgSession {
+            statements: vec![read(
+                12,
+                "public.entries",
+                "SELECT id, account_id, amount_cents FROM entries WHERE account_id = 1207 ORDER BY booked_on DESC LIMIT 20",
+            )],
+            ..pg(
+                "ewalsh",
+                "10.0.4.11",
+                "2026-11-18 10:30:00",
+                PgLogin::Iam,
+                95,
+            )
+        },
+        // Kevin's token names `KWright` (his tag), the database user is `kwright`: PAM
+        // refuses it.
+        pg(
+            "kwright",
+            "10.0.4.31",
+            "2026-11-20 11:06:40",
+            PgLogin::IamRefused,
+            0,
+        ),
+        // Dave, 2½ minutes after his Wednesday session (F12) expired at 16:03:40: inside
+        // the default 5-minute clock skew, outside with --skew 0.
+        PgSession {
+            statements: vec![read(
+                20,
+                "public.accounts",
+                "SELECT count(*) FROM accounts WHERE closed_on IS NULL",
+            )],
+            ..pg(
+                "dokafor",
+                "10.0.1.52",
+                "2026-11-18 16:06:10",
+                PgLogin::Iam,
+                61,
+            )
+        },
+        pg(
+            "bmartin",
+            "10.0.1.34",
+            "2026-11-19 09:30:00",
+            PgLogin::IamRefused,
+            0,
+        ),
+        PgSession {
+            statements: vec![
+                read(
+                    8,
+                    "public.accounts",
+                    "SELECT id, name, iban FROM accounts WHERE id IN (1207, 3310)",
+                ),
+                read(
+                    41,
+                    "public.entries",
+                    "SELECT * FROM entries WHERE account_id = 3310 AND booked_on >= '2026-11-01'",
+                ),
+            ],
+            ..pg(
+                "cdiaz",
+                BASTION_IP,
+                "2026-11-20 10:15:05",
+                PgLogin::Iam,
+                180,
+            )
+        },
+        // Ivan, five hours after his Friday session (F20) expired at 16:52:47.
+        PgSession {
+            statements: vec![read(
+                6,
+                "public.accounts",
+                "SELECT id, name, iban FROM accounts ORDER BY id",
+            )],
+            ..pg(
+                "ipetrov",
+                "10.0.4.18",
+                "2026-11-20 21:52:47",
+                PgLogin::Iam,
+                40,
+            )
+        },
+    ]
 }
 
 #[cfg(test)]
