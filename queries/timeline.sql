@@ -31,6 +31,14 @@ rows AS (
   FROM idp_events e
   WHERE lower(e.actor_alternate_id) IN (SELECT p FROM persons)
   UNION ALL
+  SELECT a.issue_instant, 'saml assertion',
+         concat_ws(' ', concat('SAML assertion from ', COALESCE(a.issuer, '?')),
+                   CASE WHEN cardinality(a.amr) > 0 THEN concat('amr=', array_to_string(a.amr, ' ')) END,
+                   CASE WHEN a.authn_context_class_ref IS NOT NULL THEN concat('context=', a.authn_context_class_ref) END),
+         a.name_id, 'saml', NULL, a.session_index, a.assertion_id
+  FROM saml_assertions a
+  WHERE lower(a.name_id) IN (SELECT p FROM persons)
+  UNION ALL
   SELECT f.federation_time, 'aws federation',
          concat('AssumeRoleWithSAML ', COALESCE(f.permission_set, f.role_name), ' in ', f.account_id,
                 ': ', f.tag_key, '=', COALESCE(f.tag_value, '(missing)'), ' (key from ', f.tag_key_source,

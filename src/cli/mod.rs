@@ -182,7 +182,7 @@ async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
     let opts = IngestOptions::local(vec![evidence]);
     writeln!(
         out,
-        "tagtrail demo: {files} evidence files (CloudTrail + RDS audit logs, week of 2026-11-16), temporary lake\n"
+        "tagtrail demo: {files} evidence files (Okta System Log, CloudTrail, RDS audit logs of MariaDB, MySQL and PostgreSQL, inventory, IAM policy; week of 2026-11-16), temporary lake\n"
     )?;
     let report = ingest_with_progress(&lake, &opts).await?;
     summary::ingest(out, &report)?;

@@ -182,13 +182,16 @@ fn real_mariadb_audit_log_is_parsed_and_attributed() {
         vec![
             json!({"person": "alice@example.com", "db_user": "alice", "instance": "lab-mariadb", "object": "shop.customers",
                    "operations": ["READ", "SELECT", "UPDATE", "WRITE"], "first_seen": "<time>", "last_seen": "<time>",
-                   "statements": 2, "attribution": "exact", "candidates": []}),
+                   "statements": 2, "attribution": "exact", "confidence": "medium",
+                   "mfa_status": "unknown", "candidates": []}),
             json!({"person": null, "db_user": "root", "instance": "lab-mariadb", "object": "shop.customers",
                    "operations": ["CREATE", "INSERT", "WRITE"], "first_seen": "<time>", "last_seen": "<time>",
-                   "statements": 3, "attribution": "unattributed", "candidates": []}),
+                   "statements": 3, "attribution": "unattributed", "confidence": "none",
+                   "mfa_status": null, "candidates": []}),
             json!({"person": null, "db_user": "shared_app", "instance": "lab-mariadb", "object": "shop.customers",
                    "operations": ["READ", "SELECT"], "first_seen": "<time>", "last_seen": "<time>",
-                   "statements": 1, "attribution": "unattributed", "candidates": []}),
+                   "statements": 1, "attribution": "unattributed", "confidence": "none",
+                   "mfa_status": null, "candidates": []}),
         ]
     );
 }

@@ -102,11 +102,11 @@ fn s3_trail_gives_the_same_lake_as_local_files_and_reruns_fetch_nothing() {
         json!([{"n": logs}])
     );
 
-    // S3 CloudTrail plus the local audit logs answer the demo question exactly.
-    tagtrail(
-        remote.path(),
-        &["ingest", fixture("demo/rds").to_str().unwrap()],
-    );
+    // S3 CloudTrail plus the local audit logs and identity evidence answer the demo
+    // question exactly.
+    for local in ["demo/rds", "demo/okta", "demo/inventory", "demo/iam"] {
+        tagtrail(remote.path(), &["ingest", fixture(local).to_str().unwrap()]);
+    }
     let who: Value = serde_json::from_str(&tagtrail(
         remote.path(),
         &["who", "shop.customers", "--format", "json"],
