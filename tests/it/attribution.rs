@@ -345,3 +345,88 @@ fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) {
         }
     }
 }
+
+/// An Okta-to-AWS assertion for `subject`, issued at `instant`, with these amr values
+/// (the shape of `fixtures/saml/amr-assertion.xml`, unsigned).
+fn assertion(id: &str, subject: &str, instant: &str, amr: &[&str]) -> String {
+    let values: String = amr
+        .iter()
+        .map(|v| format!("<saml2:AttributeValue>{v}</saml2:AttributeValue>"))
+        .collect();
+    format!(
+        "<?xml version='1.0' encoding='UTF-8'?>\
+         <saml2:Assertion xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{id}\" IssueInstant=\"{instant}\" Version=\"2.0\">\
+         <saml2:Issuer>http://www.okta.com/exk1fcia6d6EMsf331d8</saml2:Issuer>\
+         <saml2:Subject><saml2:NameID Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\">{subject}</saml2:NameID></saml2:Subject>\
+         <saml2:AuthnStatement AuthnInstant=\"{instant}\"><saml2:AuthnContext><saml2:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml2:AuthnContextClassRef></saml2:AuthnContext></saml2:AuthnStatement>\
+         <saml2:AttributeStatement><saml2:Attribute Name=\"amr\">{values}</saml2:Attribute></saml2:AttributeStatement>\
+         </saml2:Assertion>"
+    )
+}
+
+#[test]
+fn r6_mfa_from_a_captured_saml_assertion() {
+    let lake = demo_lake();
+    let captures = tempfile::tempdir().unwrap();
+    // Bob's Monday afternoon federation (F5, 14:20:05) has no Okta SSO near it; a captured
+    // assertion 15 s before it says mfa. Alice's Thursday afternoon one (F19, 13:55:02)
+    // gets an assertion with a password only.
+    std::fs::write(
+        captures.path().join("bob.xml"),
+        assertion(
+            "id-bob-1",
+            "bob.martin@example.com",
+            "2026-11-16T14:19:50.000Z",
+            &["pwd", "mfa"],
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        captures.path().join("alice.xml"),
+        assertion(
+            "id-alice-1",
+            "alice.nguyen@example.com",
+            "2026-11-19T13:54:40.000Z",
+            &["pwd"],
+        ),
+    )
+    .unwrap();
+    tagtrail(lake.path(), &["ingest", captures.path().to_str().unwrap()]);
+    let all = sessions(lake.path(), &[]);
+    assert_eq!(
+        pick(&all, "shop-prod", "bmartin", "2026-11-16T15:02:10Z")["mfa_status"],
+        "verified"
+    );
+    let evidence = query(
+        lake.path(),
+        "SELECT f.person, m.mfa_status, m.mfa_evidence FROM session_mfa m \
+         JOIN role_sessions f ON f.federation_event_id = m.federation_event_id \
+         WHERE f.federation_time IN ('2026-11-16T14:20:05Z', '2026-11-19T13:55:02Z') ORDER BY f.person",
+    );
+    assert_eq!(
+        evidence,
+        json!([
+            {"person": "alice.nguyen@example.com", "mfa_status": "absent",
+             "mfa_evidence": "saml assertion id-alice-1 amr=pwd"},
+            {"person": "bob.martin@example.com", "mfa_status": "verified",
+             "mfa_evidence": "saml assertion id-bob-1 amr=mfa,pwd"},
+        ])
+    );
+    let timeline = tagtrail(
+        lake.path(),
+        &[
+            "timeline",
+            "bob.martin@example.com",
+            "--since",
+            "2026-11-16T14:00:00Z",
+            "--until",
+            "2026-11-16T14:30:00Z",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(
+        timeline.contains("2026-11-16T14:19:50Z,saml assertion,SAML assertion from http://www.okta.com/exk1fcia6d6EMsf331d8 amr=pwd mfa"),
+        "{timeline}"
+    );
+}
