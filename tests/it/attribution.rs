@@ -430,3 +430,33 @@ fn r6_mfa_from_a_captured_saml_assertion() {
         "{timeline}"
     );
 }
+
+/// Every session of the demo week but RDS's own `rdsadmin` health checks, against the
+/// reviewed snapshot (`TAGTRAIL_BLESS=1` rewrites it after a deliberate change).
+#[test]
+fn sessions_of_the_demo_week_match_the_snapshot() {
+    let lake = demo_lake();
+    let csv = tagtrail(lake.path(), &["sessions", "--format", "csv"]);
+    let kept: Vec<&str> = csv.lines().filter(|l| !l.contains(",rdsadmin,")).collect();
+    let text = kept.join("\n") + "\n";
+    let snapshot = repo().join("tests/snapshots/sessions-demo.csv");
+    if std::env::var_os("TAGTRAIL_BLESS").is_some() {
+        std::fs::write(&snapshot, &text).unwrap();
+    }
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&snapshot).expect("snapshot (TAGTRAIL_BLESS=1 writes it)")
+    );
+    let unattributed = tagtrail(
+        lake.path(),
+        &[
+            "sessions",
+            "--unattributed",
+            "--instance",
+            "ledger-prod",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(unattributed.lines().count(), 1 + 4, "{unattributed}");
+}
