@@ -21,6 +21,8 @@ pub mod rds_files;
 pub mod rds_inventory;
 pub mod redact;
 pub mod saml;
+#[cfg(test)]
+pub(crate) mod test_rows;
 pub mod timefmt;
 
 use std::sync::Arc;

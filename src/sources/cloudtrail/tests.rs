@@ -7,6 +7,7 @@ use arrow::record_batch::RecordBatch;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::sources::test_rows::{pick, rows};
 use crate::sources::timefmt::parse_iso;
 
 const DOC_FILE: &str = include_str!(
@@ -50,37 +51,8 @@ fn parse_all(json: &str) -> Parsed {
     parse_with(json, &EventFilter::default())
 }
 
-/// Rows as JSON objects (nulls kept) for exact comparisons.
-fn rows(batches: &[RecordBatch]) -> Vec<Value> {
-    let mut buf = Vec::new();
-    let mut w = arrow::json::WriterBuilder::new()
-        .with_explicit_nulls(true)
-        .build::<_, arrow::json::writer::JsonArray>(&mut buf);
-    for b in batches {
-        w.write(b).unwrap();
-    }
-    w.finish().unwrap();
-    if buf.is_empty() {
-        return vec![];
-    }
-    serde_json::from_slice::<Vec<Value>>(&buf).unwrap()
-}
-
 fn counts(s: &FileStats) -> (u64, u64, u64, usize) {
     (s.records, s.kept, s.skipped, s.rejects.len())
-}
-
-/// Only the named columns of each row.
-fn pick(rows: &[Value], cols: &[&str]) -> Vec<Value> {
-    rows.iter()
-        .map(|r| {
-            Value::Object(
-                cols.iter()
-                    .map(|c| (c.to_string(), r[*c].clone()))
-                    .collect(),
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -8,6 +8,7 @@ use arrow::record_batch::RecordBatch;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::sources::test_rows::pick;
 use crate::sources::{FileStats, Output, Reject, detect};
 
 const ELASTIC: &str = include_str!("../../../fixtures/okta/elastic-system-events.ndjson");
@@ -22,32 +23,8 @@ fn run(bytes: &[u8]) -> (FileStats, Vec<Value>) {
         Ok(())
     })
     .unwrap();
-    let mut buf = Vec::new();
-    let mut w = arrow::json::WriterBuilder::new()
-        .with_explicit_nulls(true)
-        .build::<_, arrow::json::writer::JsonArray>(&mut buf);
-    for b in &batches {
-        w.write(b).unwrap();
-    }
-    w.finish().unwrap();
-    let rows = if buf.is_empty() {
-        vec![]
-    } else {
-        serde_json::from_slice::<Vec<Value>>(&buf).unwrap()
-    };
+    let rows = crate::sources::test_rows::rows(&batches);
     (stats, rows)
-}
-
-fn pick(rows: &[Value], cols: &[&str]) -> Vec<Value> {
-    rows.iter()
-        .map(|r| {
-            Value::Object(
-                cols.iter()
-                    .map(|c| (c.to_string(), r[*c].clone()))
-                    .collect(),
-            )
-        })
-        .collect()
 }
 
 fn reasons(stats: &FileStats) -> Vec<(i64, &str)> {

@@ -21,19 +21,7 @@ fn run(bytes: &[u8]) -> (FileStats, Vec<Value>) {
         Ok(())
     })
     .unwrap();
-    let mut buf = Vec::new();
-    let mut w = arrow::json::WriterBuilder::new()
-        .with_explicit_nulls(true)
-        .build::<_, arrow::json::writer::JsonArray>(&mut buf);
-    for b in &batches {
-        w.write(b).unwrap();
-    }
-    w.finish().unwrap();
-    let rows = if buf.is_empty() {
-        vec![]
-    } else {
-        serde_json::from_slice(&buf).unwrap()
-    };
+    let rows = crate::sources::test_rows::rows(&batches);
     (stats, rows)
 }
 
