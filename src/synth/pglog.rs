@@ -75,118 +75,67 @@ pub fn render(sessions: &[PgSession]) -> Vec<(String, String)> {
         pid += rng.range(2, 40);
         let port = rng.range(40_000, 60_999);
         let remote = format!("{}({port})", s.host);
-        let at = |t: DateTime<Utc>, who: &str, level: &str, msg: String| {
-            format!(
+        let me = format!("{}@{}", s.user, s.database);
+        // One prefixed line (`%t:%r:%u@%d:[%p]:`), kept with its time and session.
+        let mut emit = |t: DateTime<Utc>, who: &str, level: &str, msg: String| {
+            let n = lines.len();
+            let line = format!(
                 "{} UTC:{remote}:{who}:[{pid}]:{level}:  {msg}",
                 t.format("%Y-%m-%d %H:%M:%S")
-            )
-        };
-        let me = format!("{}@{}", s.user, s.database);
-        let t0 = s.connect;
-        let mut push = |t: DateTime<Utc>, line: String| {
-            let n = lines.len();
+            );
             lines.push((t, si, n, line));
         };
-        push(
-            t0,
-            at(
-                t0,
-                "[unknown]@[unknown]",
-                "LOG",
-                format!("connection received: host={} port={port}", s.host),
-            ),
-        );
+        let t0 = s.connect;
+        let received = format!("connection received: host={} port={port}", s.host);
+        emit(t0, "[unknown]@[unknown]", "LOG", received);
         let (method, hba_line) = match s.login {
             PgLogin::Iam | PgLogin::IamRefused => ("pam", 13),
             PgLogin::Password => ("scram-sha-256", 15),
         };
         if s.login == PgLogin::IamRefused {
-            push(
-                t0,
-                at(
-                    t0,
-                    &me,
-                    "FATAL",
-                    format!("PAM authentication failed for user \"{}\"", s.user),
-                ),
+            let failed = format!("PAM authentication failed for user \"{}\"", s.user);
+            emit(t0, &me, "FATAL", failed);
+            let rule = format!(
+                "Connection matched pg_hba.conf line {hba_line}: \"hostssl all +rds_iam all pam\""
             );
-            push(
-                t0,
-                at(
-                    t0,
-                    &me,
-                    "DETAIL",
-                    format!(
-                        "Connection matched pg_hba.conf line {hba_line}: \"hostssl all +rds_iam all pam\""
-                    ),
-                ),
-            );
+            emit(t0, &me, "DETAIL", rule);
             continue;
         }
-        push(
-            t0,
-            at(
-                t0,
-                &me,
-                "LOG",
-                format!(
-                    "connection authenticated: identity=\"{}\" method={method} ({HBA}:{hba_line})",
-                    s.user
-                ),
-            ),
+        let authenticated = format!(
+            "connection authenticated: identity=\"{}\" method={method} ({HBA}:{hba_line})",
+            s.user
         );
-        push(
-            t0,
-            at(
-                t0,
-                &me,
-                "LOG",
-                format!(
-                    "connection authorized: user={} database={} application_name={} SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)",
-                    s.user, s.database, s.application_name
-                ),
-            ),
+        emit(t0, &me, "LOG", authenticated);
+        let authorized = format!(
+            "connection authorized: user={} database={} application_name={} SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)",
+            s.user, s.database, s.application_name
         );
+        emit(t0, &me, "LOG", authorized);
         for (i, st) in s.statements.iter().enumerate() {
-            let t = t0 + Duration::seconds(st.after);
             let object_type = if st.object.is_empty() { "" } else { "TABLE" };
-            push(
-                t,
-                at(
-                    t,
-                    &me,
-                    "LOG",
-                    format!(
-                        "AUDIT: SESSION,{},1,{},{},{object_type},{},{},<not logged>",
-                        i + 1,
-                        st.class,
-                        st.command,
-                        st.object,
-                        csv_field(st.sql)
-                    ),
-                ),
+            let audit = format!(
+                "AUDIT: SESSION,{},1,{},{},{object_type},{},{},<not logged>",
+                i + 1,
+                st.class,
+                st.command,
+                st.object,
+                csv_field(st.sql)
             );
+            emit(t0 + Duration::seconds(st.after), &me, "LOG", audit);
         }
         let end = s.disconnect();
         let took = end - t0;
-        push(
-            end,
-            at(
-                end,
-                &me,
-                "LOG",
-                format!(
-                    "disconnection: session time: {}:{:02}:{:02}.{:03} user={} database={} host={} port={port}",
-                    took.num_hours(),
-                    took.num_minutes() % 60,
-                    took.num_seconds() % 60,
-                    rng.range(0, 999),
-                    s.user,
-                    s.database,
-                    s.host
-                ),
-            ),
+        let disconnection = format!(
+            "disconnection: session time: {}:{:02}:{:02}.{:03} user={} database={} host={} port={port}",
+            took.num_hours(),
+            took.num_minutes() % 60,
+            took.num_seconds() % 60,
+            rng.range(0, 999),
+            s.user,
+            s.database,
+            s.host
         );
+        emit(end, &me, "LOG", disconnection);
     }
     lines.sort_by_key(|(t, si, n, _)| (*t, *si, *n));
     let mut files: BTreeMap<String, String> = BTreeMap::new();

@@ -38,20 +38,29 @@ fn pick(rows: &[Value], instance: &str, user: &str, connect: &str) -> Value {
 
 #[test]
 fn r1_the_policy_names_the_tag_key_before_the_flag() {
+    // Alice's Monday login, and where each federated session's tag key came from.
+    let alice = |lake: &Path, extra: &[&str]| {
+        pick(
+            &sessions(lake, extra),
+            "shop-prod",
+            "anguyen",
+            "2026-11-16T09:14:02Z",
+        )
+    };
+    let key_sources = |lake: &Path| {
+        query(
+            lake,
+            "SELECT DISTINCT tag_key, tag_key_source FROM role_sessions",
+        )
+    };
     let lake = demo_lake();
     // DatabaseAccess's policy says ${aws:PrincipalTag/Username}: --tag-key does not apply.
-    let alice = pick(
-        &sessions(lake.path(), &["--tag-key", "Department"]),
-        "shop-prod",
-        "anguyen",
-        "2026-11-16T09:14:02Z",
-    );
-    assert_eq!(alice["attribution"], "exact");
     assert_eq!(
-        query(
-            lake.path(),
-            "SELECT DISTINCT tag_key, tag_key_source FROM role_sessions"
-        ),
+        alice(lake.path(), &["--tag-key", "Department"])["attribution"],
+        "exact"
+    );
+    assert_eq!(
+        key_sources(lake.path()),
         json!([{"tag_key": "Username", "tag_key_source": "policy"}])
     );
     // Without the policy, the flag decides: no session carries Department=anguyen.
@@ -61,29 +70,15 @@ fn r1_the_policy_names_the_tag_key_before_the_flag() {
     });
     let bare = temp_lake();
     tagtrail(bare.path(), &["ingest", evidence.path().to_str().unwrap()]);
-    let alice = pick(
-        &sessions(bare.path(), &["--tag-key", "Department"]),
-        "shop-prod",
-        "anguyen",
-        "2026-11-16T09:14:02Z",
-    );
-    assert_eq!(alice["attribution"], "unattributed");
+    let by_department = alice(bare.path(), &["--tag-key", "Department"]);
+    assert_eq!(by_department["attribution"], "unattributed");
     assert_eq!(
-        alice["reason"],
+        by_department["reason"],
         "no federated session carried the tag value anguyen"
     );
-    let alice = pick(
-        &sessions(bare.path(), &[]),
-        "shop-prod",
-        "anguyen",
-        "2026-11-16T09:14:02Z",
-    );
-    assert_eq!(alice["attribution"], "exact");
+    assert_eq!(alice(bare.path(), &[])["attribution"], "exact");
     assert_eq!(
-        query(
-            bare.path(),
-            "SELECT DISTINCT tag_key, tag_key_source FROM role_sessions"
-        ),
+        key_sources(bare.path()),
         json!([{"tag_key": "Username", "tag_key_source": "default"}])
     );
 }
