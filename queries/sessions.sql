@@ -1,4 +1,5 @@
--- tagtrail sessions: every database session with the person behind it.
+-- tagtrail sessions: every database session with the person behind it (and, for IAM
+-- Identity Center, the person's Identity Store user id from the role session's calls).
 -- $1 person (SAML subject; also matches ambiguous sessions listing them), $2 db user,
 -- $3 instance (each NULL = any), $4 only unattributed, [$5, $6) connect-time period.
 SELECT
@@ -12,6 +13,7 @@ SELECT
   attribution,
   confidence,
   person,
+  on_behalf_of_user_id,
   candidates,
   mfa_status,
   statement_count,
