@@ -11,8 +11,9 @@
 --   assumed role id) inside its window, else medium;
 -- * several persons              → ambiguous;  confidence low, every candidate listed;
 -- * none                         → unattributed; confidence none, with the reason.
--- The federated session behind an exact attribution is the person's latest candidate
--- that began before the connect (else their earliest); its MFA status is reported.
+-- The federated session behind an exact attribution is the person's IP-corroborated
+-- candidate, else the latest that began before the connect, else the earliest; its MFA
+-- status is reported.
 WITH settings AS (SELECT * FROM attribution_settings),
 inventory AS (
   SELECT u.instance, u.user_name, bool_or(u.iam) AS iam, MAX(u.auth_plugin) AS auth_plugin
