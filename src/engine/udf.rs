@@ -191,7 +191,7 @@ impl ScalarUDFImpl for NamesTable {
     }
 }
 
-fn is_string(t: &DataType) -> bool {
+pub(super) fn is_string(t: &DataType) -> bool {
     matches!(
         t,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
@@ -206,7 +206,7 @@ fn scalar_str(s: &ScalarValue) -> Option<String> {
 }
 
 /// Normalises any string-like array (views, dictionaries, nulls) to `StringArray`.
-fn to_utf8(a: &ArrayRef) -> Result<StringArray> {
+pub(super) fn to_utf8(a: &ArrayRef) -> Result<StringArray> {
     let cast = arrow::compute::cast(a, &DataType::Utf8)?;
     Ok(cast.as_string::<i32>().clone())
 }

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int32Array, ListArray, StringArray, StructArray,
+    Array, ArrayRef, BooleanArray, Int32Array, ListArray, StringArray, StructArray,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Field, Fields};
@@ -24,6 +24,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
+use super::udf::{is_string, to_utf8};
 use crate::policy::{self, Grant};
 
 pub fn all() -> Vec<ScalarUDF> {
@@ -278,18 +279,6 @@ impl ScalarUDFImpl for JsonStringAt {
             .collect();
         Ok(ColumnarValue::Array(Arc::new(out)))
     }
-}
-
-fn is_string(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
-    )
-}
-
-fn to_utf8(a: &ArrayRef) -> Result<StringArray> {
-    let cast = arrow::compute::cast(a, &DataType::Utf8)?;
-    Ok(cast.as_string::<i32>().clone())
 }
 
 #[cfg(test)]
