@@ -1,15 +1,11 @@
 //! Inventory exports through the ingest pipeline: RDS describe output → `rds_instances`,
 //! database user lists → `db_users`. Both are small documents, read whole.
 
-use std::io::Read;
 use std::path::Path;
 
-use arrow::record_batch::RecordBatch;
-
 use super::pipeline::Content;
-use crate::lake::for_output;
 use crate::lake::writer::LakeWriter;
-use crate::sources::{FileStats, Output, SourceError, SourceKind, db_users, detect, rds_inventory};
+use crate::sources::{FileStats, SourceKind, db_users, rds_inventory};
 
 /// When the inventory was taken: a local file's modification time (the moment it was
 /// exported), else `fallback` (the ingest run's start: S3 objects, forced reads).
@@ -33,12 +29,8 @@ pub fn write(
     observed_at: i64,
     instance: Option<&str>,
 ) -> Result<FileStats, String> {
-    let bytes = read_all(content).map_err(|e| format!("cannot read: {e}"))?;
-    let mut sink = |out: Output, batch: RecordBatch| {
-        writer
-            .add(for_output(out), batch)
-            .map_err(|e| SourceError::Sink(e.to_string()))
-    };
+    let bytes = content.read_all()?;
+    let mut sink = writer.sink();
     let parsed = match kind {
         SourceKind::RdsInventory => rds_inventory::parse(
             &bytes,
@@ -59,15 +51,4 @@ pub fn write(
         ),
     };
     parsed.map_err(|e| e.to_string())
-}
-
-fn read_all(content: &Content<'_>) -> std::io::Result<Vec<u8>> {
-    let mut reader = match content {
-        Content::File(p) => detect::open(p)?,
-        Content::Bytes(b) => detect::open_bytes(b),
-        Content::Decoded(_) => return Ok(Vec::new()),
-    };
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
-    Ok(bytes)
 }

@@ -60,6 +60,16 @@ impl Content<'_> {
         }
     }
 
+    /// The whole decompressed content, for inputs read in one piece (CloudTrail files,
+    /// policies, inventories).
+    pub(super) fn read_all(&self) -> Result<Vec<u8>, String> {
+        let mut bytes = Vec::new();
+        self.open()
+            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read: {e}"))?;
+        Ok(bytes)
+    }
+
     /// The server's lines, unwrapped from their delivery layout: what every line-log
     /// parser reads.
     fn open_lines(&self) -> std::io::Result<layout::Lines<'_>> {
@@ -293,22 +303,12 @@ impl<'l> Ingestor<'l> {
 
     /// A policy file: small, read whole; `observed_at` is this run's start.
     fn iam_policy(&mut self, content: &Content<'_>, uri: &str) -> Result<FileStats, String> {
-        let mut bytes = Vec::new();
-        content
-            .open()
-            .and_then(|mut r| r.read_to_end(&mut bytes))
-            .map_err(|e| format!("cannot read: {e}"))?;
+        let bytes = content.read_all()?;
         let ctx = iam_policy::Context {
             source_uri: uri,
             observed_at: self.started,
         };
-        let writer = &mut self.writer;
-        iam_policy::parse(&bytes, &ctx, &mut |out, batch| {
-            writer
-                .add(for_output(out), batch)
-                .map_err(|e| SourceError::Sink(e.to_string()))
-        })
-        .map_err(|e| e.to_string())
+        iam_policy::parse(&bytes, &ctx, &mut self.writer.sink()).map_err(|e| e.to_string())
     }
 
     /// Streams an identity-provider file (Okta System Log, SAML) into the lake.
@@ -321,13 +321,7 @@ impl<'l> Ingestor<'l> {
         ) -> Result<FileStats, SourceError>,
     ) -> Result<FileStats, String> {
         let reader = content.open().map_err(|e| format!("cannot read: {e}"))?;
-        let writer = &mut self.writer;
-        let mut sink = |out: Output, batch: RecordBatch| {
-            writer
-                .add(for_output(out), batch)
-                .map_err(|e| SourceError::Sink(e.to_string()))
-        };
-        parse(reader, &mut sink).map_err(|e| e.to_string())
+        parse(reader, &mut self.writer.sink()).map_err(|e| e.to_string())
     }
 
     /// Records how an input ended; only inputs read successfully count as ingested.
@@ -344,12 +338,7 @@ impl<'l> Ingestor<'l> {
     }
 
     fn read_cloudtrail(&self, content: &Content<'_>, uri: &str) -> Decoded {
-        let mut raw = Vec::new();
-        content
-            .open()
-            .and_then(|mut r| r.read_to_end(&mut raw))
-            .map_err(|e| format!("cannot read: {e}"))?;
-        decode_cloudtrail(&raw, uri, &self.settings.events)
+        decode_cloudtrail(&content.read_all()?, uri, &self.settings.events)
     }
 
     /// Drops events already in the lake and hands the rest to the writer.
@@ -550,12 +539,7 @@ fn write_db_log(
         .map_err(|e| format!("cannot read: {e}"))?;
     let layout = lines.layout;
     if !pipelined {
-        let mut sink = |out: Output, batch: RecordBatch| {
-            writer
-                .add(for_output(out), batch)
-                .map_err(|e| SourceError::Sink(e.to_string()))
-        };
-        return parse(lines.reader, &mut sink)
+        return parse(lines.reader, &mut writer.sink())
             .map(|stats| (stats, layout))
             .map_err(|e| e.to_string());
     }

@@ -15,7 +15,9 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::{Lake, LakeError, TableDef};
+use crate::lake::for_output;
 use crate::sources::timefmt::partition_date;
+use crate::sources::{Output, SourceError};
 
 /// Rows buffered per partition before a part is written: bounds memory on huge inputs
 /// while keeping parts large enough to scan fast.
@@ -50,6 +52,14 @@ impl<'a> LakeWriter<'a> {
     }
 
     /// Splits `batch` by the UTC day of its time column and buffers the pieces.
+    /// The sink a source writes through: each batch to the table of its output.
+    pub fn sink(&mut self) -> impl FnMut(Output, RecordBatch) -> Result<(), SourceError> + '_ {
+        move |out, batch| {
+            self.add(for_output(out), batch)
+                .map_err(|e| SourceError::Sink(e.to_string()))
+        }
+    }
+
     pub fn add(&mut self, table: &'static TableDef, batch: RecordBatch) -> Result<(), LakeError> {
         let times = time_column(table, &batch)?;
         let mut by_day: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
