@@ -60,6 +60,20 @@ pub enum Origin {
 }
 
 impl Server {
+    /// As root, the server runs as `postgres`: its files must be that user's.
+    fn give_to_postgres(&self) {
+        if is_root() {
+            check(
+                "chown",
+                Command::new("chown")
+                    .args(["-R", "postgres:"])
+                    .arg(self.base.path())
+                    .output()
+                    .unwrap(),
+            );
+        }
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.base.path().join("log")
     }
@@ -102,16 +116,7 @@ impl Server {
         }
         let pwfile = server.base.path().join("pwfile");
         std::fs::write(&pwfile, format!("{admin_password}\n")).unwrap();
-        if is_root() {
-            check(
-                "chown",
-                Command::new("chown")
-                    .args(["-R", "postgres:"])
-                    .arg(server.base.path())
-                    .output()
-                    .unwrap(),
-            );
-        }
+        server.give_to_postgres();
         check(
             "initdb",
             as_owner("initdb")
@@ -189,16 +194,7 @@ impl Server {
             ),
         )
         .unwrap();
-        if is_root() {
-            check(
-                "chown",
-                Command::new("chown")
-                    .args(["-R", "postgres:"])
-                    .arg(server.base.path())
-                    .output()
-                    .unwrap(),
-            );
-        }
+        server.give_to_postgres();
         std::fs::set_permissions(
             data.join("server.key"),
             std::os::unix::fs::PermissionsExt::from_mode(0o600),
