@@ -4,7 +4,9 @@
 -- [$2, $3) the period. A db user's timeline includes the people its sessions were
 -- attributed to (or who are candidates of them).
 WITH db AS (
-  SELECT a.* FROM attributed_sessions a
+  SELECT a.*,
+         concat(a.instance, ':', CAST(a.connection_id AS VARCHAR), ':', CAST(a.session_seq AS VARCHAR)) AS session_ref
+  FROM attributed_sessions a
   WHERE a.db_user = $1 OR lower(a.person) = lower($1) OR array_has(a.candidates, $1)
 ),
 -- A person's timeline is theirs alone; a db user's spans the people behind its sessions.
@@ -59,7 +61,7 @@ rows AS (
                 ', ', d.attribution, ' (', d.confidence, ')',
                 CASE WHEN NOT d.success THEN concat(': ', COALESCE(d.failure_reason, 'login failed')) ELSE '' END),
          COALESCE(d.person, array_to_string(d.candidates, '|')), d.instance, d.client_host,
-         concat(d.instance, ':', CAST(d.connection_id AS VARCHAR), ':', CAST(d.session_seq AS VARCHAR)),
+         d.session_ref,
          d.reason
   FROM db d
   UNION ALL
@@ -68,7 +70,7 @@ rows AS (
                    concat(w.action, CASE WHEN w.object IS NOT NULL THEN concat(' ', COALESCE(w.database, ''), '.', w.object) ELSE '' END),
                    substr(w.statement, 1, 200)),
          COALESCE(w.person, array_to_string(w.candidates, '|')), w.instance, w.client_host,
-         concat(w.instance, ':', CAST(w.connection_id AS VARCHAR), ':', CAST(w.session_seq AS VARCHAR)),
+         d.session_ref,
          concat(w.source_uri, ':', CAST(w.source_offset AS VARCHAR))
   FROM who_accessed w
   JOIN db d ON d.instance = w.instance AND d.connection_id = w.connection_id AND d.session_seq = w.session_seq
@@ -76,7 +78,7 @@ rows AS (
   SELECT d.disconnect_time, 'db logout',
          concat(d.instance, ' ', d.db_user, ' after ', CAST(d.statement_count AS VARCHAR), ' statements'),
          COALESCE(d.person, array_to_string(d.candidates, '|')), d.instance, d.client_host,
-         concat(d.instance, ':', CAST(d.connection_id AS VARCHAR), ':', CAST(d.session_seq AS VARCHAR)),
+         d.session_ref,
          NULL
   FROM db d WHERE d.disconnect_time IS NOT NULL
 )
