@@ -154,7 +154,9 @@ pub enum RawCommand {
     Inventory {
         /// `mysql://USER:PASSWORD@HOST:PORT/` (also mariadb://) or
         /// `postgres://USER:PASSWORD@HOST:PORT/DB`. The password is used to connect only:
-        /// it is never printed or stored.
+        /// it is never printed or stored. TLS as in libpq: `?sslmode=` disable, prefer
+        /// (default), require, verify-ca or verify-full, and `&sslrootcert=PATH` (for RDS, the
+        /// global-bundle.pem from truststore.pki.rds.amazonaws.com).
         #[arg(required = true, value_name = "URL")]
         urls: Vec<String>,
         /// RDS instance the accounts belong to (default: the first label of an RDS

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 
+use super::tls::{SslMode, Tls};
 use super::{Engine, Target};
 use crate::sources::db_users::{DbUser, PG_IAM_ROLE};
 
@@ -40,9 +41,13 @@ pub async fn read_users(target: &Target) -> Result<Vec<DbUser>, String> {
             Engine::Postgres => postgres(target).await,
         }
     };
-    tokio::time::timeout(TIMEOUT, work)
+    let read = tokio::time::timeout(TIMEOUT, work)
         .await
-        .map_err(|_| format!("no answer within {} s", TIMEOUT.as_secs()))?
+        .map_err(|_| format!("no answer within {} s", TIMEOUT.as_secs()))?;
+    read.map_err(|reason| match super::tls::hint(&reason) {
+        Some(hint) => format!("{reason} ({hint})"),
+        None => reason,
+    })
 }
 
 async fn mysql(target: &Target) -> Result<Vec<DbUser>, String> {
@@ -52,9 +57,20 @@ async fn mysql(target: &Target) -> Result<Vec<DbUser>, String> {
             .map_err(|()| "cannot read the URL as mysql://".to_string())?;
     }
     let opts = mysql_async::Opts::from_url(url.as_str()).map_err(|e| format!("bad URL: {e}"))?;
-    let mut conn = mysql_async::Conn::new(opts)
-        .await
-        .map_err(|e| format!("cannot connect: {e}"))?;
+    // Stay on the TCP connection the URL names: switching to a local socket would
+    // bypass TLS.
+    let opts = mysql_async::OptsBuilder::from_opts(opts).prefer_socket(false);
+    let conn = match mysql_ssl(&target.tls)? {
+        None => mysql_async::Conn::new(opts).await,
+        Some(ssl) => match mysql_async::Conn::new(opts.clone().ssl_opts(ssl)).await {
+            // `prefer`: a server without TLS is spoken to in plain text, as libpq would.
+            Err(mysql_async::Error::Driver(
+                mysql_async::DriverError::NoClientSslFlagFromServer,
+            )) if target.tls.mode == SslMode::Prefer => mysql_async::Conn::new(opts).await,
+            other => other,
+        },
+    };
+    let mut conn = conn.map_err(|e| format!("cannot connect: {e}"))?;
     let rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = conn
         .query(MYSQL_QUERY)
         .await
@@ -75,8 +91,40 @@ async fn mysql(target: &Target) -> Result<Vec<DbUser>, String> {
         .collect())
 }
 
+/// mysql_async's TLS options for the mode; `None` for plain text.
+fn mysql_ssl(tls: &Tls) -> Result<Option<mysql_async::SslOpts>, String> {
+    if tls.mode == SslMode::Disable {
+        return Ok(None);
+    }
+    // DER bytes; mysql_async reads PEM or DER.
+    let roots: Vec<_> = tls
+        .roots()?
+        .into_iter()
+        .map(|der| der.to_vec().into())
+        .collect();
+    Ok(Some(
+        mysql_async::SslOpts::default()
+            .with_disable_built_in_roots(!roots.is_empty())
+            .with_root_certs(roots)
+            .with_danger_accept_invalid_certs(!tls.mode.verifies())
+            .with_danger_skip_domain_validation(tls.mode != SslMode::VerifyFull),
+    ))
+}
+
 async fn postgres(target: &Target) -> Result<Vec<DbUser>, String> {
-    let (client, connection) = tokio_postgres::connect(target.url.as_str(), tokio_postgres::NoTls)
+    let mut config: tokio_postgres::Config = target
+        .url
+        .as_str()
+        .parse()
+        .map_err(|e| format!("bad URL: {e}"))?;
+    config.ssl_mode(match target.tls.mode {
+        SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+        SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+        _ => tokio_postgres::config::SslMode::Require,
+    });
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(target.tls.client_config()?);
+    let (client, connection) = config
+        .connect(tls)
         .await
         .map_err(|e| format!("cannot connect: {}", pg_error(&e)))?;
     let driver = tokio::spawn(connection);

@@ -4,6 +4,7 @@
 //! `Debug` output name the server by the URL without it.
 
 pub mod live;
+pub mod tls;
 
 use sha2::{Digest, Sha256};
 
@@ -27,6 +28,8 @@ pub enum Engine {
 pub struct Target {
     url: url::Url,
     pub engine: Engine,
+    /// From the URL's `sslmode` / `sslrootcert`, which the URL no longer carries.
+    pub tls: tls::Tls,
     /// The RDS instance the rows are recorded under.
     pub instance: String,
     redacted: String,
@@ -37,23 +40,27 @@ impl std::fmt::Debug for Target {
         f.debug_struct("Target")
             .field("url", &self.redacted)
             .field("engine", &self.engine)
+            .field("tls", &self.tls)
             .field("instance", &self.instance)
             .finish()
     }
 }
 
 impl Target {
-    /// `mysql://` (`mariadb://`) or `postgres://` (`postgresql://`) with a host.
+    /// `mysql://` (`mariadb://`) or `postgres://` (`postgresql://`) with a host, and
+    /// optionally `?sslmode=…&sslrootcert=…` (see [`tls`]).
     /// `instance`: the `--instance` flag; else the first label of an RDS endpoint
     /// (`shop-prod.abc.eu-west-1.rds.amazonaws.com` → `shop-prod`), else the host.
     /// Errors never quote the password.
     pub fn parse(text: &str, instance: Option<&str>) -> Result<Target, String> {
-        let url = url::Url::parse(text).map_err(|e| {
+        let mut url = url::Url::parse(text).map_err(|e| {
             format!(
                 "`{}` is not a URL ({e}); write mysql://USER:PASSWORD@HOST:PORT/ or postgres://USER:PASSWORD@HOST:PORT/DB",
                 redact_text(text)
             )
         })?;
+        let tls =
+            tls::Tls::take_from(&mut url).map_err(|e| format!("{}: {e}", redact_url(&url)))?;
         let redacted = redact_url(&url);
         let engine = match url.scheme() {
             "mysql" | "mariadb" => Engine::Mysql,
@@ -80,6 +87,7 @@ impl Target {
         Ok(Target {
             url,
             engine,
+            tls,
             instance,
             redacted,
         })

@@ -251,3 +251,159 @@ fn unreachable_servers_and_bad_urls_fail_clearly_without_the_password() {
         "{output}"
     );
 }
+
+/// `tagtrail inventory URL`; the outcome and the output.
+fn read_over(lake: &Path, url: &str, instance: &str) -> (bool, String) {
+    inventory(lake, &[url, "--instance", instance])
+}
+
+#[test]
+fn mariadb_over_tls_as_the_url_asks() {
+    let server = mariadb_server::Server::start("UTC");
+    // REQUIRE SSL: a plain-text login is refused however right the password.
+    server.root_sql(&format!(
+        "CREATE USER 'tls_reader'@'127.0.0.1' IDENTIFIED BY '{MDB_ADMIN_PW}' REQUIRE SSL;
+         GRANT SELECT ON mysql.* TO 'tls_reader'@'127.0.0.1';"
+    ));
+    let lake = temp_lake();
+    let base = format!(
+        "mysql://tls_reader:{MDB_ADMIN_PW}@127.0.0.1:{}/",
+        server.port
+    );
+    let ca = server.ca_cert().display().to_string();
+    let (ok, plain) = read_over(lake.path(), &format!("{base}?sslmode=disable"), "shop-prod");
+    assert!(!ok);
+    assert!(
+        plain.contains("cannot connect:") && plain.contains("Access denied for user 'tls_reader'"),
+        "{plain}"
+    );
+    let (ok, untrusted) = read_over(
+        lake.path(),
+        &format!("{base}?sslmode=verify-full"),
+        "shop-prod",
+    );
+    assert!(!ok);
+    assert!(
+        untrusted.contains(
+            "invalid peer certificate: UnknownIssuer (the server's certificate is not signed by a trusted root: add sslrootcert=PATH"
+        ),
+        "{untrusted}"
+    );
+    // libpq's default, `prefer`: TLS, the certificate unchecked.
+    let (ok, output) = read_over(lake.path(), &base, "shop-prod");
+    assert!(ok, "{output}");
+    let (ok, output) = read_over(
+        lake.path(),
+        &format!("{base}?sslmode=verify-full&sslrootcert={ca}"),
+        "shop-prod",
+    );
+    assert!(ok, "{output}");
+    let source = format!("mysql://tls_reader@127.0.0.1:{}/", server.port);
+    let rows = users(lake.path(), "shop-prod");
+    let reader: Vec<&Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["user_name"] == "tls_reader")
+        .collect();
+    assert_eq!(
+        reader,
+        vec![
+            &json!({"instance": "shop-prod", "engine": "mysql", "user_name": "tls_reader",
+                      "host": "127.0.0.1", "auth_plugin": "mysql_native_password", "iam": false,
+                      "origin": "live", "source_uri": source})
+        ]
+    );
+    assert_eq!(
+        query(
+            lake.path(),
+            "SELECT status, count(*) AS n FROM ingest_manifest GROUP BY status ORDER BY status"
+        ),
+        json!([{"status": "ingested", "n": 2}, {"status": "rejected", "n": 2}])
+    );
+    assert_no_secret(
+        lake.path(),
+        &format!("{plain}{untrusted}{output}"),
+        MDB_ADMIN_PW,
+    );
+}
+
+#[test]
+fn postgres_over_tls_as_rds_force_ssl_requires() {
+    let server = pg_server::Server::start(PG_ADMIN_PW);
+    // pg_hba rejects tls_reader without encryption, as rds.force_ssl does for everyone.
+    server.admin(
+        "postgres",
+        &[&format!(
+            "CREATE ROLE tls_reader LOGIN PASSWORD '{PG_ADMIN_PW}'"
+        )],
+    );
+    let lake = temp_lake();
+    let url = |host: &str, query: &str| {
+        format!(
+            "postgres://tls_reader:{PG_ADMIN_PW}@{host}:{}/postgres{query}",
+            server.port
+        )
+    };
+    let ca = server.ca_cert().display().to_string();
+    let mut said = String::new();
+    let mut read = |url: String| {
+        let (ok, output) = read_over(lake.path(), &url, "ledger-prod");
+        said.push_str(&output);
+        (ok, output)
+    };
+    let (ok, output) = read(url("127.0.0.1", "?sslmode=disable"));
+    assert!(!ok);
+    assert!(
+        output.contains("pg_hba.conf rejects connection for host \"127.0.0.1\", user \"tls_reader\", database \"postgres\", no encryption"),
+        "{output}"
+    );
+    let (ok, output) = read(url("127.0.0.1", "?sslmode=verify-full"));
+    assert!(!ok);
+    assert!(
+        output.contains("invalid peer certificate: UnknownIssuer (the server's certificate"),
+        "{output}"
+    );
+    // The certificate names 127.0.0.1, not localhost: verify-full refuses the name,
+    // verify-ca checks the chain only.
+    let (ok, output) = read(url(
+        "localhost",
+        &format!("?sslmode=verify-full&sslrootcert={ca}"),
+    ));
+    assert!(!ok);
+    assert!(
+        output.contains("certificate not valid for name \"localhost\"")
+            && output.contains("use sslmode=verify-ca"),
+        "{output}"
+    );
+    let (ok, output) = read(url(
+        "localhost",
+        &format!("?sslmode=verify-ca&sslrootcert={ca}"),
+    ));
+    assert!(ok, "{output}");
+    let (ok, output) = read(url("127.0.0.1", ""));
+    assert!(ok, "{output}");
+    let (ok, output) = read(url(
+        "127.0.0.1",
+        &format!("?sslmode=verify-full&sslrootcert={ca}"),
+    ));
+    assert!(ok, "{output}");
+    assert_eq!(
+        query(
+            lake.path(),
+            "SELECT source_uri, status, count(*) AS n FROM ingest_manifest \
+             GROUP BY source_uri, status ORDER BY source_uri, status"
+        ),
+        json!([
+            {"source_uri": format!("postgres://tls_reader@127.0.0.1:{}/postgres", server.port),
+             "status": "ingested", "n": 2},
+            {"source_uri": format!("postgres://tls_reader@127.0.0.1:{}/postgres", server.port),
+             "status": "rejected", "n": 2},
+            {"source_uri": format!("postgres://tls_reader@localhost:{}/postgres", server.port),
+             "status": "ingested", "n": 1},
+            {"source_uri": format!("postgres://tls_reader@localhost:{}/postgres", server.port),
+             "status": "rejected", "n": 1},
+        ])
+    );
+    assert_no_secret(lake.path(), &said, PG_ADMIN_PW);
+}

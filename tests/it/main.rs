@@ -26,3 +26,4 @@ mod s3;
 mod saml;
 mod sessions;
 mod support;
+mod test_ca;

@@ -35,6 +35,11 @@ impl Server {
         self.base.path().join("mysqld.sock")
     }
 
+    /// The CA that signed the server's certificate (issued for 127.0.0.1 only).
+    pub fn ca_cert(&self) -> PathBuf {
+        self.base.path().join("tls/ca.crt")
+    }
+
     pub fn audit_log(&self) -> PathBuf {
         self.base.path().join("log/server_audit.log")
     }
@@ -54,7 +59,7 @@ impl Server {
             "server_audit.so is missing: this test needs the MariaDB Audit Plugin (package mariadb-server, as .ci/run installs)"
         );
         let base = tempfile::tempdir().unwrap();
-        for d in ["data", "log", "tmp"] {
+        for d in ["data", "log", "tmp", "tls"] {
             std::fs::create_dir_all(base.path().join(d)).unwrap();
         }
         let user_flag: Vec<String> = if is_root() {
@@ -83,6 +88,8 @@ impl Server {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        // TLS as on RDS, with a certificate for 127.0.0.1 from a test CA (`ca_cert`).
+        let tls = crate::test_ca::issue(&base.path().join("tls"), "IP:127.0.0.1");
         let port = free_port();
         let p = |name: &str| base.path().join(name).display().to_string();
         let child = Command::new(which("mariadbd").unwrap())
@@ -94,6 +101,9 @@ impl Server {
             .arg(format!("--port={port}"))
             .args(["--bind-address=127.0.0.1", "--skip-name-resolve"])
             .arg(format!("--log-error={}", p("log/error.log")))
+            .arg(format!("--ssl-ca={}", tls.ca.display()))
+            .arg(format!("--ssl-cert={}", tls.cert.display()))
+            .arg(format!("--ssl-key={}", tls.key.display()))
             .args([
                 "--plugin-load-add=server_audit.so",
                 "--server-audit=FORCE_PLUS_PERMANENT",

@@ -3,7 +3,7 @@
 //! its own socket folder. It logs in both formats at once (`stderr,csvlog`) with the RDS
 //! `log_line_prefix`, connections and disconnections, pgaudit session auditing
 //! (`read,write,ddl,role`) and object auditing through `rds_pgaudit`; SSL is on with a
-//! self-signed certificate, and `iam_user` authenticates through the PAM service
+//! certificate from a test CA (`ca_cert`), and `iam_user` authenticates through the PAM service
 //! `tagtrail-iam-sim` (accepts only IAM-token-shaped passwords; `.ci/run` installs it),
 //! as RDS authenticates `rds_iam` users. PostgreSQL refuses to run as root, so as root
 //! every server command runs as `postgres` (`runuser`). Stopped with `pg_ctl stop`
@@ -82,6 +82,11 @@ impl Server {
         self.base.path().join("data")
     }
 
+    /// The CA that signed the server's certificate (issued for 127.0.0.1 only).
+    pub fn ca_cert(&self) -> PathBuf {
+        self.base.path().join("tls/ca.crt")
+    }
+
     fn socket_dir(&self) -> PathBuf {
         self.base.path().join("run")
     }
@@ -100,10 +105,6 @@ impl Server {
         assert!(
             Path::new("/etc/pam.d").join(PAM_SERVICE).is_file(),
             "/etc/pam.d/{PAM_SERVICE} is missing: run `bash .ci/run`, which installs the PAM service that plays RDS IAM authentication"
-        );
-        assert!(
-            which("openssl").is_some(),
-            "openssl is missing (apt-get install openssl)"
         );
         let base = tempfile::tempdir().unwrap();
         let mut server = Server {
@@ -135,26 +136,13 @@ impl Server {
         );
         std::fs::remove_file(&pwfile).unwrap();
         let data = server.data();
-        check(
-            "openssl",
-            Command::new("openssl")
-                .args([
-                    "req",
-                    "-new",
-                    "-x509",
-                    "-days",
-                    "2",
-                    "-nodes",
-                    "-subj",
-                    "/CN=localhost",
-                ])
-                .arg("-keyout")
-                .arg(data.join("server.key"))
-                .arg("-out")
-                .arg(data.join("server.crt"))
-                .output()
-                .unwrap(),
-        );
+        // Issued for 127.0.0.1 only: a client verifying the host name against
+        // `localhost` is refused, one verifying only the chain is not.
+        let tls = server.base.path().join("tls");
+        std::fs::create_dir_all(&tls).unwrap();
+        let issued = crate::test_ca::issue(&tls, "IP:127.0.0.1");
+        std::fs::copy(&issued.cert, data.join("server.crt")).unwrap();
+        std::fs::copy(&issued.key, data.join("server.key")).unwrap();
         let conf = format!(
             "\n# tagtrail test server: RDS for PostgreSQL logging\n\
              listen_addresses = '127.0.0.1,::1'\n\
@@ -182,13 +170,15 @@ impl Server {
         pg_conf.push_str(&conf);
         std::fs::write(data.join("postgresql.conf"), pg_conf).unwrap();
         // IAM users authenticate through PAM over SSL (RDS: `hostssl all +rds_iam all pam`),
-        // before the password lines; the admin uses the socket without a password.
+        // before the password lines; `tls_reader` must use SSL (as every user must under
+        // RDS's rds.force_ssl); the admin uses the socket without a password.
         std::fs::write(
             data.join("pg_hba.conf"),
             format!(
                 "local all postgres trust\n\
                  local all all scram-sha-256\n\
                  hostssl all iam_user 127.0.0.1/32 pam pamservice={PAM_SERVICE}\n\
+                 hostnossl all tls_reader all reject\n\
                  host all all 127.0.0.1/32 scram-sha-256\n\
                  host all all ::1/128 scram-sha-256\n"
             ),

@@ -19,7 +19,8 @@ fn pg_workload_failed_logins_say_why() {
     let hba = |line: u32, rule: &str| {
         format!("\nDETAIL:  Connection matched pg_hba.conf line {line}: \"{rule}\"")
     };
-    let scram = hba(4, "host all all 127.0.0.1/32 scram-sha-256");
+    // Line 5 of the harness's pg_hba.conf (pg_server.rs).
+    let scram = hba(5, "host all all 127.0.0.1/32 scram-sha-256");
     let f = |u: &str, db: &str, state: &str, method: Option<&str>, msg: String| {
         json!({"db_user": u, "database": db, "client_host": "127.0.0.1", "sql_state": state,
                "auth_method": method, "message": msg})
