@@ -7,6 +7,7 @@
 //! command-line arguments into a validated configuration and calls the rest. [`integrity`]
 //! checks CloudTrail's signed digest files, so the evidence can be shown to be complete.
 
+pub mod checks;
 pub mod cli;
 pub mod demo;
 pub mod engine;

@@ -50,6 +50,16 @@ pub fn json_value(array: &dyn Array, row: usize) -> Value {
                     .collect(),
             )
         }
+        DataType::Struct(_) => {
+            let st = array.as_struct();
+            Value::Object(
+                st.column_names()
+                    .into_iter()
+                    .zip(st.columns())
+                    .map(|(name, col)| (name.to_string(), json_value(col.as_ref(), row)))
+                    .collect(),
+            )
+        }
         _ => Value::String(display(array, row)),
     }
 }
