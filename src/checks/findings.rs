@@ -47,6 +47,8 @@ impl Serialize for Severity {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    #[error("registering the check settings: {0}")]
+    Settings(#[from] datafusion::error::DataFusionError),
     #[error("check {check}: {source}")]
     Query {
         check: &'static str,
@@ -59,6 +61,9 @@ pub enum RunError {
     },
 }
 
+/// The views most checks read, computed once per run.
+const CACHED_VIEWS: &[&str] = &["db_sessions", "role_sessions", "attributed_sessions"];
+
 /// Runs `checks` over `[since, until)`; findings ordered by severity (highest first),
 /// check, subject.
 pub async fn run(
@@ -69,6 +74,15 @@ pub async fn run(
     until: i64,
 ) -> Result<Vec<Finding>, RunError> {
     let ts = |t| ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()));
+    if checks.len() > 1 {
+        engine
+            .cache_views(CACHED_VIEWS)
+            .await
+            .map_err(|source| RunError::Query {
+                check: "(shared views)",
+                source,
+            })?;
+    }
     let mut out = Vec::new();
     for &check in checks {
         let batches = engine

@@ -25,18 +25,28 @@ pub struct RawArgs {
 
     /// Session-tag key that names the database user, for roles and permission sets whose
     /// `rds-db:connect` policy is not in the lake (a policy's `${aws:PrincipalTag/KEY}`
-    /// wins). Keys compare case-insensitively, as IAM does.
-    #[arg(long, global = true, default_value = "Username", value_name = "KEY")]
-    pub tag_key: String,
+    /// wins). Keys compare case-insensitively, as IAM does. Default: tagtrail.toml's
+    /// `[attribution] tag_key`, else Username.
+    #[arg(long, global = true, value_name = "KEY")]
+    pub tag_key: Option<String>,
 
     /// Clock skew allowed around a federated session's validity when matching database
-    /// connections: seconds, or a number with s, m or h.
-    #[arg(long, global = true, default_value = "5m", value_name = "DURATION")]
-    pub skew: String,
+    /// connections: seconds, or a number with s, m or h. Default: tagtrail.toml's
+    /// `[attribution] skew`, else 5m.
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub skew: Option<String>,
+
+    /// Configuration file (tag key, required tags, naming convention, vocabulary,
+    /// thresholds, severities, disabled checks, exceptions). Default: ./tagtrail.toml
+    /// when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: RawCommand,
 }
+
+const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
 
 #[derive(Debug, Subcommand)]
 pub enum RawCommand {
@@ -121,6 +131,30 @@ pub enum RawCommand {
         subject: String,
         #[command(flatten)]
         range: RawRange,
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
+        format: String,
+    },
+    /// The compliance checks, with what each finds, why it matters and how to fix it.
+    Checks {
+        /// Show this check's whole documentation.
+        #[arg(value_name = "ID")]
+        id: Option<String>,
+    },
+    /// Run the compliance checks over the lake: shared accounts, tag hygiene, missing
+    /// MFA, logins outside session windows, and the other ways federated database
+    /// access silently breaks. Exit status 3 with --fail-on when a finding reaches it.
+    Findings {
+        #[command(flatten)]
+        range: RawRange,
+        /// Only these checks (repeat; default: all not disabled in tagtrail.toml).
+        #[arg(long = "check", value_name = "ID")]
+        checks: Vec<String>,
+        /// Only findings at or above this severity.
+        #[arg(long, value_name = "SEVERITY", value_parser = SEVERITIES)]
+        min_severity: Option<String>,
+        /// Exit with status 3 when an open (not accepted) finding is at or above this severity.
+        #[arg(long, value_name = "SEVERITY", value_parser = SEVERITIES)]
+        fail_on: Option<String>,
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
         format: String,
     },

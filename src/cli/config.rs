@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::engine::{AttributionSettings, SessionFilter};
+use crate::checks::{self, Check, CheckConfig, Severity};
+use crate::engine::{AttributionSettings, SessionFilter, parse_duration, validate_tag_key};
 use crate::fetch::AwsOptions;
 use crate::fetch::s3::S3Url;
 use crate::ingest::{IngestOptions, Input, Settings};
@@ -22,6 +23,8 @@ use super::args::{RawArgs, RawAws, RawCommand, RawRange};
 pub struct Config {
     pub lake: PathBuf,
     pub attribution: AttributionSettings,
+    /// tagtrail.toml (or the defaults).
+    pub checks: CheckConfig,
     pub command: Command,
 }
 
@@ -63,6 +66,18 @@ pub enum Command {
     Inventory {
         targets: Vec<Target>,
     },
+    Checks {
+        /// One check's documentation; `None` lists them all.
+        check: Option<&'static Check>,
+    },
+    Findings {
+        checks: Vec<&'static Check>,
+        since: i64,
+        until: i64,
+        min_severity: Severity,
+        fail_on: Option<Severity>,
+        format: Format,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +97,8 @@ fn format(name: &str) -> Format {
 
 impl Config {
     pub fn from_args(raw: RawArgs) -> Result<Config, ConfigError> {
+        let file = CheckConfig::discover(raw.config.as_deref())
+            .map_err(|e| bad("--config")(e.to_string()))?;
         let command = match raw.command {
             RawCommand::Ingest {
                 paths,
@@ -186,6 +203,40 @@ impl Config {
                     format: format(&f),
                 }
             }
+            RawCommand::Checks { id } => Command::Checks {
+                check: id.as_deref().map(check_by_id).transpose()?,
+            },
+            RawCommand::Findings {
+                range,
+                checks: ids,
+                min_severity,
+                fail_on,
+                format: f,
+            } => {
+                let (since, until) = range_bounds(&range)?;
+                let checks = if ids.is_empty() {
+                    checks::ALL
+                        .iter()
+                        .copied()
+                        .filter(|c| !file.disabled.iter().any(|d| d == c.id))
+                        .collect()
+                } else {
+                    ids.iter()
+                        .map(|id| check_by_id(id))
+                        .collect::<Result<_, _>>()?
+                };
+                let severity = |s: Option<String>| {
+                    s.map(|s| Severity::from_name(&s).expect("clap restricts severities"))
+                };
+                Command::Findings {
+                    checks,
+                    since,
+                    until,
+                    min_severity: severity(min_severity).unwrap_or(Severity::Info),
+                    fail_on: severity(fail_on),
+                    format: format(&f),
+                }
+            }
             RawCommand::Query { sql, format: f } => Command::Query {
                 sql,
                 format: format(&f),
@@ -227,50 +278,39 @@ impl Config {
                 }
             }
         };
+        let defaults = AttributionSettings::default();
+        let tag_key = match &raw.tag_key {
+            Some(k) => validate_tag_key(k).map_err(bad("--tag-key"))?,
+            None => file.tag_key.clone().unwrap_or(defaults.tag_key),
+        };
+        let skew_seconds = match &raw.skew {
+            Some(s) => parse_duration(s).map_err(bad("--skew"))?,
+            None => file.skew_seconds.unwrap_or(defaults.skew_seconds),
+        };
         Ok(Config {
             lake: raw.lake,
             attribution: AttributionSettings {
-                tag_key: validate_tag_key(&raw.tag_key).map_err(bad("--tag-key"))?,
-                skew_seconds: parse_duration(&raw.skew).map_err(bad("--skew"))?,
-                ..AttributionSettings::default()
+                tag_key,
+                skew_seconds,
+                ..defaults
             },
+            checks: file,
             command,
         })
     }
 }
 
-/// IAM tag keys: 1–128 characters of letters, digits, spaces and `_.:/=+-@`.
-fn validate_tag_key(key: &str) -> Result<String, String> {
-    let ok = (1..=128).contains(&key.chars().count())
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || " _.:/=+-@".contains(c));
-    if ok {
-        Ok(key.to_string())
-    } else {
-        Err(format!(
-            "{key:?} is not an IAM tag key (1–128 letters, digits, spaces and _.:/=+-@)"
+fn check_by_id(id: &str) -> Result<&'static Check, ConfigError> {
+    checks::by_id(id).ok_or_else(|| {
+        bad("--check")(format!(
+            "no check `{id}`; one of: {}",
+            checks::ALL
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
-    }
-}
-
-/// `300`, `300s`, `5m` or `1h` → seconds.
-fn parse_duration(s: &str) -> Result<i64, String> {
-    let t = s.trim();
-    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration: write 300, 300s, 5m or 1h"))?;
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
-    };
-    Ok(n * scale)
+    })
 }
 
 /// `--instance` names one server, so it goes with one URL.

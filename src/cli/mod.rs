@@ -13,6 +13,7 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::checks::{self, Severity, Status};
 use crate::demo;
 use crate::engine::{AttributionSettings, Engine, EngineError};
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
@@ -42,6 +43,10 @@ pub enum CliError {
     Integrity(#[from] IntegrityError),
     #[error("{0}")]
     Inventory(String),
+    #[error(transparent)]
+    Checks(#[from] checks::RunError),
+    #[error("{count} open finding(s) at or above {level} (--fail-on {level})")]
+    FindingsAtOrAbove { count: usize, level: Severity },
     #[error(
         "integrity check failed: {failures} item(s) altered, missing, badly signed, moved, unreadable or breaking the digest chain (listed above; rows in table digest_checks)"
     )]
@@ -58,6 +63,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::IntegrityViolated { .. } => 2,
+            CliError::FindingsAtOrAbove { .. } => 3,
             _ => 1,
         }
     }
@@ -118,6 +124,39 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Inventory { targets } => {
             let lake = Lake::open(&config.lake)?;
             inventory::run(out, &lake, &targets).await?;
+        }
+        Command::Checks { check } => report::findings::write_checks(out, checks::ALL, check)?,
+        Command::Findings {
+            checks: selected,
+            since,
+            until,
+            min_severity,
+            fail_on,
+            format,
+        } => {
+            let engine = open_engine(&config.lake, &config.attribution).await?;
+            checks::tables::register(
+                engine.context(),
+                &config.checks,
+                &config.attribution.tag_key,
+            )
+            .map_err(checks::RunError::from)?;
+            let found = checks::run(&engine, &selected, &config.checks, since, until).await?;
+            let shown: Vec<_> = found
+                .iter()
+                .filter(|f| f.severity >= min_severity)
+                .cloned()
+                .collect();
+            report::findings::write(out, &shown, format)?;
+            if let Some(level) = fail_on {
+                let count = found
+                    .iter()
+                    .filter(|f| f.status == Status::Open && f.severity >= level)
+                    .count();
+                if count > 0 {
+                    return Err(CliError::FindingsAtOrAbove { count, level });
+                }
+            }
         }
     }
     Ok(())

@@ -19,7 +19,7 @@ use datafusion::scalar::ScalarValue;
 
 use crate::lake::{ALL_TABLES, Lake};
 
-pub use settings::AttributionSettings;
+pub use settings::{AttributionSettings, parse_duration, validate_tag_key};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -95,6 +95,31 @@ impl Engine {
             )))?;
         }
         Ok(Engine { ctx })
+    }
+
+    /// Computes each named view once and keeps the rows in memory under the same name,
+    /// for a run of many queries over the same views (`tagtrail findings`): the
+    /// attribution views are the costly part of every check. Views created before keep
+    /// their own plans.
+    pub async fn cache_views(&self, names: &[&str]) -> Result<(), EngineError> {
+        for name in names {
+            let frame = self
+                .ctx
+                .table(*name)
+                .await
+                .map_err(df(format!("reading view {name}")))?;
+            let cached = frame
+                .cache()
+                .await
+                .map_err(df(format!("computing view {name}")))?;
+            self.ctx
+                .deregister_table(*name)
+                .map_err(df(format!("replacing view {name}")))?;
+            self.ctx
+                .register_table(*name, cached.into_view())
+                .map_err(df(format!("replacing view {name}")))?;
+        }
+        Ok(())
     }
 
     pub fn context(&self) -> &SessionContext {

@@ -49,3 +49,37 @@ impl AttributionSettings {
         MemTable::try_new(schema, vec![vec![batch]])
     }
 }
+
+/// IAM tag keys: 1–128 characters of letters, digits, spaces and `_.:/=+-@`.
+pub fn validate_tag_key(key: &str) -> Result<String, String> {
+    let ok = (1..=128).contains(&key.chars().count())
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || " _.:/=+-@".contains(c));
+    if ok {
+        Ok(key.to_string())
+    } else {
+        Err(format!(
+            "{key:?} is not an IAM tag key (1–128 letters, digits, spaces and _.:/=+-@)"
+        ))
+    }
+}
+
+/// `300`, `300s`, `5m` or `1h` → seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: i64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration: write 300, 300s, 5m or 1h"))?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
+    };
+    Ok(n * scale)
+}

@@ -1,6 +1,7 @@
 //! Renderers: the same answer as a terminal table, JSON for scripts, or CSV for
 //! spreadsheets. Timestamps always print as RFC 3339 UTC (`…Z`).
 
+pub mod findings;
 pub mod values;
 pub mod who;
 

@@ -6,13 +6,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{fixture, query, repo, tagtrail, temp_lake};
-
-fn demo_lake() -> tempfile::TempDir {
-    let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", fixture("demo").to_str().unwrap()]);
-    lake
-}
+use crate::support::{assert_snapshot, demo_lake, fixture, query, tagtrail, temp_lake};
 
 /// Every session's attribution (one run of `tagtrail sessions`: each run plans the whole
 /// view stack, so tests pick from one answer).
@@ -298,14 +292,7 @@ fn timeline_of_erin_matches_the_snapshot() {
         ],
     );
     let scrubbed = csv.replace(&format!("{}/", fixture("demo").display()), "<demo>/");
-    let snapshot = repo().join("tests/snapshots/timeline-erin.csv");
-    if std::env::var_os("TAGTRAIL_BLESS").is_some() {
-        std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
-        std::fs::write(&snapshot, &scrubbed).unwrap();
-    }
-    let expected =
-        std::fs::read_to_string(&snapshot).expect("snapshot (TAGTRAIL_BLESS=1 writes it)");
-    assert_eq!(scrubbed, expected);
+    assert_snapshot("timeline-erin.csv", &scrubbed);
     let kinds: Vec<&str> = scrubbed
         .lines()
         .skip(1)
@@ -434,14 +421,7 @@ fn sessions_of_the_demo_week_match_the_snapshot() {
     let csv = tagtrail(lake.path(), &["sessions", "--format", "csv"]);
     let kept: Vec<&str> = csv.lines().filter(|l| !l.contains(",rdsadmin,")).collect();
     let text = kept.join("\n") + "\n";
-    let snapshot = repo().join("tests/snapshots/sessions-demo.csv");
-    if std::env::var_os("TAGTRAIL_BLESS").is_some() {
-        std::fs::write(&snapshot, &text).unwrap();
-    }
-    assert_eq!(
-        text,
-        std::fs::read_to_string(&snapshot).expect("snapshot (TAGTRAIL_BLESS=1 writes it)")
-    );
+    assert_snapshot("sessions-demo.csv", &text);
     let unattributed = tagtrail(
         lake.path(),
         &[

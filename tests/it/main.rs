@@ -7,6 +7,7 @@ mod delivery_layouts;
 mod demo_scenario;
 mod digests;
 mod digests_s3;
+mod findings;
 mod inventory_files;
 mod inventory_live;
 mod lake_secrets;

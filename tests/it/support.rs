@@ -126,3 +126,23 @@ pub fn summary_count(summary: &str, label: &str) -> u64 {
         .parse()
         .unwrap()
 }
+
+/// A fresh lake with the demo week (`fixtures/demo`) ingested.
+pub fn demo_lake() -> tempfile::TempDir {
+    let lake = temp_lake();
+    tagtrail(lake.path(), &["ingest", fixture("demo").to_str().unwrap()]);
+    lake
+}
+
+/// Compares `text` with the reviewed snapshot `tests/snapshots/NAME`;
+/// `TAGTRAIL_BLESS=1` rewrites it after a deliberate change.
+pub fn assert_snapshot(name: &str, text: &str) {
+    let snapshot = repo().join("tests/snapshots").join(name);
+    if std::env::var_os("TAGTRAIL_BLESS").is_some() {
+        std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
+        std::fs::write(&snapshot, text).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&snapshot).expect("snapshot (TAGTRAIL_BLESS=1 writes it)");
+    assert_eq!(text, expected, "differs from tests/snapshots/{name}");
+}
