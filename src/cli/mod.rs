@@ -213,6 +213,32 @@ impl Drop for Bar {
     }
 }
 
+/// The demo's findings, with RDS's own `rdsadmin` accepted as a real team would.
+async fn demo_findings(
+    out: &mut dyn Write,
+    engine: &Engine,
+    format: Format,
+) -> Result<(), CliError> {
+    let config = checks::CheckConfig {
+        exceptions: vec![checks::Exception {
+            check: "unattributed-session".into(),
+            subject: "rdsadmin".into(),
+            justification: "RDS's own management account".into(),
+        }],
+        ..checks::CheckConfig::default()
+    };
+    let settings = AttributionSettings::default();
+    checks::tables::register(engine.context(), &config, &settings.tag_key)
+        .map_err(checks::RunError::from)?;
+    let found = checks::run(engine, checks::ALL, &config, i64::MIN / 2, i64::MAX / 2).await?;
+    writeln!(
+        out,
+        "\nFindings (`tagtrail findings`; `tagtrail checks ID` explains each check):\n"
+    )?;
+    report::findings::write(out, &found, format)?;
+    Ok(())
+}
+
 async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
     let dir = tempfile::tempdir()?;
     let evidence = dir.path().join("evidence");
@@ -235,6 +261,7 @@ async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
     )?;
     who::write(out, &rows, format)?;
     summary::attribution(out, &engine).await?;
+    demo_findings(out, &engine, format).await?;
     writeln!(
         out,
         "\nAsk your own questions: tagtrail ingest --lake LAKE fixtures/demo, then tagtrail query --lake LAKE \"SELECT * FROM attributed_sessions\""

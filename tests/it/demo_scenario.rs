@@ -111,6 +111,12 @@ fn demo_prints_the_answer() {
         out.contains("All database sessions by attribution"),
         "{out}"
     );
+    assert!(
+        out.contains("Findings (`tagtrail findings`")
+            && out.contains("┆ missing-mfa ")
+            && out.contains("accepted: RDS's own management account"),
+        "{out}"
+    );
     let json_out = tagtrail(dir.path(), &["demo", "--format", "json"]);
     let start = json_out.find("\n[").expect("json array in demo output") + 1;
     let end = json_out[start..].find("\n]").unwrap() + start + 2;
