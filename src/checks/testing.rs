@@ -241,6 +241,43 @@ impl Lab {
             .await
             .unwrap()
     }
+
+    // Inventory and policy helpers of the tag checks (tag-key-case, tag-resource-mismatch).
+
+    /// RDS instance `identifier` in the inventory (`aws rds describe-db-instances`, one
+    /// file per instance) with resource `tags`.
+    pub fn rds_instance_tags(&mut self, identifier: &str, tags: &[(&str, &str)]) {
+        let tag_list: Vec<Value> = tags
+            .iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect();
+        let doc = json!({"DBInstances": [{
+            "DBInstanceIdentifier": identifier,
+            "DBInstanceClass": "db.r6g.large",
+            "Engine": "mariadb",
+            "DBInstanceStatus": "available",
+            "MasterUsername": "admin",
+            "Endpoint": {"Address": format!("{identifier}.c9akciq32.eu-west-1.rds.amazonaws.com"),
+                         "Port": 3306, "HostedZoneId": "Z29XKXDKYMONMX"},
+            "EngineVersion": "10.11.9",
+            "DbiResourceId": format!("db-{}", identifier.to_uppercase().replace('-', "")),
+            "DBInstanceArn": format!("arn:aws:rds:eu-west-1:{ACCOUNT}:db:{identifier}"),
+            "IAMDatabaseAuthenticationEnabled": true,
+            "TagList": tag_list
+        }]});
+        self.file(
+            &format!("inventory/describe-db-instances-{identifier}.json"),
+            &serde_json::to_string_pretty(&doc).unwrap(),
+        );
+    }
+
+    /// The inline policy of permission set `name` (`aws sso-admin
+    /// get-inline-policy-for-permission-set`, file named after the set). [`Lab::federate`]
+    /// signs in to the set `DatabaseAccess`.
+    pub fn permission_set_policy(&mut self, name: &str, document: Value) {
+        let out = json!({"InlinePolicy": document.to_string()});
+        self.file(&format!("iam/{name}.json"), &out.to_string());
+    }
 }
 
 /// (subject, count) of each finding, in order.
