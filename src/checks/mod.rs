@@ -28,6 +28,7 @@ mod missing_mfa;
 mod unattributed_session;
 
 mod shared_identity_tag;
+mod tag_typo;
 
 use std::fmt;
 
@@ -93,6 +94,7 @@ pub const ALL: &[&Check] = &[
     &unattributed_session::CHECK,
     &missing_mfa::CHECK,
     &shared_identity_tag::CHECK,
+    &tag_typo::CHECK,
 ];
 
 /// The check with this id.
