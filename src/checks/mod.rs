@@ -28,6 +28,7 @@ mod missing_mfa;
 mod unattributed_session;
 
 mod shared_identity_tag;
+mod tag_convention;
 mod tag_typo;
 
 use std::fmt;
@@ -95,6 +96,7 @@ pub const ALL: &[&Check] = &[
     &missing_mfa::CHECK,
     &shared_identity_tag::CHECK,
     &tag_typo::CHECK,
+    &tag_convention::CHECK,
 ];
 
 /// The check with this id.
