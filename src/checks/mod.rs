@@ -29,6 +29,7 @@ mod unattributed_session;
 
 mod shared_identity_tag;
 mod tag_convention;
+mod tag_key_case;
 mod tag_typo;
 
 use std::fmt;
@@ -97,6 +98,7 @@ pub const ALL: &[&Check] = &[
     &shared_identity_tag::CHECK,
     &tag_typo::CHECK,
     &tag_convention::CHECK,
+    &tag_key_case::CHECK,
 ];
 
 /// The check with this id.
