@@ -27,6 +27,7 @@ pub mod tables;
 mod missing_mfa;
 mod unattributed_session;
 
+mod missing_required_tag;
 mod shared_identity_tag;
 mod tag_convention;
 mod tag_key_case;
@@ -99,6 +100,7 @@ pub const ALL: &[&Check] = &[
     &tag_typo::CHECK,
     &tag_convention::CHECK,
     &tag_key_case::CHECK,
+    &missing_required_tag::CHECK,
 ];
 
 /// The check with this id.
