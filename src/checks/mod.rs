@@ -31,6 +31,7 @@ mod missing_required_tag;
 mod shared_identity_tag;
 mod tag_convention;
 mod tag_key_case;
+mod tag_resource_mismatch;
 mod tag_typo;
 
 use std::fmt;
@@ -101,6 +102,7 @@ pub const ALL: &[&Check] = &[
     &tag_convention::CHECK,
     &tag_key_case::CHECK,
     &missing_required_tag::CHECK,
+    &tag_resource_mismatch::CHECK,
 ];
 
 /// The check with this id.
