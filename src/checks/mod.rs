@@ -27,6 +27,8 @@ pub mod tables;
 mod missing_mfa;
 mod unattributed_session;
 
+mod password_auth_account;
+
 use std::fmt;
 
 pub use config::{CheckConfig, ConfigError, Exception};
@@ -87,7 +89,11 @@ pub struct Check {
 }
 
 /// Every check, in the order `tagtrail checks` lists them.
-pub const ALL: &[&Check] = &[&unattributed_session::CHECK, &missing_mfa::CHECK];
+pub const ALL: &[&Check] = &[
+    &unattributed_session::CHECK,
+    &missing_mfa::CHECK,
+    &password_auth_account::CHECK,
+];
 
 /// The check with this id.
 pub fn by_id(id: &str) -> Option<&'static Check> {
