@@ -28,6 +28,7 @@ mod missing_mfa;
 mod unattributed_session;
 
 mod password_auth_account;
+mod session_outside_window;
 
 use std::fmt;
 
@@ -93,6 +94,7 @@ pub const ALL: &[&Check] = &[
     &unattributed_session::CHECK,
     &missing_mfa::CHECK,
     &password_auth_account::CHECK,
+    &session_outside_window::CHECK,
 ];
 
 /// The check with this id.
