@@ -29,6 +29,7 @@ mod unattributed_session;
 
 mod password_auth_account;
 mod session_outside_window;
+mod failed_auth_burst;
 
 use std::fmt;
 
@@ -95,6 +96,7 @@ pub const ALL: &[&Check] = &[
     &missing_mfa::CHECK,
     &password_auth_account::CHECK,
     &session_outside_window::CHECK,
+    &failed_auth_burst::CHECK,
 ];
 
 /// The check with this id.
