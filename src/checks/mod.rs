@@ -30,6 +30,7 @@ mod unattributed_session;
 mod password_auth_account;
 mod session_outside_window;
 mod failed_auth_burst;
+mod iam_auth_disabled;
 
 use std::fmt;
 
@@ -97,6 +98,7 @@ pub const ALL: &[&Check] = &[
     &password_auth_account::CHECK,
     &session_outside_window::CHECK,
     &failed_auth_burst::CHECK,
+    &iam_auth_disabled::CHECK,
 ];
 
 /// The check with this id.
