@@ -31,6 +31,7 @@ mod password_auth_account;
 mod session_outside_window;
 mod failed_auth_burst;
 mod iam_auth_disabled;
+mod policy_wildcard_dbuser;
 
 use std::fmt;
 
@@ -99,6 +100,7 @@ pub const ALL: &[&Check] = &[
     &session_outside_window::CHECK,
     &failed_auth_burst::CHECK,
     &iam_auth_disabled::CHECK,
+    &policy_wildcard_dbuser::CHECK,
 ];
 
 /// The check with this id.
