@@ -27,11 +27,12 @@ pub mod tables;
 mod missing_mfa;
 mod unattributed_session;
 
-mod password_auth_account;
-mod session_outside_window;
 mod failed_auth_burst;
 mod iam_auth_disabled;
+mod password_auth_account;
 mod policy_wildcard_dbuser;
+mod session_outside_window;
+mod shared_db_account;
 
 use std::fmt;
 
@@ -96,6 +97,7 @@ pub struct Check {
 pub const ALL: &[&Check] = &[
     &unattributed_session::CHECK,
     &missing_mfa::CHECK,
+    &shared_db_account::CHECK,
     &password_auth_account::CHECK,
     &session_outside_window::CHECK,
     &failed_auth_burst::CHECK,
