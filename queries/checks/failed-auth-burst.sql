@@ -81,3 +81,5 @@ SELECT subject,
 FROM members
 GROUP BY kind, subject, burst
 HAVING kind = 'db user' OR count(DISTINCT COALESCE(db_user, '(unknown)')) >= 2
+-- Ties in the findings' order (same subject and first_seen) follow this order.
+ORDER BY kind, subject, burst

@@ -77,3 +77,5 @@ SELECT user_name AS subject,
        last_seen,
        logins AS count
 FROM per_user
+-- Ties in the findings' order (same subject and first_seen) follow this order.
+ORDER BY instance, user_name

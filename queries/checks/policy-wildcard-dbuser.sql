@@ -62,3 +62,5 @@ SELECT p.db_user_pattern AS subject,
 FROM per_policy p
 LEFT JOIN users u
   ON u.principal_kind = p.principal_kind AND u.principal_name = p.principal_name
+-- Ties in the findings' order (same subject and first_seen) follow this order.
+ORDER BY p.principal_kind, p.principal_name, p.policy_name, p.db_user_pattern

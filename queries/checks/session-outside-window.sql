@@ -64,3 +64,5 @@ SELECT db_user AS subject,
        count(*) AS count
 FROM nearest CROSS JOIN settings s
 GROUP BY instance, db_user, federation_event_id, person, session_start, session_expiry
+-- Ties in the findings' order (same subject and first_seen) follow this order.
+ORDER BY instance, db_user, MIN(connect_time)

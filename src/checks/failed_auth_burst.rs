@@ -129,7 +129,10 @@ mod tests {
         );
         assert_eq!(found[1].evidence["sessions"][7], "ledger-prod:8538:1");
         assert_eq!(
-            (found[2].first_seen.as_deref(), found[2].last_seen.as_deref()),
+            (
+                found[2].first_seen.as_deref(),
+                found[2].last_seen.as_deref()
+            ),
             (Some("2026-11-16T09:30:00Z"), Some("2026-11-16T09:30:40Z"))
         );
     }

@@ -139,7 +139,11 @@ mod tests {
                 &found[2].evidence["principal_name"],
                 &found[2].evidence["statements"]
             ),
-            (&json!("role"), &json!("ReportingRole"), &json!(["SharedReporting"]))
+            (
+                &json!("role"),
+                &json!("ReportingRole"),
+                &json!(["SharedReporting"])
+            )
         );
     }
 

@@ -176,7 +176,13 @@ mod tests {
             None,
         );
         // A failed IAM login after the expiry: the token was refused, as it should be.
-        lab.mysql_failed_login("shop-prod", "dokafor", "10.0.1.52", 73, "2026-11-18 18:00:00");
+        lab.mysql_failed_login(
+            "shop-prod",
+            "dokafor",
+            "10.0.1.52",
+            73,
+            "2026-11-18 18:00:00",
+        );
         // A password account: never inside a federated session, not an IAM login.
         lab.mysql_session(
             "shop-prod",

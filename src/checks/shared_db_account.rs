@@ -162,7 +162,10 @@ mod tests {
             json!(["ann.nguyen@example.com", "bob.martin@example.com"])
         );
         assert_eq!(
-            (found[2].first_seen.as_deref(), found[2].last_seen.as_deref()),
+            (
+                found[2].first_seen.as_deref(),
+                found[2].last_seen.as_deref()
+            ),
             (Some("2026-11-18T08:30:00Z"), Some("2026-11-18T12:30:00Z"))
         );
     }
