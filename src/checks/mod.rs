@@ -27,7 +27,13 @@ pub mod tables;
 mod missing_mfa;
 mod unattributed_session;
 
+mod failed_auth_burst;
+mod iam_auth_disabled;
 mod missing_required_tag;
+mod password_auth_account;
+mod policy_wildcard_dbuser;
+mod session_outside_window;
+mod shared_db_account;
 mod shared_identity_tag;
 mod tag_convention;
 mod tag_key_case;
@@ -103,6 +109,12 @@ pub const ALL: &[&Check] = &[
     &tag_key_case::CHECK,
     &missing_required_tag::CHECK,
     &tag_resource_mismatch::CHECK,
+    &shared_db_account::CHECK,
+    &password_auth_account::CHECK,
+    &session_outside_window::CHECK,
+    &failed_auth_burst::CHECK,
+    &iam_auth_disabled::CHECK,
+    &policy_wildcard_dbuser::CHECK,
 ];
 
 /// The check with this id.

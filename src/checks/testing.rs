@@ -278,6 +278,88 @@ impl Lab {
         let out = json!({"InlinePolicy": document.to_string()});
         self.file(&format!("iam/{name}.json"), &out.to_string());
     }
+
+    // Inventory files.
+
+    /// `aws rds describe-db-instances` output, the whole file: (identifier, engine,
+    /// `IAMDatabaseAuthenticationEnabled`). The master user is `postgres` for
+    /// PostgreSQL, else `admin`.
+    pub fn rds_instances(&mut self, instances: &[(&str, &str, bool)]) {
+        let list: Vec<Value> = instances
+            .iter()
+            .enumerate()
+            .map(|(i, (id, engine, iam))| {
+                let pg = engine.contains("postgres");
+                json!({
+                    "DBInstanceIdentifier": id,
+                    "DBInstanceClass": "db.r6g.large",
+                    "Engine": engine,
+                    "DBInstanceStatus": "available",
+                    "MasterUsername": if pg { "postgres" } else { "admin" },
+                    "Endpoint": {"Address": format!("{id}.c9akciq32.eu-west-1.rds.amazonaws.com"),
+                                 "Port": if pg { 5432 } else { 3306 },
+                                 "HostedZoneId": "Z29XKXDKYMONMX"},
+                    "EngineVersion": if pg { "15.8" } else { "10.11.9" },
+                    "DbiResourceId": format!("db-LAB{i:022}"),
+                    "DBInstanceArn": format!("arn:aws:rds:eu-west-1:{ACCOUNT}:db:{id}"),
+                    "IAMDatabaseAuthenticationEnabled": iam,
+                    "TagList": [{"Key": "Environment", "Value": "production"}]
+                })
+            })
+            .collect();
+        self.file(
+            "inventory/describe-db-instances.json",
+            &serde_json::to_string_pretty(&json!({ "DBInstances": list })).unwrap(),
+        );
+    }
+
+    /// The database-user export, the whole file: (instance, user, plugin), with MySQL
+    /// plugin names (`AWSAuthenticationPlugin`, `mysql_native_password`, …) or, for
+    /// PostgreSQL roles, `rds_iam` / `password`.
+    pub fn db_users(&mut self, users: &[(&str, &str, &str)]) {
+        let mut csv = String::from("instance,user,host,plugin\n");
+        for (instance, user, plugin) in users {
+            let host = if matches!(*plugin, "rds_iam" | "password") {
+                ""
+            } else {
+                "%"
+            };
+            csv.push_str(&format!("{instance},{user},{host},{plugin}\n"));
+        }
+        self.file("inventory/db-users.csv", &csv);
+    }
+
+    /// A PostgreSQL session in the RDS error log (`log_connections` /
+    /// `log_disconnections` on), one second long, authenticated by `method` (`pam` is
+    /// RDS IAM authentication; `md5`, `scram-sha-256` are passwords). Sessions of the
+    /// same instance and hour share the hourly log file, as on RDS.
+    pub fn postgres_session(
+        &mut self,
+        instance: &str,
+        user: &str,
+        host: &str,
+        pid: u32,
+        at: &str,
+        method: &str,
+    ) {
+        let start = t(at);
+        let ts = |d: DateTime<Utc>| d.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        let (t0, t1) = (ts(start), ts(start + chrono::Duration::seconds(1)));
+        let lines = format!(
+            "{t0}:{host}(40112):[unknown]@[unknown]:[{pid}]:LOG:  connection received: host={host} port=40112\n\
+             {t0}:{host}(40112):{user}@ledger:[{pid}]:LOG:  connection authenticated: identity=\"{user}\" method={method} (/rdsdbdata/config/pg_hba.conf:13)\n\
+             {t0}:{host}(40112):{user}@ledger:[{pid}]:LOG:  connection authorized: user={user} database=ledger application_name=psql SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)\n\
+             {t1}:{host}(40112):{user}@ledger:[{pid}]:LOG:  disconnection: session time: 0:00:01.000 user={user} database=ledger host={host} port=40112\n"
+        );
+        let path = format!(
+            "rds/{instance}/error/postgresql.log.{}",
+            start.format("%Y-%m-%d-%H")
+        );
+        match self.files.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, content)) => content.push_str(&lines),
+            None => self.file(&path, &lines),
+        }
+    }
 }
 
 /// (subject, count) of each finding, in order.
