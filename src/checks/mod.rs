@@ -27,6 +27,10 @@ pub mod tables;
 mod missing_mfa;
 mod unattributed_session;
 
+mod audit_gap;
+mod deprovisioned_user_access;
+mod secret_in_log;
+
 use std::fmt;
 
 pub use config::{CheckConfig, ConfigError, Exception};
@@ -87,7 +91,13 @@ pub struct Check {
 }
 
 /// Every check, in the order `tagtrail checks` lists them.
-pub const ALL: &[&Check] = &[&unattributed_session::CHECK, &missing_mfa::CHECK];
+pub const ALL: &[&Check] = &[
+    &unattributed_session::CHECK,
+    &missing_mfa::CHECK,
+    &deprovisioned_user_access::CHECK,
+    &secret_in_log::CHECK,
+    &audit_gap::CHECK,
+];
 
 /// The check with this id.
 pub fn by_id(id: &str) -> Option<&'static Check> {
