@@ -111,7 +111,9 @@ mod tests {
     /// sessions are at 09:00, 13:00 and 14:00.
     #[tokio::test]
     async fn okta_lifecycle_cases() {
-        let cases: &[(&str, &[(&str, &str)], Option<i64>)] = &[
+        /// (case, lifecycle events as (event type, time), sessions counted)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Option<i64>);
+        let cases: &[Case] = &[
             (
                 "suspended at 13:30: only the 14:00 session",
                 &[("user.lifecycle.suspend", "2026-11-16 13:30:00")],
