@@ -536,4 +536,16 @@ justification = "service principal, no human"
             "not a tag policy: no `tags` object"
         );
     }
+
+    #[test]
+    fn cloudtrail_gap_hours_is_a_threshold() {
+        assert_eq!(CheckConfig::default().cloudtrail_gap_hours, 24);
+        let c = parse("[thresholds]\ncloudtrail_gap_hours = 48\n").unwrap();
+        assert_eq!(c.cloudtrail_gap_hours, 48);
+        let e = parse("[thresholds]\n\ncloudtrail_gap_hours = 0\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "tagtrail.toml:3: cloudtrail_gap_hours must be at least 1"
+        );
+    }
 }
