@@ -21,6 +21,7 @@
 //! failed_auth_burst_count = 5
 //! failed_auth_burst_minutes = 10
 //! audit_gap_minutes = 60
+//! cloudtrail_gap_hours = 24
 //!
 //! [severity]
 //! tag-convention = "info"
@@ -90,6 +91,9 @@ pub struct CheckConfig {
     pub failed_auth_burst_count: i64,
     pub failed_auth_burst_minutes: i64,
     pub audit_gap_minutes: i64,
+    /// `audit-gap`: hours without a CloudTrail log file (account, region) that count as
+    /// a delivery gap; quiet hours deliver no file, a quiet day in a used region is rare.
+    pub cloudtrail_gap_hours: i64,
     pub severity: BTreeMap<String, Severity>,
     pub disabled: Vec<String>,
     pub exceptions: Vec<Exception>,
@@ -108,6 +112,7 @@ impl Default for CheckConfig {
             failed_auth_burst_count: 5,
             failed_auth_burst_minutes: 10,
             audit_gap_minutes: 60,
+            cloudtrail_gap_hours: 24,
             severity: BTreeMap::new(),
             disabled: Vec::new(),
             exceptions: Vec::new(),
@@ -157,6 +162,7 @@ struct RawThresholds {
     failed_auth_burst_count: Option<Spanned<i64>>,
     failed_auth_burst_minutes: Option<Spanned<i64>>,
     audit_gap_minutes: Option<Spanned<i64>>,
+    cloudtrail_gap_hours: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -261,6 +267,11 @@ impl CheckConfig {
                 &t.audit_gap_minutes,
                 &mut config.audit_gap_minutes,
                 "audit_gap_minutes",
+            ),
+            (
+                &t.cloudtrail_gap_hours,
+                &mut config.cloudtrail_gap_hours,
+                "cloudtrail_gap_hours",
             ),
         ] {
             if let Some(v) = value {
@@ -503,6 +514,18 @@ justification = "service principal, no human"
         assert_eq!(
             tag_policy_vocabulary("{}").unwrap_err(),
             "not a tag policy: no `tags` object"
+        );
+    }
+
+    #[test]
+    fn cloudtrail_gap_hours_is_a_threshold() {
+        assert_eq!(CheckConfig::default().cloudtrail_gap_hours, 24);
+        let c = parse("[thresholds]\ncloudtrail_gap_hours = 48\n").unwrap();
+        assert_eq!(c.cloudtrail_gap_hours, 48);
+        let e = parse("[thresholds]\n\ncloudtrail_gap_hours = 0\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "tagtrail.toml:3: cloudtrail_gap_hours must be at least 1"
         );
     }
 }

@@ -76,6 +76,65 @@ mod tests {
         assert_eq!(found[0].evidence["mfa_status"], "unknown");
     }
 
+    /// Erin signs in to Okta with a password only, SSOs to AWS IAM Identity Center 10 s
+    /// before the federation, and reads billing-prod twice with it.
+    fn erin_via_okta(mfa: bool) -> Lab {
+        let mut lab = Lab::new();
+        let okta_session = "102Ew4lshN0MfaS3ss10nXyZ";
+        lab.okta_sign_in(
+            "erin.walsh@example.com",
+            okta_session,
+            "2026-11-16 09:05:00",
+            mfa,
+        );
+        lab.okta_sso_aws(
+            "erin.walsh@example.com",
+            okta_session,
+            "2026-11-16 09:10:00",
+        );
+        lab.federate(
+            "erin.walsh@example.com",
+            &[("Username", "ewalsh")],
+            "2026-11-16 09:10:10",
+            8,
+        );
+        for (conn, at) in [(31, "2026-11-16 09:20:00"), (32, "2026-11-16 10:20:00")] {
+            lab.mysql_session("billing-prod", "ewalsh", "10.0.1.40", conn, at, None);
+        }
+        lab
+    }
+
+    #[tokio::test]
+    async fn absent_when_the_okta_session_never_verified_a_factor_is_high() {
+        let found = erin_via_okta(false).findings(&CHECK).await;
+        assert_eq!(
+            subjects(&found),
+            [("erin.walsh@example.com".to_string(), 2)]
+        );
+        let f = &found[0];
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(
+            f.summary,
+            "erin.walsh@example.com reached the database in 1 federated session(s) signed in without MFA"
+        );
+        assert_eq!(f.evidence["mfa_status"], "absent");
+        assert_eq!(
+            f.evidence["sessions"],
+            serde_json::json!(["billing-prod:31:1", "billing-prod:32:1"])
+        );
+        let why = f.evidence["mfa_evidence"][0].as_str().unwrap();
+        assert!(
+            why.contains("session 102Ew4lshN0MfaS3ss10nXyZ shows no MFA"),
+            "{why}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_push_verified_in_the_same_okta_session_is_no_finding() {
+        let found = erin_via_okta(true).findings(&CHECK).await;
+        assert_eq!(subjects(&found), []);
+    }
+
     #[tokio::test]
     async fn unattributed_sessions_are_not_mfa_findings() {
         let mut lab = Lab::new();

@@ -21,17 +21,18 @@
 //! `attribution_settings`.
 
 pub mod config;
-mod findings;
 pub mod tables;
 
-mod missing_mfa;
-mod unattributed_session;
-
+mod audit_gap;
+mod deprovisioned_user_access;
 mod failed_auth_burst;
+mod findings;
 mod iam_auth_disabled;
+mod missing_mfa;
 mod missing_required_tag;
 mod password_auth_account;
 mod policy_wildcard_dbuser;
+mod secret_in_log;
 mod session_outside_window;
 mod shared_db_account;
 mod shared_identity_tag;
@@ -39,6 +40,7 @@ mod tag_convention;
 mod tag_key_case;
 mod tag_resource_mismatch;
 mod tag_typo;
+mod unattributed_session;
 
 use std::fmt;
 
@@ -99,20 +101,24 @@ pub struct Check {
     pub sql: &'static str,
 }
 
-/// Every check, in the order `tagtrail checks` lists them.
+/// Every check, in the order `tagtrail checks` lists them (the order: who, tags,
+/// MFA and windows, lifecycle, evidence, configuration).
 pub const ALL: &[&Check] = &[
-    &unattributed_session::CHECK,
-    &missing_mfa::CHECK,
+    &shared_db_account::CHECK,
     &shared_identity_tag::CHECK,
+    &unattributed_session::CHECK,
+    &password_auth_account::CHECK,
     &tag_typo::CHECK,
     &tag_convention::CHECK,
     &tag_key_case::CHECK,
     &missing_required_tag::CHECK,
     &tag_resource_mismatch::CHECK,
-    &shared_db_account::CHECK,
-    &password_auth_account::CHECK,
+    &missing_mfa::CHECK,
     &session_outside_window::CHECK,
+    &deprovisioned_user_access::CHECK,
     &failed_auth_burst::CHECK,
+    &secret_in_log::CHECK,
+    &audit_gap::CHECK,
     &iam_auth_disabled::CHECK,
     &policy_wildcard_dbuser::CHECK,
 ];

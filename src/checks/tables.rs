@@ -2,7 +2,7 @@
 //! vocabulary like any other data, and a user can `SELECT` them to see what a run used:
 //!
 //! - `check_settings` (one row): `convention`, `failed_auth_burst_count`,
-//!   `failed_auth_burst_minutes`, `audit_gap_minutes`;
+//!   `failed_auth_burst_minutes`, `audit_gap_minutes`, `cloudtrail_gap_hours`;
 //! - `tag_vocabulary(tag_key, value)`: the allowed values per key;
 //! - `required_tag_keys(tag_key)`: the keys every federated session must carry.
 
@@ -43,6 +43,7 @@ pub fn register(
         Field::new("failed_auth_burst_count", DataType::Int64, false),
         Field::new("failed_auth_burst_minutes", DataType::Int64, false),
         Field::new("audit_gap_minutes", DataType::Int64, false),
+        Field::new("cloudtrail_gap_hours", DataType::Int64, false),
     ]));
     let settings = RecordBatch::try_new(
         schema.clone(),
@@ -51,6 +52,7 @@ pub fn register(
             Arc::new(Int64Array::from(vec![config.failed_auth_burst_count])),
             Arc::new(Int64Array::from(vec![config.failed_auth_burst_minutes])),
             Arc::new(Int64Array::from(vec![config.audit_gap_minutes])),
+            Arc::new(Int64Array::from(vec![config.cloudtrail_gap_hours])),
         ],
     )?;
     ctx.register_table(

@@ -32,13 +32,14 @@ pub struct Lab {
     mysql: Vec<(String, Vec<String>)>,
     okta: Vec<Value>,
     files: Vec<(String, String)>,
+    /// CloudTrail digest files (path, JSON), verified by `verify-digests`' own code
+    /// after ingestion, not ingested.
+    digests: Vec<(String, String)>,
     pub config: CheckConfig,
     pub settings: AttributionSettings,
     next_id: u64,
 }
 
-// Remove when every helper has a check using it.
-#[allow(dead_code)]
 impl Lab {
     pub fn new() -> Lab {
         Lab::default()
@@ -177,11 +178,6 @@ impl Lab {
         );
     }
 
-    /// An Okta System Log event (the `/api/v1/logs` shape).
-    pub fn okta_event(&mut self, event: Value) {
-        self.okta.push(event);
-    }
-
     /// Any other input file, at `path` under the input folder.
     pub fn file(&mut self, path: &str, content: &str) {
         self.files.push((path.to_string(), content.to_string()));
@@ -234,6 +230,9 @@ impl Lab {
                 f.status,
                 f.stats.rejects
             );
+        }
+        if !self.digests.is_empty() {
+            self.verify_digests(&input, &lake);
         }
         let engine = Engine::open_with(&lake, &self.settings).await.unwrap();
         super::tables::register(engine.context(), &self.config, &self.settings.tag_key).unwrap();
@@ -360,6 +359,344 @@ impl Lab {
             None => self.file(&path, &lines),
         }
     }
+    // Okta, Identity Center, CloudTrail delivery and PostgreSQL helpers (chk-evidence).
+
+    fn okta(
+        &mut self,
+        event_type: &str,
+        actor: (&str, &str),
+        session_id: &str,
+        at: &str,
+        extra: Value,
+    ) -> String {
+        let uuid = self.id("okta");
+        let mut event = json!({
+            "actor": {"id": okta_user_id(actor.0), "type": "User",
+                      "alternateId": actor.0, "displayName": actor.1, "detailEntry": null},
+            "client": {"userAgent": {"rawUserAgent": "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:145.0) Gecko/20100101 Firefox/145.0",
+                                     "os": "Unknown", "browser": "UNKNOWN"},
+                       "zone": "null", "device": "Computer", "id": null, "ipAddress": "203.0.113.24"},
+            "device": null,
+            "authenticationContext": {"authenticationProvider": null, "credentialProvider": null,
+                                      "credentialType": null, "issuer": null, "interface": null,
+                                      "authenticationStep": 0, "externalSessionId": session_id},
+            "eventType": event_type,
+            "outcome": {"result": "SUCCESS", "reason": null},
+            "published": t(at).format("%Y-%m-%dT%H:%M:%S.000Z").to_string(),
+            "severity": "INFO",
+            "legacyEventType": null,
+            "transaction": {"type": "WEB", "id": format!("tx-{uuid}"), "detail": {}},
+            "uuid": uuid,
+            "version": "0",
+            "target": null
+        });
+        if let (Value::Object(e), Value::Object(x)) = (&mut event, extra) {
+            for (k, v) in x {
+                match (e.get_mut(&k), v) {
+                    (Some(Value::Object(have)), Value::Object(more)) => have.extend(more),
+                    (_, v) => {
+                        e.insert(k, v);
+                    }
+                }
+            }
+        }
+        self.okta.push(event);
+        uuid
+    }
+
+    /// `login` signs in to Okta with a password (`user.session.start`) in Okta session
+    /// `session_id`, then, when `mfa`, passes an Okta Verify push 14 s later
+    /// (`user.authentication.auth_via_mfa` SUCCESS).
+    pub fn okta_sign_in(&mut self, login: &str, session_id: &str, at: &str, mfa: bool) {
+        let name = display_name(login);
+        self.okta(
+            "user.session.start",
+            (login, &name),
+            session_id,
+            at,
+            json!({"displayMessage": "User login to Okta",
+                   "authenticationContext": {"authenticationProvider": "OKTA_AUTHENTICATION_PROVIDER",
+                                             "credentialProvider": "OKTA_CREDENTIAL_PROVIDER",
+                                             "credentialType": "PASSWORD"}}),
+        );
+        if mfa {
+            let later = (t(at) + chrono::Duration::seconds(14))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            self.okta(
+                "user.authentication.auth_via_mfa",
+                (login, &name),
+                session_id,
+                &later,
+                json!({"displayMessage": "Authentication of user via MFA",
+                       "authenticationContext": {"credentialProvider": "OKTA_CREDENTIAL_PROVIDER",
+                                                 "credentialType": "OTP"},
+                       "debugContext": {"debugData": {"factor": "OKTA_VERIFY_PUSH",
+                                                      "factorIntent": "AUTHENTICATION"}}}),
+            );
+        }
+    }
+
+    /// `login` single-signs-on from Okta session `session_id` to the AWS IAM Identity
+    /// Center app (`user.authentication.sso`). Returns the event uuid.
+    pub fn okta_sso_aws(&mut self, login: &str, session_id: &str, at: &str) -> String {
+        let name = display_name(login);
+        self.okta(
+            "user.authentication.sso",
+            (login, &name),
+            session_id,
+            at,
+            json!({"displayMessage": "User single sign on to app",
+                   "debugContext": {"debugData": {"requestUri": "/app/amazon_aws_sso/0oa9x2kq7wJbD4Fh5417/sso/saml"}},
+                   "target": [
+                       {"id": "0oa9x2kq7wJbD4Fh5417", "type": "AppInstance", "alternateId": "AWS IAM Identity Center",
+                        "displayName": "AWS IAM Identity Center", "detailEntry": {"signOnModeType": "SAML_2_0"}},
+                       {"id": "0uaYk5GMQlPZOejwcF9L", "type": "AppUser", "alternateId": login,
+                        "displayName": name, "detailEntry": null}]}),
+        )
+    }
+
+    /// `admin` changes the lifecycle of `login` in Okta (`user.lifecycle.deactivate`,
+    /// `suspend`, `reactivate`, `unsuspend`): the admin is the actor, the person the
+    /// `User` target. Returns the event uuid.
+    pub fn okta_lifecycle(
+        &mut self,
+        event_type: &str,
+        login: &str,
+        admin: &str,
+        at: &str,
+    ) -> String {
+        let verb = event_type.rsplit('.').next().unwrap_or(event_type);
+        let message = format!("{}{} Okta User", verb[..1].to_uppercase(), &verb[1..]);
+        self.okta(
+            event_type,
+            (admin, &display_name(admin)),
+            "102AdminConsoleSess10nXyZ",
+            at,
+            json!({"displayMessage": message,
+                   "debugContext": {"debugData": {"requestUri": format!("/admin/user/{verb}/{}", okta_user_id(login))}},
+                   "target": [{"id": okta_user_id(login), "type": "User", "alternateId": login,
+                               "displayName": display_name(login), "detailEntry": null}]}),
+        )
+    }
+
+    /// A later call (`GetCallerIdentity`) by `subject`'s Identity Center role session:
+    /// its `onBehalfOf.userId` is how CloudTrail names the Identity Center user.
+    pub fn identity_center_call(&mut self, subject: &str, user_id: &str, at: &str) {
+        let event_id = self.id("gci");
+        self.cloudtrail.push(json!({
+            "eventVersion": "1.11",
+            "userIdentity": {
+                "type": "AssumedRole",
+                "principalId": format!("AROARZ5UQ3XGT7KDN4E2P:{subject}"),
+                "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/{ROLE}/{subject}"),
+                "accountId": ACCOUNT,
+                "accessKeyId": "ASIAVEQ233KRVZ3VMJY2",
+                "sessionContext": {
+                    "sessionIssuer": {"type": "Role", "principalId": "AROARZ5UQ3XGT7KDN4E2P",
+                                      "arn": format!("arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/{ROLE}"),
+                                      "accountId": ACCOUNT, "userName": ROLE},
+                    "attributes": {"creationDate": t(at).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                                   "mfaAuthenticated": "false"}
+                },
+                "onBehalfOf": {"userId": user_id,
+                               "identityStoreArn": format!("arn:aws:identitystore::{ACCOUNT}:identitystore/d-93670a1b2c")}
+            },
+            "eventTime": (t(at) + chrono::Duration::seconds(2)).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "eventSource": "sts.amazonaws.com",
+            "eventName": "GetCallerIdentity",
+            "awsRegion": "eu-west-1",
+            "sourceIPAddress": "203.0.113.24",
+            "userAgent": "aws-cli/2.31.4",
+            "requestParameters": null,
+            "responseElements": null,
+            "requestID": format!("req-{event_id}"),
+            "eventID": event_id,
+            "readOnly": true,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+            "recipientAccountId": ACCOUNT,
+            "eventCategory": "Management"
+        }));
+    }
+
+    /// `CreateAccountAssignment` / `DeleteAccountAssignment` in the Identity Center
+    /// account: Identity Store user `user_id` gets / loses `permission_set_arn` in the
+    /// lab account. Returns the event id.
+    pub fn account_assignment(
+        &mut self,
+        event_name: &str,
+        user_id: &str,
+        permission_set_arn: &str,
+        at: &str,
+    ) -> String {
+        let event_id = self.id("asg");
+        let status = if event_name.starts_with("Create") {
+            "accountAssignmentCreationStatus"
+        } else {
+            "accountAssignmentDeletionStatus"
+        };
+        self.cloudtrail.push(json!({
+            "eventVersion": "1.08",
+            "userIdentity": {"type": "AssumedRole",
+                             "principalId": "AROAEXAMPLEADMIN00001:it.admin@example.com",
+                             "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b/it.admin@example.com"),
+                             "accountId": ACCOUNT},
+            "eventTime": t(at).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "eventSource": "sso.amazonaws.com",
+            "eventName": event_name,
+            "awsRegion": "eu-west-1",
+            "sourceIPAddress": "198.51.100.7",
+            "userAgent": "aws-internal/3 aws-sdk-java/1.12.780",
+            "requestParameters": {
+                "instanceArn": "arn:aws:sso:::instance/ssoins-5c3d9e8f7a6b1c2d",
+                "targetId": ACCOUNT,
+                "targetType": "AWS_ACCOUNT",
+                "permissionSetArn": permission_set_arn,
+                "principalType": "USER",
+                "principalId": user_id
+            },
+            "responseElements": {status: {"status": "IN_PROGRESS",
+                                          "requestId": format!("{event_id}-request"),
+                                          "targetId": ACCOUNT, "targetType": "AWS_ACCOUNT",
+                                          "permissionSetArn": permission_set_arn,
+                                          "principalType": "USER", "principalId": user_id}},
+            "requestID": format!("req-{event_id}"),
+            "eventID": event_id,
+            "readOnly": false,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+            "recipientAccountId": ACCOUNT,
+            "eventCategory": "Management"
+        }));
+        event_id
+    }
+
+    /// A CloudTrail log file of its own, delivered in `region` at `at` (the time in its
+    /// name), holding `records`. Returns its `AWSLogs/…` key.
+    pub fn cloudtrail_file(&mut self, region: &str, at: &str, records: Vec<Value>) -> String {
+        let at = t(at);
+        let n = self.id("f");
+        let key = format!(
+            "AWSLogs/{ACCOUNT}/CloudTrail/{region}/{}/{ACCOUNT}_CloudTrail_{region}_{}_{}.json",
+            at.format("%Y/%m/%d"),
+            at.format("%Y%m%dT%H%MZ"),
+            n.replace('-', "")
+        );
+        self.file(&key, &json!({ "Records": records }).to_string());
+        key
+    }
+
+    /// A CloudTrail digest for the hour ending at `end` in `region`, listing the lab's
+    /// files `logs` (keys from [`Lab::cloudtrail_file`]) with their true SHA-256, except
+    /// those in `altered`, which get another file's hash. Unsigned: only the log-file
+    /// hashes and the chain are checked.
+    pub fn cloudtrail_digest(&mut self, region: &str, end: &str, logs: &[&str], altered: &[&str]) {
+        use sha2::{Digest as _, Sha256};
+        let end = t(end);
+        let stamp = |d: DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let key = format!(
+            "AWSLogs/{ACCOUNT}/CloudTrail-Digest/{region}/{}/{ACCOUNT}_CloudTrail-Digest_{region}_lab-trail_{region}_{}.json.gz",
+            end.format("%Y/%m/%d"),
+            end.format("%Y%m%dT%H%M%SZ")
+        );
+        let log_files: Vec<Value> = logs
+            .iter()
+            .map(|k| {
+                let content = self
+                    .files
+                    .iter()
+                    .find(|(p, _)| p == k)
+                    .map(|(_, c)| c.as_str())
+                    .unwrap_or_else(|| panic!("{k} is not a lab file"));
+                let content = if altered.contains(k) {
+                    "{\"Records\":[]}"
+                } else {
+                    content
+                };
+                json!({"s3Bucket": "lab-trail-bucket", "s3Object": k,
+                       "hashValue": hex::encode(Sha256::digest(content.as_bytes())),
+                       "hashAlgorithm": "SHA-256",
+                       "newestEventTime": stamp(end - chrono::Duration::minutes(5)),
+                       "oldestEventTime": stamp(end - chrono::Duration::minutes(55))})
+            })
+            .collect();
+        let digest = json!({
+            "awsAccountId": ACCOUNT,
+            "digestStartTime": stamp(end - chrono::Duration::hours(1)),
+            "digestEndTime": stamp(end),
+            "digestS3Bucket": "lab-trail-bucket",
+            "digestS3Object": key,
+            "digestPublicKeyFingerprint": "4ff50e8ff0ebf1a2d0b5b5b7a8d3e4c1",
+            "digestSignatureAlgorithm": "SHA256withRSA",
+            "newestEventTime": stamp(end - chrono::Duration::minutes(5)),
+            "oldestEventTime": stamp(end - chrono::Duration::minutes(55)),
+            "previousDigestS3Bucket": null,
+            "previousDigestS3Object": null,
+            "previousDigestHashValue": null,
+            "previousDigestHashAlgorithm": null,
+            "previousDigestSignature": null,
+            "logFiles": log_files
+        });
+        self.digests.push((key, digest.to_string()));
+    }
+
+    /// What `tagtrail verify-digests DIR` stores: the digests checked against the lab's
+    /// files, rows in `digest_checks`.
+    fn verify_digests(&self, input: &std::path::Path, lake: &Lake) {
+        use std::io::Write as _;
+        for (rel, json) in &self.digests {
+            let p = input.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            let mut gz = flate2::write::GzEncoder::new(
+                std::fs::File::create(&p).unwrap(),
+                flate2::Compression::fast(),
+            );
+            gz.write_all(json.as_bytes()).unwrap();
+            gz.finish().unwrap();
+        }
+        let rows = crate::integrity::verify_dir(
+            input,
+            &crate::integrity::PublicKeys::new(),
+            crate::integrity::Period::default(),
+            t("2026-11-23 00:00:00").timestamp_micros(),
+        )
+        .unwrap();
+        let mut writer = crate::lake::writer::LakeWriter::new(lake);
+        writer
+            .add(
+                &crate::lake::DIGEST_CHECKS,
+                crate::integrity::to_batch(&rows).unwrap(),
+            )
+            .unwrap();
+        writer.finish().unwrap();
+    }
+}
+
+/// A stable Okta user id (`00u` + 17 characters) for a login.
+fn okta_user_id(login: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    format!(
+        "00u{}",
+        &hex::encode(Sha256::digest(login.as_bytes()))[..17]
+    )
+}
+
+/// `grace.kim@example.com` → `Grace Kim`.
+fn display_name(login: &str) -> String {
+    login
+        .split('@')
+        .next()
+        .unwrap_or(login)
+        .split('.')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// (subject, count) of each finding, in order.

@@ -134,6 +134,8 @@ pub static IDP_EVENTS: TableDef = TableDef {
         "sign_on_mode",
         "factor",
         "legacy_event_type",
+        "target_user_login",
+        "target_user_display_name",
         "source_uri",
     ],
 };

@@ -111,13 +111,34 @@ pub fn redact_with_kind(text: &str) -> (Cow<'_, str>, Option<SecretKind>) {
     let mut out = Cow::Borrowed(text);
     let mut found = None;
     for p in PATTERNS.iter() {
-        if p.re.is_match(&out) {
-            out = Cow::Owned(p.re.replace_all(&out, p.replacement).into_owned());
+        if !p.re.is_match(&out) {
+            continue;
+        }
+        let mut removed = false;
+        let replaced = p.re.replace_all(&out, |caps: &regex::Captures| {
+            if NOT_A_SECRET.is_match(&caps[0]) {
+                return caps[0].to_string();
+            }
+            removed = true;
+            let mut dst = String::new();
+            caps.expand(p.replacement, &mut dst);
+            dst
+        });
+        if removed {
+            out = Cow::Owned(replaced.into_owned());
             found = found.or(Some(p.kind));
         }
     }
     (out, found)
 }
+
+/// Matches that look like a secret and are not: RDS IAM database users are created
+/// `IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'`, where `'RDS'` is the plugin's
+/// fixed auth string (AWS's documented form), not a password.
+static NOT_A_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\bWITH\s+['"`]?AWSAuthenticationPlugin['"`]?\s+AS\s+(?:'RDS'|"RDS")$"#)
+        .expect("exemption compiles")
+});
 
 /// JSON keys whose values are secrets wherever they appear in a CloudTrail record
 /// (STS and OAuth tokens, passwords in RDS and IAM requests). Compared ignoring case.
@@ -248,6 +269,8 @@ mod tests {
             "CREATE USER 'alice'@'%' IDENTIFIED BY *****",
             "CREATE USER 'u1'@'%' IDENTIFIED BY <secret>",
             "SELECT password_hint FROM customers WHERE id = 1",
+            "CREATE USER jane_doe IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'",
+            "ALTER USER 'app_ro'@'%' IDENTIFIED WITH 'AWSAuthenticationPlugin' AS \"RDS\"",
         ] {
             assert!(matches!(redact(text), Cow::Borrowed(_)), "{text}");
         }

@@ -118,12 +118,17 @@ justification = "RDS's own management account"
     )
     .unwrap();
     let c = config.to_str().unwrap();
-    let found = findings(lake.path(), &["--config", c]);
+    let all = findings(lake.path(), &["--config", c]);
+    assert!(!all.iter().any(|f| f["check"] == "missing-mfa"), "disabled");
     assert!(
-        found.iter().all(|f| f["check"] == "unattributed-session"),
-        "{found:?}"
+        all.iter().any(|f| f["check"] == "shared-identity-tag"),
+        "the others run"
     );
-    assert!(found.iter().all(|f| f["severity"] == "low"));
+    let found = findings(
+        lake.path(),
+        &["--config", c, "--check", "unattributed-session"],
+    );
+    assert!(found.iter().all(|f| f["severity"] == "low"), "{found:?}");
     let rdsadmin: Vec<&Value> = found
         .iter()
         .filter(|f| f["subject"] == "rdsadmin")
@@ -133,8 +138,11 @@ justification = "RDS's own management account"
         assert_eq!(f["status"], "accepted");
         assert_eq!(f["justification"], "RDS's own management account");
     }
+    // An explicit --check runs even a disabled check.
+    let mfa = findings(lake.path(), &["--config", c, "--check", "missing-mfa"]);
+    assert_eq!(mfa.len(), 3, "{mfa:?}");
     // Accepted findings do not fail the run; open ones do, with status 3.
-    let only_rdsadmin = tagtrail_output(
+    let failing = tagtrail_output(
         lake.path(),
         &[
             "findings",
@@ -146,18 +154,17 @@ justification = "RDS's own management account"
             "unattributed-session",
         ],
     );
-    assert_eq!(only_rdsadmin.status.code(), Some(3));
-    assert!(
-        String::from_utf8_lossy(&only_rdsadmin.stderr).contains(&format!(
-            "{} open finding(s) at or above low (--fail-on low)",
+    assert_eq!(failing.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&failing.stderr).trim_end(),
+        format!(
+            "tagtrail: error: {} open finding(s) at or above low (--fail-on low)",
             found.len() - 2
-        )),
-        "{}",
-        String::from_utf8_lossy(&only_rdsadmin.stderr)
+        )
     );
     let quiet = tagtrail_output(
         lake.path(),
-        &["findings", "--config", c, "--fail-on", "medium"],
+        &["findings", "--config", c, "--fail-on", "critical"],
     );
     assert_eq!(
         quiet.status.code(),
@@ -201,8 +208,26 @@ fn configuration_mistakes_name_the_file_and_line() {
 fn checks_lists_every_check_and_shows_one_whole() {
     let lake = tempfile::tempdir().unwrap();
     let list = tagtrail(lake.path(), &["checks"]);
-    for id in ["unattributed-session", "missing-mfa"] {
-        assert!(list.contains(id), "{list}");
+    for id in [
+        "shared-db-account",
+        "shared-identity-tag",
+        "unattributed-session",
+        "password-auth-account",
+        "tag-typo",
+        "tag-convention",
+        "tag-key-case",
+        "missing-required-tag",
+        "tag-resource-mismatch",
+        "missing-mfa",
+        "session-outside-window",
+        "deprovisioned-user-access",
+        "failed-auth-burst",
+        "secret-in-log",
+        "audit-gap",
+        "iam-auth-disabled",
+        "policy-wildcard-dbuser",
+    ] {
+        assert!(list.contains(&format!("│ {id} ")), "{id}: {list}");
     }
     let doc = tagtrail(lake.path(), &["checks", "missing-mfa"]);
     assert!(

@@ -57,6 +57,9 @@ impl Rows {
         let event_type = text(&v, "/eventType");
         let app = targets(&v).find(|t| text(t, "/type") == Some("AppInstance"));
         let app_field = |p: &str| app.and_then(|t| text(t, p));
+        // `User` only: SSO events name the app's own account as an `AppUser` target.
+        let user = targets(&v).find(|t| text(t, "/type") == Some("User"));
+        let user_field = |p: &str| user.and_then(|t| text(t, p));
         let step = v
             .pointer("/authenticationContext/authenticationStep")
             .and_then(|s| match s {
@@ -92,6 +95,9 @@ impl Rows {
             Cell::Str(factor),
             Cell::Str(text(&v, "/transaction/id")),
             Cell::Str(text(&v, "/legacyEventType")),
+            Cell::Str(user_field("/id")),
+            Cell::Str(user_field("/alternateId")),
+            Cell::Str(user_field("/displayName")),
             Cell::Str(Some(source_uri)),
             Cell::Int(Some(offset)),
         ]);

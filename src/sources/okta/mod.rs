@@ -52,6 +52,9 @@ use super::ts_type;
 /// | factor | utf8 | the MFA factor the event names: `debugContext.debugData.factor` (e.g. `OKTA_VERIFY_PUSH`), else, for `user.authentication.auth_via_mfa` / `user.authentication.verify`, the authenticator target's `displayName` (else its `alternateId`) |
 /// | transaction_id | utf8 | `transaction.id`: events of one HTTP request share it |
 /// | legacy_event_type | utf8 | `legacyEventType` (`app.auth.sso`, `core.user.factor.attempt_success`, …) |
+/// | target_user_id | utf8 | `id` of the first `User` target (`00u…`): the person an admin event is about — in `user.lifecycle.deactivate` / `suspend` the actor is the admin and the deactivated person is this target |
+/// | target_user_login | utf8 | that target's `alternateId`: the person's Okta login |
+/// | target_user_display_name | utf8 | that target's `displayName` |
 /// | source_uri | utf8 | the file the event came from |
 /// | source_offset | int64 | 0-based index of the event in the file (array element or non-blank NDJSON line) |
 pub fn schema() -> SchemaRef {
@@ -83,6 +86,9 @@ pub fn schema() -> SchemaRef {
             s("factor"),
             s("transaction_id"),
             s("legacy_event_type"),
+            s("target_user_id"),
+            s("target_user_login"),
+            s("target_user_display_name"),
             Field::new("source_uri", DataType::Utf8, false),
             Field::new("source_offset", DataType::Int64, false),
         ]))

@@ -67,6 +67,9 @@ fn reads_a_real_ndjson_export_row_by_row() {
             "factor": null,
             "transaction_id": "XkcAsWb8WjwDP76xh@1v8wAABp0",
             "legacy_event_type": null,
+            "target_user_id": null,
+            "target_user_login": null,
+            "target_user_display_name": null,
             "source_uri": "mem://okta",
             "source_offset": 2
         })
@@ -247,5 +250,51 @@ fn sniffs_okta_but_not_cloudtrail() {
     assert_eq!(
         detect::sniff(br#"{"Records":[{"eventType":"AwsApiCall","published":"x"}]}"#),
         Some(crate::sources::SourceKind::CloudTrail)
+    );
+}
+
+/// An admin deactivates a person: the actor is the admin, the person is the `User`
+/// target (the shape Okta's System Log gives `user.lifecycle.deactivate` and
+/// `user.lifecycle.suspend`). An SSO event's `AppUser` target is the app account, not a
+/// person the event is about, so it fills no target user.
+#[test]
+fn lifecycle_events_name_the_target_user_not_the_admin() {
+    let events = json!([
+        {"uuid": "5c1f0a7e-9b1d-11f1-8a4e-2b7c1d9e0f11", "published": "2026-11-18T12:00:00.000Z",
+         "eventType": "user.lifecycle.deactivate", "displayMessage": "Deactivate Okta User",
+         "legacyEventType": "core.user.config.user_deactivated", "severity": "INFO",
+         "outcome": {"result": "SUCCESS", "reason": null},
+         "actor": {"id": "00uADM1N0000000000x1", "type": "User", "alternateId": "it.admin@example.com",
+                   "displayName": "IT Admin", "detailEntry": null},
+         "authenticationContext": {"authenticationStep": 0, "externalSessionId": "102AdminSess1onXyZ0000000"},
+         "debugContext": {"debugData": {"requestUri": "/admin/user/deactivate/00uFRANK000000000x2"}},
+         "target": [{"id": "00uFRANK000000000x2", "type": "User", "alternateId": "frank.li@example.com",
+                     "displayName": "Frank Li", "detailEntry": null}]},
+        {"uuid": "b5c87e41-ed2a-49d5-993d-ae40b1450857", "published": "2026-11-16T08:03:01.000Z",
+         "eventType": "user.authentication.sso",
+         "actor": {"id": "00uSBZREe6FaUL2WNsB5", "type": "User", "alternateId": "dave.okafor@example.com"},
+         "target": [{"id": "0oa9x2kq7wJbD4Fh5417", "type": "AppInstance", "alternateId": "AWS IAM Identity Center",
+                     "displayName": "AWS IAM Identity Center", "detailEntry": {"signOnModeType": "SAML_2_0"}},
+                    {"id": "0uaYk5GMQlPZOejwcF9L", "type": "AppUser", "alternateId": "dave.okafor@example.com",
+                     "displayName": "Dave Okafor", "detailEntry": null}]}
+    ]);
+    let (stats, rows) = run(events.to_string().as_bytes());
+    assert_eq!((stats.kept, stats.rejects.len()), (2, 0));
+    let cols = [
+        "event_type",
+        "actor_alternate_id",
+        "target_user_id",
+        "target_user_login",
+        "target_user_display_name",
+    ];
+    assert_eq!(
+        pick(&rows, &cols),
+        vec![
+            json!({"event_type": "user.lifecycle.deactivate", "actor_alternate_id": "it.admin@example.com",
+                   "target_user_id": "00uFRANK000000000x2", "target_user_login": "frank.li@example.com",
+                   "target_user_display_name": "Frank Li"}),
+            json!({"event_type": "user.authentication.sso", "actor_alternate_id": "dave.okafor@example.com",
+                   "target_user_id": null, "target_user_login": null, "target_user_display_name": null}),
+        ]
     );
 }
