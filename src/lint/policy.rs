@@ -102,7 +102,9 @@ pub fn lint(input: &[u8], file_name: &str, rules: &Rules) -> Vec<Diagnostic> {
     for document in batches.iter().flat_map(documents) {
         l.document(&document);
     }
-    l.out
+    let mut out = l.out;
+    out.sort_by_key(|d| (d.line, d.col));
+    out
 }
 
 /// The `document` column of an `iam_policies` batch.

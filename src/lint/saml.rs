@@ -121,7 +121,9 @@ pub fn lint(input: &[u8], rules: &Rules) -> Vec<Diagnostic> {
             report.error(bad.at, id, bad.message);
         }
     }
-    report.out
+    let mut out = report.out;
+    out.sort_by_key(|d| (d.line, d.col));
+    out
 }
 
 fn check(doc: &Scan, rules: &Rules, r: &mut Report<'_>) {

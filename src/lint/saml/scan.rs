@@ -230,7 +230,10 @@ impl Scanner<'_> {
             let key = a.key.into_inner().to_string();
             let raw_at = offset_in(self.xml, a.value.as_bytes()).unwrap_or(at);
             if let Some(lt) = a.value.find('<') {
-                return Err(missing_quote(self.xml, at).unwrap_or_else(|| {
+                // An earlier value that lost its closing quote shifts every quote after
+                // it, and so puts markup inside this value.
+                let earlier = missing_quote(self.xml, at).filter(|m| m.at < raw_at);
+                return Err(earlier.unwrap_or_else(|| {
                     malformed(
                         raw_at + lt,
                         format!("`<` inside the value of attribute {key}: write it as &lt;"),
