@@ -59,7 +59,8 @@ pub fn problem(resource: &str, rds_db_only: bool) -> Option<(usize, String)> {
         };
         return Some((at(region), message));
     }
-    if !wild(account) && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
+    let account_id = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    if !wild(account) && !account_id {
         return Some((
             at(account),
             format!("account `{account}` is not a 12-digit account id"),

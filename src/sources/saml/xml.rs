@@ -313,7 +313,7 @@ impl Walker {
 }
 
 /// An attribute by local name, entities resolved (predefined ones only).
-pub(crate) fn attr(e: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
+fn attr(e: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
     for a in e.attributes() {
         let a = a.map_err(|err| format!("bad XML attribute: {err}"))?;
         if a.key.local_name().into_inner() == name {
