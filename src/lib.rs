@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod integrity;
 pub mod inventory;
 pub mod lake;
+pub mod lint;
 pub mod policy;
 pub mod report;
 pub mod sources;

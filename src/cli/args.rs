@@ -198,6 +198,13 @@ pub enum RawCommand {
         #[arg(long, value_name = "ID")]
         instance: Option<String>,
     },
+    /// Check SAML assertions and IAM policies before anyone signs in: one
+    /// `file:line:col: id severity: message` line per problem, then a count; exit status 1
+    /// when any is an error.
+    Lint {
+        #[command(subcommand)]
+        what: RawLint,
+    },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
@@ -247,4 +254,22 @@ pub struct RawAws {
     /// Endpoint URL for S3-compatible stores and emulators (also `AWS_ENDPOINT_URL`).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RawLint {
+    /// SAML responses or assertions (XML, or the base64 SAMLResponse form value) and IdP
+    /// attribute-statement snippets: well-formed XML, attribute names, session-tag limits
+    /// and naming convention, Role, RoleSessionName, SessionDuration.
+    Saml {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// IAM role and permission-set policy files (the shapes `ingest --kind iam-policy`
+    /// reads): rds-db:connect resource ARNs, per-person vs shared vs wildcard database
+    /// users, tag-key case (against the lake's sessions when --lake holds one).
+    Policy {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }

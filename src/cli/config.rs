@@ -17,7 +17,8 @@ use crate::sources::mysql_line::Dialect;
 use crate::sources::pg::LinePrefix;
 use crate::sources::timefmt::{parse_user_time, parse_zone};
 
-use super::args::{RawArgs, RawAws, RawCommand, RawRange};
+use super::args::{RawArgs, RawAws, RawCommand, RawLint, RawRange};
+pub use super::lint::LintKind;
 
 #[derive(Debug)]
 pub struct Config {
@@ -77,6 +78,10 @@ pub enum Command {
         min_severity: Severity,
         fail_on: Option<Severity>,
         format: Format,
+    },
+    Lint {
+        kind: LintKind,
+        files: Vec<PathBuf>,
     },
 }
 
@@ -242,6 +247,16 @@ impl Config {
                 format: format(&f),
             },
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
+            RawCommand::Lint { what } => match what {
+                RawLint::Saml { files } => Command::Lint {
+                    kind: LintKind::Saml,
+                    files,
+                },
+                RawLint::Policy { files } => Command::Lint {
+                    kind: LintKind::Policy,
+                    files,
+                },
+            },
             RawCommand::Inventory { urls, instance } => Command::Inventory {
                 targets: inventory_targets(&urls, instance.as_deref())?,
             },

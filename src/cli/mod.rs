@@ -6,6 +6,7 @@ pub mod args;
 pub mod config;
 mod digests;
 mod inventory;
+mod lint;
 mod summary;
 
 use std::io::{IsTerminal, Write};
@@ -47,6 +48,10 @@ pub enum CliError {
     Checks(#[from] checks::RunError),
     #[error("{count} open finding(s) at or above {level} (--fail-on {level})")]
     FindingsAtOrAbove { count: usize, level: Severity },
+    #[error(transparent)]
+    Lint(#[from] crate::lint::LintError),
+    #[error("lint found {errors} error(s)")]
+    LintFailed { errors: usize },
     #[error(
         "integrity check failed: {failures} item(s) altered, missing, badly signed, moved, unreadable or breaking the digest chain (listed above; rows in table digest_checks)"
     )]
@@ -124,6 +129,10 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Inventory { targets } => {
             let lake = Lake::open(&config.lake)?;
             inventory::run(out, &lake, &targets).await?;
+        }
+        Command::Lint { kind, files } => {
+            let tag_key = &config.attribution.tag_key;
+            lint::run(out, kind, &files, &config.lake, tag_key, &config.checks).await?
         }
         Command::Checks { check } => report::findings::write_checks(out, checks::ALL, check)?,
         Command::Findings {

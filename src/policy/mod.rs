@@ -30,6 +30,9 @@
 
 use serde_json::{Map, Value};
 
+mod resources;
+pub use resources::{ConnectResource, rds_connect_resources};
+
 /// Why a document could not be read as an IAM policy. IAM itself rejects such
 /// documents, so these come from truncated or hand-edited evidence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -345,7 +348,7 @@ fn literal_prefix(s: &str) -> &str {
 
 /// Splits an ARN into at most six fields on `:`, but not inside `${…}` (policy
 /// variables such as `${aws:PrincipalAccount}` contain colons).
-fn split_arn(s: &str) -> Vec<&str> {
+pub(crate) fn split_arn(s: &str) -> Vec<&str> {
     let mut parts = Vec::with_capacity(6);
     let (mut depth, mut start) = (0usize, 0usize);
     let bytes = s.as_bytes();

@@ -11,6 +11,7 @@ mod findings;
 mod inventory_files;
 mod inventory_live;
 mod lake_secrets;
+mod lint;
 mod lookup;
 mod mariadb_real;
 mod mariadb_server;

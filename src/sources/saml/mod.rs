@@ -11,9 +11,9 @@
 //! fields below. `signed` says a signature element is present; tagtrail does NOT
 //! verify signatures, so it is no evidence that the assertion is genuine.
 
-mod decode;
+pub(crate) mod decode;
 mod rows;
-mod xml;
+pub(crate) mod xml;
 
 use std::io::{BufRead, Read};
 use std::sync::{Arc, LazyLock};

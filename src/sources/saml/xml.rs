@@ -11,10 +11,10 @@
 
 use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// What an assertion says, as text (times are parsed by the caller).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -78,26 +78,7 @@ pub fn read(xml: &str) -> Result<Document, String> {
             Event::End(_) => w.close(),
             Event::Text(t) => w.text(&t.xml10_content()),
             Event::CData(t) => w.text(&t.xml10_content()),
-            Event::GeneralRef(r) => {
-                let resolved = if r.is_char_ref() {
-                    match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => {
-                            return Err(format!("bad character reference &{};", r.xml10_content()));
-                        }
-                    }
-                } else {
-                    let name = r.xml10_content();
-                    resolve_predefined_entity(&name)
-                        .ok_or_else(|| {
-                            format!(
-                                "undefined entity &{name}; (only the predefined XML entities are allowed)"
-                            )
-                        })?
-                        .to_string()
-                };
-                w.text(&resolved);
-            }
+            Event::GeneralRef(r) => w.text(&resolve_ref(&r)?),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
     }
@@ -108,6 +89,24 @@ pub fn read(xml: &str) -> Result<Document, String> {
         return Err("no XML element".into());
     }
     Ok(w.doc)
+}
+
+/// A `&…;` reference as text: a character reference, or one of the five predefined
+/// entities. Any other entity could only come from a DTD, which is refused, so it is an
+/// error rather than text to guess at.
+pub(crate) fn resolve_ref(r: &BytesRef<'_>) -> Result<String, String> {
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) => Ok(c.to_string()),
+            _ => Err(format!("bad character reference &{};", r.xml10_content())),
+        };
+    }
+    let name = r.xml10_content();
+    resolve_predefined_entity(&name)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            format!("undefined entity &{name}; (only the predefined XML entities are allowed)")
+        })
 }
 
 #[derive(Default)]
