@@ -455,6 +455,19 @@ justification = "service principal, no human"
         );
     }
 
+    /// docs/tagtrail.example.toml is what users copy: it must stay valid.
+    #[test]
+    fn the_documented_example_parses() {
+        let c = parse(include_str!("../../docs/tagtrail.example.toml")).unwrap();
+        assert_eq!(c.tag_key.as_deref(), Some("Username"));
+        assert_eq!(c.severity["tag-convention"], Severity::Info);
+        assert_eq!(c.exceptions.len(), 1);
+        assert_eq!(
+            c.vocabulary["Environment"],
+            ["production", "staging", "development"]
+        );
+    }
+
     #[test]
     fn mistakes_name_their_line() {
         let e = parse("[checks]\ndisable = [\"missing-mfa\", \"shared-acount\"]\n").unwrap_err();

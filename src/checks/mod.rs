@@ -146,6 +146,11 @@ mod tests {
                 "{} is not kebab-case",
                 c.id
             );
+            let row = format!("| `{}` | {} | {} |", c.id, c.severity, c.title);
+            assert!(
+                include_str!("../../README.md").contains(&row),
+                "README's table of checks lacks {row}"
+            );
             for section in [
                 "## What it finds",
                 "## Why it matters",

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{assert_snapshot, demo_lake, tagtrail, tagtrail_output};
+use crate::support::{assert_snapshot, demo_lake, repo, tagtrail, tagtrail_output};
 
 fn findings(lake: &Path, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["findings", "--format", "json"];
@@ -77,6 +77,12 @@ fn the_demo_week_gives_the_reviewed_findings_in_every_format() {
     assert_eq!(csv.lines().count(), 1 + found.len());
     let md = tagtrail(lake.path(), &["findings", "--format", "md"]);
     assert!(md.starts_with("| severity | check | subject |"), "{md}");
+    // The example report in reports/ is this output under a title.
+    let report = std::fs::read_to_string(repo().join("reports/demo-findings.md")).unwrap();
+    assert!(
+        report.ends_with(&md),
+        "reports/demo-findings.md is stale: regenerate it with the command it names"
+    );
     let table = tagtrail(lake.path(), &["findings", "--min-severity", "high"]);
     let at = |s: &str| found.iter().filter(|f| f["severity"] == s).count();
     let (critical, high) = (at("critical"), at("high"));
