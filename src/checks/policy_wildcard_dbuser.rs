@@ -85,10 +85,7 @@ mod tests {
              "Resource": format!("{DB}:*/breakglass"),
              "Condition": {"Bool": {"aws:ViaAWSService": "false"}}}
         ]));
-        lab.file(
-            "iam/DatabaseAccess.json",
-            &json!({ "InlinePolicy": inline }).to_string(),
-        );
+        lab.permission_set_policy("DatabaseAccess", inline);
         lab.federate(
             "ann.nguyen@example.com",
             &[("Username", "anguyen")],

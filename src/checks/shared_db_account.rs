@@ -179,10 +179,7 @@ mod tests {
             {"Sid": "Reporting", "Effect": "Allow", "Action": "rds-db:connect",
              "Resource": "arn:aws:rds-db:eu-west-1:111122223333:dbuser:*/shared_ro"}
         ]});
-        lab.file(
-            "iam/DatabaseAccess.json",
-            &json!({ "InlinePolicy": inline.to_string() }).to_string(),
-        );
+        lab.permission_set_policy("DatabaseAccess", inline);
         lab.federate(
             "ann.nguyen@example.com",
             &[("Username", "anguyen")],
@@ -272,10 +269,7 @@ mod tests {
             {"Effect": "Allow", "Action": "rds-db:connect",
              "Resource": "arn:aws:rds-db:eu-west-1:111122223333:dbuser:*/shared_ro"}
         ]});
-        lab.file(
-            "iam/DatabaseAccess.json",
-            &json!({ "InlinePolicy": inline.to_string() }).to_string(),
-        );
+        lab.permission_set_policy("DatabaseAccess", inline);
         assert_eq!(subjects(&lab.findings(&CHECK).await), []);
     }
 }

@@ -273,7 +273,7 @@ impl Lab {
     /// The inline policy of permission set `name` (`aws sso-admin
     /// get-inline-policy-for-permission-set`, file named after the set). [`Lab::federate`]
     /// signs in to the set `DatabaseAccess`.
-    pub fn permission_set_policy(&mut self, name: &str, document: Value) {
+    pub fn permission_set_policy(&mut self, name: &str, document: impl std::fmt::Display) {
         let out = json!({"InlinePolicy": document.to_string()});
         self.file(&format!("iam/{name}.json"), &out.to_string());
     }
