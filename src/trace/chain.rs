@@ -83,6 +83,9 @@ pub struct Diagnosis {
     pub link: LinkKind,
     pub message: String,
     pub evidence: Vec<String>,
+    /// Whether the link is broken by it; a key-case difference IAM tolerates, or a
+    /// refused federation followed by a good one, is said but does not break it.
+    pub breaks_link: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

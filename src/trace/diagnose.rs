@@ -10,6 +10,7 @@ pub fn diagnose(f: &Facts) -> Vec<Diagnosis> {
     mfa_absent(f, &mut out);
     saml_names(f, &mut out);
     tag_namespace(f, &mut out);
+    federation_failed(f, &mut out);
     tag_missing(f, &mut out);
     tag_key_case(f, &mut out);
     value_format(f, &mut out);
@@ -60,6 +61,7 @@ fn mfa_absent(f: &Facts, out: &mut Vec<Diagnosis>) {
                 first.mfa_evidence.as_deref().unwrap_or("no MFA event")
             ),
             evidence: absent.iter().map(|s| s.id.clone()).collect(),
+            breaks_link: true,
         });
     }
 }
@@ -72,6 +74,7 @@ fn saml_names(f: &Facts, out: &mut Vec<Diagnosis>) {
                 link: LinkKind::SamlAttributes,
                 message: format!("malformed SAML attribute ({id}): {message}"),
                 evidence: vec![at.clone()],
+                breaks_link: true,
             });
         }
     }
@@ -109,6 +112,7 @@ fn tag_namespace(f: &Facts, out: &mut Vec<Diagnosis>) {
                     "attribute `{sent}{key}` goes to {reader}, which reads only `{read}{key}`: the tag never reaches the session"
                 ),
                 evidence: vec![attr.at.clone()],
+                breaks_link: true,
             });
         }
     }
@@ -132,6 +136,7 @@ fn tag_missing(f: &Facts, out: &mut Vec<Diagnosis>) {
                 if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
             ),
             evidence: missing.iter().map(|s| s.id.clone()).collect(),
+            breaks_link: true,
         });
     }
 }
@@ -167,6 +172,7 @@ fn tag_key_case(f: &Facts, out: &mut Vec<Diagnosis>) {
                 "key `{k}` vs policy variable `${{aws:PrincipalTag/{key}}}`: IAM resolves tag keys case-insensitively, so rds-db:connect still works; exact comparisons break (ABAC conditions on aws:TagKeys, SIEM joins, reports), and fixing the case on one side only makes two tags"
             ),
             evidence,
+            breaks_link: false,
         });
     }
 }
@@ -197,6 +203,7 @@ fn value_format(f: &Facts, out: &mut Vec<Diagnosis>) {
                     folded.join(", ")
                 ),
                 evidence,
+                breaks_link: true,
             });
         } else if spaces || (upper && !exact) {
             out.push(Diagnosis {
@@ -207,6 +214,7 @@ fn value_format(f: &Facts, out: &mut Vec<Diagnosis>) {
                     if spaces { "spaces" } else { "upper case" }
                 ),
                 evidence,
+                breaks_link: true,
             });
         }
     }
@@ -238,6 +246,7 @@ fn db_user_missing(f: &Facts, out: &mut Vec<Diagnosis>) {
                     "no db user `{value}` in the inventory of any instance: create it with IAM authentication"
                 ),
                 evidence: sessions_with(f, &value),
+                breaks_link: true,
             });
         }
         for a in exact.iter().filter(|a| a.iam == Some(false)) {
@@ -250,6 +259,7 @@ fn db_user_missing(f: &Facts, out: &mut Vec<Diagnosis>) {
                     a.auth_plugin.as_deref().unwrap_or("a password")
                 ),
                 evidence: vec![format!("db_users {}:{}", a.instance, a.user_name)],
+                breaks_link: true,
             });
         }
     }
@@ -293,6 +303,7 @@ fn login_after_expiry(f: &Facts, out: &mut Vec<Diagnosis>) {
                 format_micros(last.expiry)
             ),
             evidence: vec![login.at.clone(), last.id.clone()],
+            breaks_link: true,
         });
     }
 }
@@ -334,6 +345,33 @@ fn iam_auth_failed(f: &Facts, out: &mut Vec<Diagnosis>) {
                 format_micros(l.time)
             ),
             evidence: vec![l.at.clone()],
+            breaks_link: true,
+        });
+    }
+}
+
+fn federation_failed(f: &Facts, out: &mut Vec<Diagnosis>) {
+    for x in &f.federation_failures {
+        let recovered = f.federations.iter().any(|s| s.time > x.time);
+        out.push(Diagnosis {
+            id: "federation-failed",
+            link: LinkKind::AssumeRoleWithSaml,
+            message: format!(
+                "AssumeRoleWithSAML into {} at {} was refused: {}{}{}",
+                x.role_name,
+                format_micros(x.time),
+                x.error_code,
+                x.error_message
+                    .as_deref()
+                    .map_or(String::new(), |m| format!(" ({m})")),
+                if recovered {
+                    "; a later federation succeeded"
+                } else {
+                    ""
+                }
+            ),
+            evidence: vec![x.id.clone()],
+            breaks_link: !recovered,
         });
     }
 }

@@ -43,6 +43,16 @@ impl Federation {
     }
 }
 
+/// An `AssumeRoleWithSAML` that AWS refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederationFailure {
+    pub id: String,
+    pub time: Micros,
+    pub role_name: String,
+    pub error_code: String,
+    pub error_message: Option<String>,
+}
+
 /// A session-tag attribute of a SAML assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SamlAttribute {
@@ -113,6 +123,7 @@ pub struct Facts {
     pub sign_ins: Vec<IdpEvent>,
     pub sso: Vec<IdpEvent>,
     pub federations: Vec<Federation>,
+    pub federation_failures: Vec<FederationFailure>,
     pub assertions: Vec<Assertion>,
     pub grants: Vec<Grant>,
     /// Whether the lake has any inventory at all (else a missing account is unknown).

@@ -5,7 +5,8 @@ use datafusion::scalar::ScalarValue;
 use super::TraceError;
 use super::columns::{Row, rows};
 use super::facts::{
-    Assertion, DbAccount, Facts, Federation, Grant, IdpEvent, Login, Micros, SamlAttribute,
+    Assertion, DbAccount, Facts, Federation, FederationFailure, Grant, IdpEvent, Login, Micros,
+    SamlAttribute,
 };
 use crate::engine::Engine;
 
@@ -72,6 +73,15 @@ pub async fn load(
         }
         for r in rows(&for_person(engine, query!("federations"), person, p).await?) {
             f.federations.push(federation(&r)?);
+        }
+        for r in rows(&for_person(engine, query!("federation_failures"), person, p).await?) {
+            f.federation_failures.push(FederationFailure {
+                id: r.text_or_empty("id")?,
+                time: r.int("time")?.unwrap_or_default(),
+                role_name: r.text_or_empty("role_name")?,
+                error_code: r.text_or_empty("error_code")?,
+                error_message: r.text("error_message")?,
+            });
         }
         for r in rows(&for_person(engine, query!("assertions"), person, p).await?) {
             f.assertions.push(assertion(&r)?);

@@ -15,7 +15,7 @@ pub fn links(f: &Facts, diagnoses: &[Diagnosis]) -> Vec<Link> {
         .map(|&kind| {
             let broken: Vec<&Diagnosis> = diagnoses
                 .iter()
-                .filter(|d| d.link == kind && d.id != "tag-key-case")
+                .filter(|d| d.link == kind && d.breaks_link)
                 .collect();
             let (status, summary, evidence) = match broken.first() {
                 Some(first) => (
@@ -87,18 +87,27 @@ fn healthy(f: &Facts, kind: LinkKind) -> Answer {
         LinkKind::IdpSignIn => idp(&f.sign_ins, "sign-in(s)"),
         LinkKind::SsoToAws => idp(&f.sso, "SSO(s) to the AWS app"),
         LinkKind::Mfa => {
-            if !f.federations.is_empty() && f.federations.iter().all(|s| s.mfa_status == "verified")
-            {
-                (
+            let verified: Vec<String> = f
+                .federations
+                .iter()
+                .filter(|s| s.mfa_status == "verified")
+                .map(|s| s.id.clone())
+                .collect();
+            let total = f.federations.len();
+            match verified.len() {
+                0 => unknown("no MFA evidence for the federated sessions"),
+                n if n == total => (
+                    Status::Ok,
+                    format!("MFA verified for all {total} federated session(s)"),
+                    verified,
+                ),
+                n => (
                     Status::Ok,
                     format!(
-                        "MFA verified for all {} federated session(s)",
-                        f.federations.len()
+                        "MFA verified for {n} of {total} federated session(s), no evidence either way for the others"
                     ),
-                    fed_ids(),
-                )
-            } else {
-                unknown("no MFA evidence for the federated sessions")
+                    verified,
+                ),
             }
         }
         LinkKind::SamlAttributes => match expected_key(f) {

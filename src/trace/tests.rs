@@ -364,3 +364,33 @@ fn policy_file_grant_with_its_line() {
     );
     assert_eq!(ids(&f), ["tag-key-case"]);
 }
+
+#[test]
+fn refused_federation_breaks_the_link_until_one_succeeds() {
+    let failure = super::facts::FederationFailure {
+        id: "fail-1".into(),
+        time: 10 * MIN,
+        role_name: "AWSReservedSSO_DatabaseAccess_4f3c2a1b9e8d7c6a".into(),
+        error_code: "ValidationError".into(),
+        error_message: Some("Unable to validate tags".into()),
+    };
+    let mut f = facts(
+        &[("Username", "kwright")],
+        vec![account("db", "kwright", true)],
+    );
+    f.federation_failures = vec![failure];
+    let d = diagnose(&f);
+    assert_eq!(
+        d[0].message,
+        "AssumeRoleWithSAML into AWSReservedSSO_DatabaseAccess_4f3c2a1b9e8d7c6a at 1970-01-01T00:10:00Z was refused: ValidationError (Unable to validate tags)"
+    );
+    assert_eq!(judge(&f).links[4].status, Status::Broken);
+    // Near miss: a later federation went through.
+    f.federations[0].time = 20 * MIN;
+    assert!(
+        diagnose(&f)[0]
+            .message
+            .ends_with("; a later federation succeeded")
+    );
+    assert_eq!(judge(&f).links[4].status, Status::Ok);
+}

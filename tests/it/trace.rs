@@ -1,16 +1,26 @@
 //! `tagtrail trace` through the binary on the demo week: the planted breaks, said in
 //! plain words with their evidence, and `--assertion`/`--policy` files.
 
+use std::path::Path;
+
 use crate::support::{assert_snapshot, demo_lake, tagtrail, tagtrail_output};
+
+/// One demo lake for every case: ingesting it is most of the time.
+#[test]
+fn trace_on_the_demo_week() {
+    let lake = demo_lake();
+    demo_traces_name_the_planted_breaks(lake.path());
+    a_db_user_leads_to_the_person_whose_tag_names_it(lake.path());
+    assertion_namespace_and_malformed_name(lake.path());
+    policy_files_replace_the_lakes_grants(lake.path());
+}
 
 fn has_line(out: &str, line: &str) {
     assert!(out.lines().any(|l| l == line), "no line\n{line}\nin\n{out}");
 }
 
-#[test]
-fn demo_traces_name_the_planted_breaks() {
-    let lake = demo_lake();
-    let kevin = tagtrail(lake.path(), &["trace", "kevin.wright@example.com"]);
+fn demo_traces_name_the_planted_breaks(lake: &Path) {
+    let kevin = tagtrail(lake, &["trace", "kevin.wright@example.com"]);
     has_line(
         &kevin,
         "broken  db user                tag value `KWright` does not match db user `kwright` (billing-prod, ledger-prod, shop-prod): db user names are case-sensitive in MySQL and PostgreSQL, so the token is for a user that does not exist; send the value in lower case  [evidence: 07ffbde8-cf07-4f46-9f8f-715a33420265]",
@@ -19,23 +29,23 @@ fn demo_traces_name_the_planted_breaks() {
         &kevin,
         "broken  db login               login to ledger-prod as kwright at 2026-11-20T11:06:40Z failed: PostgreSQL `PAM authentication failed` refused the IAM token: it was made for another db user, host or region, expired (tokens last 15 min), or rds-db:connect does not allow this user  [evidence: ledger-prod:8561:1]",
     );
-    let ivan = tagtrail(lake.path(), &["trace", "ipetrov"]);
+    let ivan = tagtrail(lake, &["trace", "ipetrov"]);
     has_line(
         &ivan,
         "- login-after-expiry: login to ledger-prod as ipetrov at 2026-11-20T21:52:47Z came 300 min after the credentials of f6efc510-1399-4adf-8011-28a2c337db0c expired (2026-11-20T16:52:47Z): no federated session was open, so the token came from other credentials or a cached one  [evidence: ledger-prod:8591:1, f6efc510-1399-4adf-8011-28a2c337db0c]",
     );
-    let erin = tagtrail(lake.path(), &["trace", "erin.walsh@example.com"]);
+    let erin = tagtrail(lake, &["trace", "erin.walsh@example.com"]);
     has_line(
         &erin,
         "broken  MFA                    no MFA: 3 of 3 federated session(s) came from an IdP session that never verified a second factor (okta sso 9c6cc129-8629-4a0b-9434-80ee093dbd7a at 2026-11-16T09:15:19Z, session 102qqK3FpKGG8TlqvdoXZ9C8y shows no MFA)  [evidence: 1c8ade0f-c83f-4ece-959d-12a3f9c1bf28, 6b019910-0fcb-4eb0-afc7-462b0f02a670, 81bf830f-2363-4fb7-8d14-7da3edfb1636]",
     );
-    let frank = tagtrail(lake.path(), &["trace", "frank.li@example.com"]);
+    let frank = tagtrail(lake, &["trace", "frank.li@example.com"]);
     has_line(
         &frank,
         "- tag-key-case: key `username` vs policy variable `${aws:PrincipalTag/Username}`: IAM resolves tag keys case-insensitively, so rds-db:connect still works; exact comparisons break (ABAC conditions on aws:TagKeys, SIEM joins, reports), and fixing the case on one side only makes two tags  [evidence: ea165204-ea70-494e-9a33-c80e971fa561]",
     );
     // Near miss: alice's chain holds end to end.
-    let alice = tagtrail(lake.path(), &["trace", "alice.nguyen@example.com"]);
+    let alice = tagtrail(lake, &["trace", "alice.nguyen@example.com"]);
     has_line(&alice, "diagnoses: none");
     assert!(!alice.contains("\nbroken"), "{alice}");
     assert_snapshot(
@@ -44,19 +54,14 @@ fn demo_traces_name_the_planted_breaks() {
     );
 }
 
-#[test]
-fn a_db_user_leads_to_the_person_whose_tag_names_it() {
-    let lake = demo_lake();
-    let out = tagtrail(lake.path(), &["trace", "kwright"]);
+fn a_db_user_leads_to_the_person_whose_tag_names_it(lake: &Path) {
+    let out = tagtrail(lake, &["trace", "kwright"]);
     assert_eq!(
         out.lines().next().unwrap(),
         "trace kwright: person: kevin.wright@example.com; db user from the session tag: KWright"
     );
-    let json: serde_json::Value = serde_json::from_str(&tagtrail(
-        lake.path(),
-        &["trace", "kwright", "--format", "json"],
-    ))
-    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&tagtrail(lake, &["trace", "kwright", "--format", "json"])).unwrap();
     let statuses: Vec<&str> = json["links"]
         .as_array()
         .unwrap()
@@ -78,15 +83,13 @@ fn a_db_user_leads_to_the_person_whose_tag_names_it() {
     assert_eq!(ids, ["tag-value-case", "iam-auth-failed"]);
 }
 
-#[test]
-fn assertion_namespace_and_malformed_name() {
-    let lake = demo_lake();
+fn assertion_namespace_and_malformed_name(lake: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let idc = std::fs::read_to_string("fixtures/saml/idc-response.xml").unwrap();
     let wrong = dir.path().join("principal-tag-to-idc.xml");
     std::fs::write(&wrong, idc.replace("AccessControl:", "PrincipalTag:")).unwrap();
     let out = tagtrail(
-        lake.path(),
+        lake,
         &[
             "trace",
             "erin.walsh@example.com",
@@ -103,7 +106,7 @@ fn assertion_namespace_and_malformed_name() {
     );
     // Near miss: the real Identity Center assertion sends AccessControl:.
     let right = tagtrail(
-        lake.path(),
+        lake,
         &[
             "trace",
             "erin.walsh@example.com",
@@ -117,7 +120,7 @@ fn assertion_namespace_and_malformed_name() {
     );
     assert!(!right.contains("tag-namespace"), "{right}");
     let typo = tagtrail(
-        lake.path(),
+        lake,
         &[
             "trace",
             "erin.walsh@example.com",
@@ -133,11 +136,9 @@ fn assertion_namespace_and_malformed_name() {
     );
 }
 
-#[test]
-fn policy_files_replace_the_lakes_grants() {
-    let lake = demo_lake();
+fn policy_files_replace_the_lakes_grants(lake: &Path) {
     let out = tagtrail(
-        lake.path(),
+        lake,
         &[
             "trace",
             "kevin.wright@example.com",
@@ -150,7 +151,7 @@ fn policy_files_replace_the_lakes_grants() {
         "ok      rds-db:connect policy  DatabaseAccess allows rds-db:connect as dbuser:*/${aws:PrincipalTag/Username}  [evidence: fixtures/demo/iam/DatabaseAccess.json:2]",
     );
     let case = tagtrail(
-        lake.path(),
+        lake,
         &[
             "trace",
             "alice.nguyen@example.com",
@@ -164,7 +165,7 @@ fn policy_files_replace_the_lakes_grants() {
         "{case}"
     );
     let missing = tagtrail_output(
-        lake.path(),
+        lake,
         &[
             "trace",
             "alice.nguyen@example.com",
