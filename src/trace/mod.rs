@@ -40,6 +40,16 @@ pub enum TraceError {
     Lint(#[from] crate::lint::LintError),
 }
 
+/// The views the trace queries read several times each (once per person and db user):
+/// computed once, the attribution views are most of a trace's time.
+const CACHED_VIEWS: &[&str] = &[
+    "role_sessions",
+    "session_mfa",
+    "attributed_sessions",
+    "idp_aws_sso",
+    "db_grants",
+];
+
 /// What to trace and with which extra evidence.
 #[derive(Debug, Clone)]
 pub struct TraceOptions {
@@ -57,6 +67,7 @@ pub struct TraceOptions {
 
 /// Gathers the evidence and judges every link.
 pub async fn trace(engine: &Engine, opts: &TraceOptions) -> Result<Trace, TraceError> {
+    engine.cache_views(CACHED_VIEWS).await?;
     let mut facts = lake::load(engine, &opts.subject, opts.period, opts.skew).await?;
     if !opts.policies.is_empty() {
         facts.grants.clear();

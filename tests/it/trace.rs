@@ -13,6 +13,35 @@ fn trace_on_the_demo_week() {
     a_db_user_leads_to_the_person_whose_tag_names_it(lake.path());
     assertion_namespace_and_malformed_name(lake.path());
     policy_files_replace_the_lakes_grants(lake.path());
+    period_and_markdown(lake.path());
+}
+
+fn period_and_markdown(lake: &Path) {
+    // Before his late login, ipetrov's chain has no expiry problem.
+    let early = tagtrail(
+        lake,
+        &["trace", "ipetrov", "--until", "2026-11-20T12:00:00Z"],
+    );
+    assert!(!early.contains("login-after-expiry"), "{early}");
+    has_line(
+        &early,
+        "ok      db login               2 successful login(s)  [evidence: billing-prod:5139:1, billing-prod:5197:1]",
+    );
+    let md = tagtrail(lake, &["trace", "erin.walsh@example.com", "--format", "md"]);
+    assert_eq!(
+        md.lines().next().unwrap(),
+        "## Trace of erin.walsh@example.com"
+    );
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| MFA | broken | no MFA: 3 of 3 federated session(s)")),
+        "{md}"
+    );
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("- **mfa-absent**: no MFA")),
+        "{md}"
+    );
 }
 
 fn has_line(out: &str, line: &str) {
