@@ -26,6 +26,7 @@ pub fn expected_key(f: &Facts) -> Option<String> {
         .iter()
         .find_map(|g| g.tag_key.clone())
         .or_else(|| f.federations.first().map(|s| s.tag_key.clone()))
+        .or_else(|| (!f.configured_key.is_empty()).then(|| f.configured_key.clone()))
 }
 
 /// The db-user names the sessions' tags carry (as sent), first seen first.

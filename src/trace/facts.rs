@@ -130,6 +130,8 @@ pub struct Facts {
     pub inventory_seen: bool,
     pub accounts: Vec<DbAccount>,
     pub logins: Vec<Login>,
+    /// The configured db-user tag key, when neither a policy nor a session says one.
+    pub configured_key: String,
     /// Clock skew allowed around a session's validity.
     pub skew: Micros,
 }

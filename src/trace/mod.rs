@@ -69,6 +69,7 @@ pub struct TraceOptions {
 pub async fn trace(engine: &Engine, opts: &TraceOptions) -> Result<Trace, TraceError> {
     engine.cache_views(CACHED_VIEWS).await?;
     let mut facts = lake::load(engine, &opts.subject, opts.period, opts.skew).await?;
+    facts.configured_key = opts.tag_key.clone();
     if !opts.policies.is_empty() {
         facts.grants.clear();
         for path in &opts.policies {

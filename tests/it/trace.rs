@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{assert_snapshot, demo_lake, tagtrail, tagtrail_output};
+use crate::support::{assert_snapshot, demo_lake, tagtrail, tagtrail_output, temp_lake};
 
 /// One demo lake for every case: ingesting it is most of the time.
 #[test]
@@ -208,4 +208,44 @@ fn policy_files_replace_the_lakes_grants(lake: &Path) {
         "{}",
         String::from_utf8_lossy(&missing.stderr)
     );
+}
+
+/// Assertions ingested into the lake (no --assertion): the namespace is read from where
+/// each assertion was addressed.
+#[test]
+fn ingested_assertions() {
+    let lake = temp_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let idc = std::fs::read_to_string("fixtures/saml/idc-response.xml").unwrap();
+    let wrong = dir.path().join("wrong.xml");
+    std::fs::write(
+        &wrong,
+        idc.replace("AccessControl:", "PrincipalTag:")
+            .replace("amira.haddad", "omar.haddad"),
+    )
+    .unwrap();
+    tagtrail(
+        lake.path(),
+        &[
+            "ingest",
+            "fixtures/saml/idc-response.xml",
+            wrong.to_str().unwrap(),
+        ],
+    );
+    let wrong = tagtrail(lake.path(), &["trace", "omar.haddad@example.com"]);
+    has_line(
+        &wrong,
+        "- tag-namespace: attribute `PrincipalTag:Username` goes to IAM Identity Center, which reads only `AccessControl:Username`: the tag never reaches the session  [evidence: saml_assertions id7310948526341918251772291]",
+    );
+    // Near miss: the real one sends AccessControl:.
+    let right = tagtrail(lake.path(), &["trace", "amira.haddad@example.com"]);
+    has_line(
+        &right,
+        "ok      SAML attributes        `https://aws.amazon.com/SAML/Attributes/AccessControl:Username` = ahaddad  [evidence: saml_assertions id7310948526341918251772291]",
+    );
+    has_line(
+        &right,
+        "unknown AssumeRoleWithSAML     no AssumeRoleWithSAML for this identity in the lake",
+    );
+    has_line(&right, "diagnoses: none");
 }
