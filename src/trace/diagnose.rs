@@ -45,6 +45,16 @@ pub fn tag_values(f: &Facts) -> Vec<String> {
     out
 }
 
+/// The db users the trace judges: the tags' values, and the subject itself when it is
+/// an inventory account (a db user traced directly, federated or not).
+pub fn db_user_names(f: &Facts) -> Vec<String> {
+    let mut names = tag_values(f);
+    if !names.contains(&f.subject) && f.accounts.iter().any(|a| a.user_name == f.subject) {
+        names.push(f.subject.clone());
+    }
+    names
+}
+
 fn mfa_absent(f: &Facts, out: &mut Vec<Diagnosis>) {
     let absent: Vec<&Federation> = f
         .federations
@@ -233,13 +243,14 @@ fn db_user_missing(f: &Facts, out: &mut Vec<Diagnosis>) {
     if !f.inventory_seen {
         return;
     }
-    for value in tag_values(f) {
+    let values = tag_values(f);
+    for value in db_user_names(f) {
         let exact: Vec<_> = f.accounts.iter().filter(|a| a.user_name == value).collect();
         let folded = f
             .accounts
             .iter()
             .any(|a| a.user_name.eq_ignore_ascii_case(&value));
-        if exact.is_empty() && !folded {
+        if exact.is_empty() && !folded && values.contains(&value) {
             out.push(Diagnosis {
                 id: "db-user-missing",
                 link: LinkKind::DbUser,
@@ -255,7 +266,7 @@ fn db_user_missing(f: &Facts, out: &mut Vec<Diagnosis>) {
                 id: "db-user-not-iam",
                 link: LinkKind::DbUser,
                 message: format!(
-                    "db user `{value}` on {} authenticates with {}, not IAM: an IAM token is refused",
+                    "db user `{value}` on {} authenticates with {}, not IAM: an IAM token is refused, and no login as it leads to a person",
                     a.instance,
                     a.auth_plugin.as_deref().unwrap_or("a password")
                 ),

@@ -2,7 +2,7 @@
 //! with a diagnosis is broken, a link without evidence is unknown.
 
 use super::chain::{Diagnosis, Link, LinkKind, Status};
-use super::diagnose::{expected_key, tag_values};
+use super::diagnose::{db_user_names, expected_key, tag_values};
 use super::facts::{Facts, IdpEvent};
 use crate::sources::timefmt::format_micros;
 
@@ -175,11 +175,11 @@ fn healthy(f: &Facts, kind: LinkKind) -> Answer {
             if !f.inventory_seen {
                 return unknown("no database inventory in the lake");
             }
-            let values = tag_values(f);
+            let names = db_user_names(f);
             let found: Vec<String> = f
                 .accounts
                 .iter()
-                .filter(|a| values.contains(&a.user_name) || a.user_name == f.subject)
+                .filter(|a| names.contains(&a.user_name))
                 .map(|a| format!("{}:{}", a.instance, a.user_name))
                 .collect();
             match found.first() {
@@ -188,7 +188,7 @@ fn healthy(f: &Facts, kind: LinkKind) -> Answer {
                     Status::Ok,
                     format!(
                         "{} IAM-enabled on {} instance(s)",
-                        values.join(", "),
+                        names.join(", "),
                         found.len()
                     ),
                     found,

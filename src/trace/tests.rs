@@ -258,7 +258,7 @@ fn db_user_missing_or_not_iam() {
     assert_eq!(d[0].id, "db-user-not-iam");
     assert_eq!(
         d[0].message,
-        "db user `kwright` on db authenticates with password, not IAM: an IAM token is refused"
+        "db user `kwright` on db authenticates with password, not IAM: an IAM token is refused, and no login as it leads to a person"
     );
 }
 
@@ -274,6 +274,28 @@ fn login(at_minutes: i64, success: bool) -> Login {
         statement_count: 1,
         ..Login::default()
     }
+}
+
+#[test]
+fn a_password_account_traced_directly() {
+    let f = Facts {
+        subject: "app_legacy".into(),
+        inventory_seen: true,
+        accounts: vec![account("shop-prod", "app_legacy", false)],
+        ..Facts::default()
+    };
+    assert_eq!(ids(&f), ["db-user-not-iam"]);
+    assert_eq!(judge(&f).links[6].status, Status::Broken);
+    // Near miss: an IAM account traced directly is fine.
+    let iam = Facts {
+        accounts: vec![account("shop-prod", "app_legacy", true)],
+        ..f
+    };
+    assert_eq!(ids(&iam), Vec::<&str>::new());
+    assert_eq!(
+        judge(&iam).links[6].summary,
+        "app_legacy IAM-enabled on 1 instance(s)"
+    );
 }
 
 #[test]

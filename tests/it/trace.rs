@@ -14,6 +14,19 @@ fn trace_on_the_demo_week() {
     assertion_namespace_and_malformed_name(lake.path());
     policy_files_replace_the_lakes_grants(lake.path());
     period_and_markdown(lake.path());
+    password_account(lake.path());
+}
+
+fn password_account(lake: &Path) {
+    let out = tagtrail(lake, &["trace", "app_legacy"]);
+    has_line(
+        &out,
+        "broken  db user                db user `app_legacy` on shop-prod authenticates with mysql_native_password, not IAM: an IAM token is refused, and no login as it leads to a person  [evidence: db_users shop-prod:app_legacy]",
+    );
+    has_line(
+        &out,
+        "unknown AssumeRoleWithSAML     no AssumeRoleWithSAML for this identity in the lake",
+    );
 }
 
 fn period_and_markdown(lake: &Path) {
