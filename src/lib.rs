@@ -22,3 +22,4 @@ pub mod policy;
 pub mod report;
 pub mod sources;
 pub mod synth;
+pub mod trace;

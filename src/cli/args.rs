@@ -134,6 +134,26 @@ pub enum RawCommand {
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
         format: String,
     },
+    /// Follow one person or database user along the chain IdP sign-in → MFA → SSO →
+    /// SAML attributes → AssumeRoleWithSAML tags → rds-db:connect policy → db user → db
+    /// login → statements, and say where it breaks, with the evidence.
+    Trace {
+        /// A person (SAML subject / Okta login) or a database user.
+        #[arg(value_name = "PERSON|DB_USER")]
+        subject: String,
+        /// A captured SAML response or assertion (XML or the base64 SAMLResponse form
+        /// value) to check the attributes the IdP sends. Repeat for several.
+        #[arg(long = "assertion", value_name = "FILE")]
+        assertions: Vec<PathBuf>,
+        /// IAM role or permission-set policy files granting rds-db:connect (default: the
+        /// policies in the lake). Repeat for several.
+        #[arg(long = "policy", value_name = "FILE", num_args = 1..)]
+        policies: Vec<PathBuf>,
+        #[command(flatten)]
+        range: RawRange,
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "md"])]
+        format: String,
+    },
     /// The compliance checks, with what each finds, why it matters and how to fix it.
     Checks {
         /// Show this check's whole documentation.

@@ -51,6 +51,10 @@ pub enum Command {
         until: i64,
         format: Format,
     },
+    Trace {
+        options: crate::trace::TraceOptions,
+        format: Format,
+    },
     Query {
         sql: String,
         format: Format,
@@ -205,6 +209,29 @@ impl Config {
                     subject,
                     since,
                     until,
+                    format: format(&f),
+                }
+            }
+            RawCommand::Trace {
+                subject,
+                assertions,
+                policies,
+                range,
+                format: f,
+            } => {
+                let (since, until) = range_bounds(&range)?;
+                if subject.trim().is_empty() {
+                    return Err(bad("PERSON|DB_USER")("must not be empty".into()));
+                }
+                Command::Trace {
+                    options: crate::trace::TraceOptions {
+                        subject,
+                        period: crate::trace::Period { since, until },
+                        assertions,
+                        policies,
+                        tag_key: String::new(),
+                        skew: 0,
+                    },
                     format: format(&f),
                 }
             }

@@ -50,6 +50,8 @@ pub enum CliError {
     FindingsAtOrAbove { count: usize, level: Severity },
     #[error(transparent)]
     Lint(#[from] crate::lint::LintError),
+    #[error(transparent)]
+    Trace(#[from] crate::trace::TraceError),
     #[error("lint found {errors} error(s)")]
     LintFailed { errors: usize },
     #[error(
@@ -111,6 +113,16 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             let engine = open_engine(&config.lake, &config.attribution).await?;
             let batches = engine.timeline(&subject, since, until).await?;
             report::write_batches(out, &batches, format)?;
+        }
+        Command::Trace {
+            mut options,
+            format,
+        } => {
+            let engine = open_engine(&config.lake, &config.attribution).await?;
+            options.tag_key = config.attribution.tag_key.clone();
+            options.skew = config.attribution.skew_seconds * 1_000_000;
+            let found = crate::trace::trace(&engine, &options).await?;
+            crate::trace::render::write(out, &found, format)?;
         }
         Command::Query { sql, format } => {
             let engine = open_engine(&config.lake, &config.attribution).await?;

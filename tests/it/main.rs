@@ -29,3 +29,4 @@ mod saml;
 mod sessions;
 mod support;
 mod test_ca;
+mod trace;

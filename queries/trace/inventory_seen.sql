@@ -1,0 +1,2 @@
+-- tagtrail trace: whether any database inventory was ingested (else a missing account is unknown).
+SELECT count(*) > 0 AS seen FROM db_users
