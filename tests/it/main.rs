@@ -24,6 +24,7 @@ mod pg_server;
 mod pg_sessions;
 mod pg_workload;
 mod policies;
+mod report;
 mod s3;
 mod saml;
 mod sessions;
