@@ -29,6 +29,9 @@
 //! [checks]
 //! disable = ["audit-gap"]
 //!
+//! [report]
+//! sensitive_objects = ["shop.customers"]
+//!
 //! [[exceptions]]
 //! check = "shared-db-account"
 //! subject = "breakglass"
@@ -498,6 +501,7 @@ justification = "service principal, no human"
             c.vocabulary["Environment"],
             ["production", "staging", "development"]
         );
+        assert_eq!(c.sensitive_objects, ["shop.customers"]);
     }
 
     #[test]

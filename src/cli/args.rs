@@ -208,7 +208,7 @@ pub enum RawCommand {
     /// The weekly compliance report: scope and evidence, key figures with the change
     /// since the previous period, findings (new and resolved) with remediation, access
     /// to sensitive objects, and the SQL behind every figure. Writes
-    /// `<period>.{md,json}` to --out and prints a summary.
+    /// `<period>.{md,html,json}` to --out and prints a summary.
     Report {
         /// ISO week, e.g. 2026-W47 (default: the last complete ISO week).
         #[arg(long, value_name = "YYYY-Www", conflicts_with_all = ["since", "until"])]
@@ -216,7 +216,7 @@ pub enum RawCommand {
         #[command(flatten)]
         range: RawRange,
         /// Only this format (`table`: the terminal summary alone, no file); default all files.
-        #[arg(long, value_parser = ["md", "json", "table"])]
+        #[arg(long, value_parser = ["md", "html", "json", "table"])]
         format: Option<String>,
         /// Folder for the files (created).
         #[arg(long, default_value = "reports", value_name = "DIR")]

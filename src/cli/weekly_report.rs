@@ -13,6 +13,7 @@ use crate::report::weekly::{self, Period, Report};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
     Markdown,
+    Html,
     Json,
 }
 
@@ -20,6 +21,7 @@ impl FileFormat {
     fn extension(self) -> &'static str {
         match self {
             FileFormat::Markdown => "md",
+            FileFormat::Html => "html",
             FileFormat::Json => "json",
         }
     }
@@ -61,8 +63,9 @@ pub fn options(
         }
     };
     let files = match format {
-        None => vec![FileFormat::Markdown, FileFormat::Json],
+        None => vec![FileFormat::Markdown, FileFormat::Html, FileFormat::Json],
         Some("md") => vec![FileFormat::Markdown],
+        Some("html") => vec![FileFormat::Html],
         Some("json") => vec![FileFormat::Json],
         Some(_) => Vec::new(),
     };
@@ -114,6 +117,7 @@ fn write_file(path: &Path, report: &Report, format: FileFormat) -> Result<(), Cl
     let mut buf = Vec::new();
     match format {
         FileFormat::Markdown => weekly::markdown::write(&mut buf, report)?,
+        FileFormat::Html => weekly::html::write(&mut buf, report)?,
         FileFormat::Json => {
             serde_json::to_writer_pretty(&mut buf, report).map_err(std::io::Error::from)?;
             buf.push(b'\n');

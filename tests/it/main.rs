@@ -25,6 +25,7 @@ mod pg_sessions;
 mod pg_workload;
 mod policies;
 mod report;
+mod report_browser;
 mod s3;
 mod saml;
 mod sessions;

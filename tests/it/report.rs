@@ -441,7 +441,7 @@ fn against_an_empty_previous_week_findings_are_new() {
 #[test]
 fn the_checked_in_demo_report_is_current() {
     let demo = demo_report();
-    for ext in ["md", "json"] {
+    for ext in ["md", "html", "json"] {
         let name = format!("{WEEK}.{ext}");
         let made = std::fs::read_to_string(demo.out.join(&name)).unwrap();
         if std::env::var_os("TAGTRAIL_BLESS").is_some() {

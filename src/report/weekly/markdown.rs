@@ -20,7 +20,7 @@ pub fn change_text(f: &Figure) -> String {
     match (f.change, f.unit) {
         (None, _) => "n/a".into(),
         (Some(x), "percent") => format!("{x:+.1} pp"),
-        (Some(x), _) if x == 0.0 => "0".into(),
+        (Some(0.0), _) => "0".into(),
         (Some(x), _) => format!("{x:+}"),
     }
 }

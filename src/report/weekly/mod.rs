@@ -4,8 +4,10 @@
 //! `queries/report/` (or a check's query), listed in its appendix, so an auditor can
 //! reproduce it with `tagtrail query`.
 
+mod charts;
 mod collect;
 mod findings;
+pub mod html;
 pub mod markdown;
 pub mod model;
 mod period;
