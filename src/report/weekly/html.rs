@@ -146,7 +146,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     )?;
 
     let s = &r.scope;
-    writeln!(out, "<h2 id=\"scope\">1. Scope and evidence</h2>\n<ul>")?;
+    writeln!(out, "<h2 id=\"scope\">Scope and evidence</h2>\n<ul>")?;
     for (what, list) in [
         ("AWS accounts", &s.accounts),
         ("Regions", &s.regions),
@@ -220,7 +220,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         .collect();
     table(out, &["kind", "status", "files", "records"], &rows)?;
 
-    writeln!(out, "<h2 id=\"findings\">3. Findings</h2>")?;
+    writeln!(out, "<h2 id=\"findings\">Findings</h2>")?;
     let rows: Vec<Vec<String>> = r
         .findings
         .by_severity
@@ -298,7 +298,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
 
     writeln!(
         out,
-        "<h2 id=\"sensitive\">4. Access to sensitive objects</h2>"
+        "<h2 id=\"sensitive\">Access to sensitive objects</h2>"
     )?;
     if r.sensitive_objects.is_empty() {
         writeln!(
@@ -352,7 +352,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
 
     writeln!(
         out,
-        "<h2 id=\"appendix\">5. Appendix: the SQL behind every figure</h2>"
+        "<h2 id=\"appendix\">Appendix: the SQL behind every figure</h2>"
     )?;
     writeln!(
         out,
