@@ -296,10 +296,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         )?;
     }
 
-    writeln!(
-        out,
-        "<h2 id=\"sensitive\">Access to sensitive objects</h2>"
-    )?;
+    writeln!(out, "<h2 id=\"sensitive\">Access to sensitive objects</h2>")?;
     if r.sensitive_objects.is_empty() {
         writeln!(
             out,
