@@ -29,6 +29,9 @@
 //! [checks]
 //! disable = ["audit-gap"]
 //!
+//! [report]
+//! sensitive_objects = ["shop.customers"]
+//!
 //! [[exceptions]]
 //! check = "shared-db-account"
 //! subject = "breakglass"
@@ -97,6 +100,9 @@ pub struct CheckConfig {
     pub severity: BTreeMap<String, Severity>,
     pub disabled: Vec<String>,
     pub exceptions: Vec<Exception>,
+    /// `[report] sensitive_objects`: the `database.table`s whose accesses `tagtrail
+    /// report` lists, person by person.
+    pub sensitive_objects: Vec<String>,
     /// Where it came from, for messages; `None` for the defaults.
     pub source: Option<PathBuf>,
 }
@@ -116,6 +122,7 @@ impl Default for CheckConfig {
             severity: BTreeMap::new(),
             disabled: Vec::new(),
             exceptions: Vec::new(),
+            sensitive_objects: Vec::new(),
             source: None,
         }
     }
@@ -136,6 +143,15 @@ struct RawFile {
     checks: RawChecks,
     #[serde(default)]
     exceptions: Vec<RawException>,
+    #[serde(default)]
+    report: RawReport,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    #[serde(default)]
+    sensitive_objects: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -311,6 +327,25 @@ impl CheckConfig {
                 justification: e.justification.into_inner(),
             });
         }
+        for o in &raw.report.sensitive_objects {
+            let object = o.get_ref().replace('`', "");
+            match object.split_once('.') {
+                Some((db, table))
+                    if !db.is_empty() && !table.is_empty() && !table.contains('.') =>
+                {
+                    config.sensitive_objects.push(object)
+                }
+                _ => {
+                    return Err(invalid(
+                        o.span(),
+                        format!(
+                            "sensitive_objects: `{}` is not database.table (for example shop.customers)",
+                            o.get_ref()
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(config)
     }
 
@@ -466,6 +501,7 @@ justification = "service principal, no human"
             c.vocabulary["Environment"],
             ["production", "staging", "development"]
         );
+        assert_eq!(c.sensitive_objects, ["shop.customers"]);
     }
 
     #[test]
@@ -528,6 +564,22 @@ justification = "service principal, no human"
             tag_policy_vocabulary("{}").unwrap_err(),
             "not a tag policy: no `tags` object"
         );
+    }
+
+    #[test]
+    fn report_sensitive_objects() {
+        assert!(CheckConfig::default().sensitive_objects.is_empty());
+        let c =
+            parse("[report]\nsensitive_objects = [\"shop.customers\", \"`billing`.`invoices`\"]\n")
+                .unwrap();
+        assert_eq!(c.sensitive_objects, ["shop.customers", "billing.invoices"]);
+        let e = parse("[report]\n\nsensitive_objects = [\"customers\"]\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "tagtrail.toml:3: sensitive_objects: `customers` is not database.table (for example shop.customers)"
+        );
+        let e = parse("[report]\nsensitive = []\n").unwrap_err();
+        assert!(e.to_string().contains("sensitive"), "{e}");
     }
 
     #[test]

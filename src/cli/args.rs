@@ -225,6 +225,23 @@ pub enum RawCommand {
         #[command(subcommand)]
         what: RawLint,
     },
+    /// The weekly compliance report: scope and evidence, key figures with the change
+    /// since the previous period, findings (new and resolved) with remediation, access
+    /// to sensitive objects, and the SQL behind every figure. Writes
+    /// `<period>.{md,html,json}` to --out and prints a summary.
+    Report {
+        /// ISO week, e.g. 2026-W47 (default: the last complete ISO week).
+        #[arg(long, value_name = "YYYY-Www", conflicts_with_all = ["since", "until"])]
+        week: Option<String>,
+        #[command(flatten)]
+        range: RawRange,
+        /// Only this format (`table`: the terminal summary alone, no file); default all files.
+        #[arg(long, value_parser = ["md", "html", "json", "table"])]
+        format: Option<String>,
+        /// Folder for the files (created).
+        #[arg(long, default_value = "reports", value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]

@@ -87,6 +87,7 @@ pub enum Command {
         kind: LintKind,
         files: Vec<PathBuf>,
     },
+    Report(super::weekly_report::ReportOptions),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -269,6 +270,18 @@ impl Config {
                     format: format(&f),
                 }
             }
+            RawCommand::Report {
+                week,
+                range,
+                format: f,
+                out,
+            } => Command::Report(super::weekly_report::options(
+                week.as_deref(),
+                optional_range(&range)?,
+                f.as_deref(),
+                out,
+                &file,
+            )?),
             RawCommand::Query { sql, format: f } => Command::Query {
                 sql,
                 format: format(&f),

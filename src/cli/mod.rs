@@ -8,6 +8,7 @@ mod digests;
 mod inventory;
 mod lint;
 mod summary;
+mod weekly_report;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -52,6 +53,8 @@ pub enum CliError {
     Lint(#[from] crate::lint::LintError),
     #[error(transparent)]
     Trace(#[from] crate::trace::TraceError),
+    #[error(transparent)]
+    Report(#[from] crate::report::weekly::ReportError),
     #[error("lint found {errors} error(s)")]
     LintFailed { errors: usize },
     #[error(
@@ -145,6 +148,10 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Lint { kind, files } => {
             let tag_key = &config.attribution.tag_key;
             lint::run(out, kind, &files, &config.lake, tag_key, &config.checks).await?
+        }
+        Command::Report(opts) => {
+            let engine = open_engine(&config.lake, &config.attribution).await?;
+            weekly_report::run(out, &engine, &config.checks, &config.attribution, &opts).await?;
         }
         Command::Checks { check } => report::findings::write_checks(out, checks::ALL, check)?,
         Command::Findings {

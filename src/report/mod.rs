@@ -3,6 +3,7 @@
 
 pub mod findings;
 pub mod values;
+pub mod weekly;
 pub mod who;
 
 use std::io::Write;

@@ -24,6 +24,8 @@ mod pg_server;
 mod pg_sessions;
 mod pg_workload;
 mod policies;
+mod report;
+mod report_browser;
 mod s3;
 mod saml;
 mod sessions;
