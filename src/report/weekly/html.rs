@@ -69,23 +69,6 @@ fn items(list: &[String]) -> String {
     }
 }
 
-fn finding_rows(list: &[FindingItem]) -> Vec<Vec<String>> {
-    list.iter()
-        .map(|i| {
-            vec![
-                i.severity.clone(),
-                i.subject.clone(),
-                i.summary.clone(),
-                i.count.to_string(),
-                i.first_seen.clone().unwrap_or_default(),
-                i.last_seen.clone().unwrap_or_default(),
-                i.status.clone(),
-                i.change.clone(),
-            ]
-        })
-        .collect()
-}
-
 pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     let title = escape(&r.title);
     writeln!(
@@ -252,20 +235,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             "<p>Top subjects: {}</p>",
             escape(&items(&c.top_subjects))
         )?;
-        table(
-            out,
-            &[
-                "severity",
-                "subject",
-                "summary",
-                "count",
-                "first_seen",
-                "last_seen",
-                "status",
-                "change",
-            ],
-            &finding_rows(&c.items),
-        )?;
+        table(out, &FindingItem::HEADERS, &FindingItem::rows(&c.items))?;
         writeln!(
             out,
             "<p><strong>Remediation.</strong> {}</p>",
@@ -282,17 +252,8 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     } else {
         table(
             out,
-            &[
-                "severity",
-                "subject",
-                "summary",
-                "count",
-                "first_seen",
-                "last_seen",
-                "status",
-                "change",
-            ],
-            &finding_rows(&r.findings.resolved),
+            &FindingItem::HEADERS,
+            &FindingItem::rows(&r.findings.resolved),
         )?;
     }
 

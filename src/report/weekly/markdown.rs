@@ -37,28 +37,6 @@ fn list(items: &[String]) -> String {
     }
 }
 
-fn opt(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
-}
-
-fn finding_rows(items: &[FindingItem]) -> Vec<Vec<String>> {
-    items
-        .iter()
-        .map(|i| {
-            vec![
-                i.severity.clone(),
-                i.subject.clone(),
-                i.summary.clone(),
-                i.count.to_string(),
-                opt(&i.first_seen),
-                opt(&i.last_seen),
-                i.status.clone(),
-                i.change.clone(),
-            ]
-        })
-        .collect()
-}
-
 pub fn write(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
     let md = Format::Markdown;
     writeln!(out, "# {}\n", r.title)?;
@@ -198,21 +176,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
             c.new
         )?;
         writeln!(out, "Top subjects: {}\n", list(&c.top_subjects))?;
-        write_rows(
-            out,
-            &[
-                "severity",
-                "subject",
-                "summary",
-                "count",
-                "first_seen",
-                "last_seen",
-                "status",
-                "change",
-            ],
-            &finding_rows(&c.items),
-            md,
-        )?;
+        write_rows(out, &FindingItem::HEADERS, &FindingItem::rows(&c.items), md)?;
         writeln!(
             out,
             "\n**Remediation.** {}",

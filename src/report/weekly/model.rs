@@ -168,6 +168,39 @@ pub struct FindingItem {
     pub change: String,
 }
 
+impl FindingItem {
+    /// The columns of a findings table, in the Markdown and the HTML report alike.
+    pub const HEADERS: [&'static str; 8] = [
+        "severity",
+        "subject",
+        "summary",
+        "count",
+        "first_seen",
+        "last_seen",
+        "status",
+        "change",
+    ];
+
+    /// One text row per item, in [`FindingItem::HEADERS`] order.
+    pub fn rows(items: &[FindingItem]) -> Vec<Vec<String>> {
+        items
+            .iter()
+            .map(|i| {
+                vec![
+                    i.severity.clone(),
+                    i.subject.clone(),
+                    i.summary.clone(),
+                    i.count.to_string(),
+                    i.first_seen.clone().unwrap_or_default(),
+                    i.last_seen.clone().unwrap_or_default(),
+                    i.status.clone(),
+                    i.change.clone(),
+                ]
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SensitiveObject {
     pub object: String,
