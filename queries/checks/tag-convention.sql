@@ -14,10 +14,9 @@
 -- * Empty values are left out: a required key with an empty value is
 --   missing-required-tag's finding.
 WITH tags AS (
-  SELECT federation_event_id, federation_time, person, person_key, tag_key AS db_user_key,
-         unnest(map_keys(principal_tags)) AS k,
-         unnest(map_values(principal_tags)) AS v
-  FROM role_sessions
+  SELECT federation_event_id, federation_time, person, person_key, is_db_user_key, is_amr_key,
+         tag_key AS k, tag_value AS v
+  FROM session_tags
   WHERE federation_time >= $1 AND federation_time < $2
 ),
 bad AS (
@@ -26,8 +25,8 @@ bad AS (
   FROM tags t
   CROSS JOIN check_settings c
   WHERE t.v IS NOT NULL AND t.v <> ''
-    AND lower(t.k) <> lower(t.db_user_key)
-    AND lower(t.k) NOT IN ('authmethods', 'amr', 'authnmethodsreferences')
+    AND NOT t.is_db_user_key
+    AND NOT t.is_amr_key
     AND NOT regexp_like(t.v, c.convention)
 )
 SELECT concat(MIN(k), '=', v) AS subject,

@@ -10,8 +10,8 @@
 -- condition comparing a session tag with a resource tag breaks on the drift.
 -- count: the sightings (sessions + instances + policy documents) of every spelling.
 WITH sessions AS (
-  SELECT federation_event_id, federation_time, unnest(map_keys(principal_tags)) AS k
-  FROM role_sessions
+  SELECT federation_event_id, federation_time, tag_key AS k
+  FROM session_tags
   WHERE federation_time >= $1 AND federation_time < $2
 ),
 resources AS (

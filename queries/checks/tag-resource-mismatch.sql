@@ -39,9 +39,8 @@ db_capable AS (
 ),
 tags AS (
   SELECT federation_event_id, federation_time, person, person_key,
-         unnest(map_keys(principal_tags)) AS k,
-         unnest(map_values(principal_tags)) AS v
-  FROM role_sessions
+         tag_key AS k, tag_value AS v
+  FROM session_tags
   WHERE federation_time >= $1 AND federation_time < $2
     AND federation_event_id IN (SELECT federation_event_id FROM db_capable)
 ),

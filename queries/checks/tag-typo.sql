@@ -21,18 +21,17 @@
 --   says which spelling is right: give the key a vocabulary). The suggestion is the
 --   closest such w (case before separators before edit distance, then the most common).
 WITH tags AS (
-  SELECT federation_event_id, federation_time, person, person_key, tag_key AS db_user_key,
-         unnest(map_keys(principal_tags)) AS k,
-         unnest(map_values(principal_tags)) AS v
-  FROM role_sessions
+  SELECT federation_event_id, federation_time, person, person_key, is_db_user_key, is_amr_key,
+         tag_key AS k, tag_value AS v
+  FROM session_tags
   WHERE federation_time >= $1 AND federation_time < $2
 ),
 t AS (
   SELECT lower(k) AS lkey, k, v, federation_event_id, federation_time, person, person_key
   FROM tags
   WHERE v IS NOT NULL AND v <> ''
-    AND lower(k) <> lower(db_user_key)
-    AND lower(k) NOT IN ('authmethods', 'amr', 'authnmethodsreferences')
+    AND NOT is_db_user_key
+    AND NOT is_amr_key
 ),
 vals AS (
   SELECT lkey, v,

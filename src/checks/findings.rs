@@ -62,7 +62,12 @@ pub enum RunError {
 }
 
 /// The views most checks read, computed once per run.
-const CACHED_VIEWS: &[&str] = &["db_sessions", "role_sessions", "attributed_sessions"];
+const CACHED_VIEWS: &[&str] = &[
+    "db_sessions",
+    "role_sessions",
+    "session_tags",
+    "attributed_sessions",
+];
 
 /// Runs `checks` over `[since, until)`; findings ordered by severity (highest first),
 /// check, subject.

@@ -18,7 +18,7 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 10] = [
+pub const VIEWS: [View; 11] = [
     view!("db_session_events"),
     view!("db_sessions"),
     view!("iam_policy_documents"),
@@ -26,6 +26,7 @@ pub const VIEWS: [View; 10] = [
     view!("idp_sessions"),
     view!("idp_aws_sso"),
     view!("role_sessions"),
+    view!("session_tags"),
     view!("session_mfa"),
     view!("attributed_sessions"),
     view!("who_accessed"),
