@@ -25,7 +25,7 @@ fn main() {
     files.sort();
     assert!(
         files.iter().any(|f| !f.starts_with(root.join("expected"))),
-        "no demo evidence under {}: run `cargo run --bin tagtrail-fixtures -- fixtures/demo`",
+        "no demo evidence under {}: run `cargo run -- synth --demo --out fixtures/demo`",
         root.display()
     );
     let mut code = String::from(

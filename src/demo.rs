@@ -1,5 +1,5 @@
 //! `tagtrail demo`: the main job on the embedded scenario (`fixtures/demo/`, made by
-//! `tagtrail-fixtures`), in a temporary lake, so a newcomer sees a real answer at once.
+//! `tagtrail synth --demo`), in a temporary lake, so a newcomer sees a real answer at once.
 
 use std::path::Path;
 

@@ -242,6 +242,32 @@ pub enum RawCommand {
         #[arg(long, default_value = "reports", value_name = "DIR")]
         out: PathBuf,
     },
+    /// Write a synthetic organization's evidence in the real formats (CloudTrail of two
+    /// accounts and three regions, Okta System Log, MariaDB and MySQL audit logs,
+    /// PostgreSQL logs, inventory, policy) with `truth.json`: every person-facing
+    /// database session with the person behind it, and the findings the planted shared
+    /// accounts, tag typos, missing MFA and out-of-window logins must raise.
+    /// Deterministic per seed; streams day by day, so any size fits in memory.
+    Synth {
+        /// Folder to write (created; must be empty, except with --demo).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// People in the organization.
+        #[arg(long, value_name = "N", required_unless_present = "demo")]
+        people: Option<usize>,
+        /// Days of activity, from --start.
+        #[arg(long, value_name = "D", required_unless_present = "demo")]
+        days: Option<u32>,
+        #[arg(long, default_value_t = 1, value_name = "S")]
+        seed: u64,
+        /// First day (YYYY-MM-DD, UTC; default 2026-11-02, a Monday).
+        #[arg(long, value_name = "DATE")]
+        start: Option<String>,
+        /// The demo week instead (the fixed cast of `fixtures/demo`, with its ground truth
+        /// `expected/who-shop-customers.json`); rewrites its files in place.
+        #[arg(long, conflicts_with_all = ["people", "days", "seed", "start"])]
+        demo: bool,
+    },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]

@@ -62,6 +62,11 @@ pub enum Command {
     Demo {
         format: Format,
     },
+    Synth {
+        out: PathBuf,
+        /// `None`: the demo week.
+        spec: Option<crate::synth::org::OrgSpec>,
+    },
     VerifyDigests {
         evidence: Evidence,
         keys: PublicKeys,
@@ -287,6 +292,22 @@ impl Config {
                 format: format(&f),
             },
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
+            RawCommand::Synth {
+                out,
+                people,
+                days,
+                seed,
+                start,
+                demo,
+            } => Command::Synth {
+                out,
+                spec: match (demo, people, days) {
+                    (false, Some(people), Some(days)) => {
+                        Some(super::synth::spec(people, days, seed, start.as_deref())?)
+                    }
+                    _ => None,
+                },
+            },
             RawCommand::Lint { what } => match what {
                 RawLint::Saml { files } => Command::Lint {
                     kind: LintKind::Saml,

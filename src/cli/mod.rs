@@ -8,6 +8,7 @@ mod digests;
 mod inventory;
 mod lint;
 mod summary;
+mod synth;
 mod weekly_report;
 
 use std::io::{IsTerminal, Write};
@@ -55,6 +56,8 @@ pub enum CliError {
     Trace(#[from] crate::trace::TraceError),
     #[error(transparent)]
     Report(#[from] crate::report::weekly::ReportError),
+    #[error(transparent)]
+    Synth(#[from] crate::synth::org::SynthError),
     #[error("lint found {errors} error(s)")]
     LintFailed { errors: usize },
     #[error(
@@ -132,6 +135,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             report::write_batches(out, &engine.sql(&sql).await?, format)?;
         }
         Command::Demo { format } => run_demo(out, format).await?,
+        Command::Synth { out: dir, spec } => synth::run(out, &dir, spec.as_ref())?,
         Command::VerifyDigests {
             evidence,
             keys,

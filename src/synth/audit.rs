@@ -56,17 +56,50 @@ pub struct Line {
     pub text: String,
 }
 
+/// The server's counters, carried from one rendered batch of sessions to the next so a
+/// log rendered hour by hour numbers connections and queries as one server would.
+#[derive(Debug, Clone)]
+pub struct ServerIds {
+    rng: Rng,
+    next_conn: u64,
+    next_query: u64,
+}
+
+impl ServerIds {
+    pub fn new(instance: Instance) -> Self {
+        Self::labelled(instance, "")
+    }
+
+    /// Counters whose gaps are drawn from a generator of their own for `label` (a seed).
+    pub fn labelled(instance: Instance, label: &str) -> Self {
+        let (next_conn, next_query) = instance.first_ids();
+        ServerIds {
+            rng: Rng::for_label(&format!("audit-ids:{}{label}", instance.id())),
+            next_conn,
+            next_query,
+        }
+    }
+}
+
 /// Every audit line of `instance` for the week, in log order.
 pub fn render(instance: Instance, sessions: &[DbSession]) -> Vec<Line> {
+    render_with(&mut ServerIds::new(instance), instance, sessions)
+}
+
+/// The audit lines of `instance` for `sessions`, numbering on from `ids`.
+pub fn render_with(ids: &mut ServerIds, instance: Instance, sessions: &[DbSession]) -> Vec<Line> {
     let mut mine: Vec<&DbSession> = sessions.iter().filter(|s| s.instance == instance).collect();
     mine.sort_by_key(|s| s.connect);
 
-    let mut rng = Rng::for_label(&format!("audit-ids:{}", instance.id()));
-    let (mut next_conn, mut next_query) = instance.first_ids();
+    let ServerIds {
+        rng,
+        next_conn,
+        next_query,
+    } = ids;
     let mut conn_ids = Vec::with_capacity(mine.len());
     for _ in &mine {
-        conn_ids.push(next_conn);
-        next_conn += rng.range(1, 6) as u64;
+        conn_ids.push(*next_conn);
+        *next_conn += rng.range(1, 6) as u64;
     }
 
     // (time, session order, step order) keeps each session's steps in order and
@@ -120,8 +153,8 @@ pub fn render(instance: Instance, sessions: &[DbSession]) -> Vec<Line> {
             (Step::Disconnect, Login::Failed(_)) => {}
             (Step::Statement(i), _) => {
                 let st = &s.statements[i];
-                let qid = next_query;
-                next_query += rng.range(1, 4) as u64;
+                let qid = *next_query;
+                *next_query += rng.range(1, 4) as u64;
                 let sql = quote_statement(st.sql);
                 match dialect {
                     Dialect::MariaDb => {

@@ -7,12 +7,13 @@
 //! from the model alone. Everything random comes from [`rng`] with a fixed seed, gzip
 //! headers carry mtime 0, and nothing reads the clock: two runs write identical bytes.
 //!
-//! Regenerate with `cargo run --bin tagtrail-fixtures -- fixtures/demo`.
+//! Regenerate with `cargo run -- synth --demo --out fixtures/demo`.
 
 pub mod audit;
 pub mod cloudtrail;
 pub mod dblogs;
 pub mod identity;
+pub mod org;
 pub mod pglog;
 pub mod rng;
 pub mod scenario;

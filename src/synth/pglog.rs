@@ -64,15 +64,47 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// The server's process ids, carried from one rendered batch of sessions to the next.
+#[derive(Debug, Clone)]
+pub struct Pids {
+    rng: Rng,
+    pid: i64,
+}
+
+impl Pids {
+    pub fn new() -> Self {
+        Self::labelled("")
+    }
+
+    /// Pids whose gaps are drawn from a generator of their own for `label` (a seed).
+    pub fn labelled(label: &str) -> Self {
+        Pids {
+            rng: Rng::for_label(&format!("pglog-ids{label}")),
+            pid: 8_411,
+        }
+    }
+}
+
+impl Default for Pids {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Every log file of the week: (file name, content), one per hour with lines.
 pub fn render(sessions: &[PgSession]) -> Vec<(String, String)> {
-    let mut rng = Rng::for_label("pglog-ids");
-    let mut pid = 8_411_i64;
+    render_with(&mut Pids::new(), sessions)
+}
+
+/// The hourly log files of `sessions`, numbering processes on from `pids`.
+pub fn render_with(pids: &mut Pids, sessions: &[PgSession]) -> Vec<(String, String)> {
+    let Pids { rng, pid } = pids;
     let mut lines: Vec<(DateTime<Utc>, usize, usize, String)> = Vec::new();
     let mut ordered: Vec<&PgSession> = sessions.iter().collect();
     ordered.sort_by_key(|s| s.connect);
     for (si, s) in ordered.iter().enumerate() {
-        pid += rng.range(2, 40);
+        *pid += rng.range(2, 40);
+        let pid = *pid;
         let port = rng.range(40_000, 60_999);
         let remote = format!("{}({port})", s.host);
         let me = format!("{}@{}", s.user, s.database);

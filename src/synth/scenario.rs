@@ -262,8 +262,9 @@ pub enum Delivery {
 /// around it.
 #[derive(Debug, Clone)]
 pub struct Federation {
-    /// Stable label (F1, F2, …): seeds this federation's identifiers.
-    pub label: &'static str,
+    /// Stable label (F1, F2, …): seeds this federation's identifiers, so it must be
+    /// unique in a run (the organization generator prefixes seed and day).
+    pub label: String,
     pub person: &'static Person,
     pub at: DateTime<Utc>,
     pub flow: Flow,
@@ -383,7 +384,7 @@ pub struct TableAccess {
     pub table: &'static str,
 }
 
-const fn read(database: &'static str, table: &'static str) -> TableAccess {
+pub(crate) const fn read(database: &'static str, table: &'static str) -> TableAccess {
     TableAccess {
         op: TableOp::Read,
         database,
@@ -391,7 +392,7 @@ const fn read(database: &'static str, table: &'static str) -> TableAccess {
     }
 }
 
-const fn write(database: &'static str, table: &'static str) -> TableAccess {
+pub(crate) const fn write(database: &'static str, table: &'static str) -> TableAccess {
     TableAccess {
         op: TableOp::Write,
         database,
@@ -423,7 +424,7 @@ impl Statement {
     }
 }
 
-fn stmt(after: i64, sql: &'static str, tables: &[TableAccess]) -> Statement {
+pub(crate) fn stmt(after: i64, sql: &'static str, tables: &[TableAccess]) -> Statement {
     Statement {
         after,
         sql,
@@ -433,7 +434,7 @@ fn stmt(after: i64, sql: &'static str, tables: &[TableAccess]) -> Statement {
 }
 
 /// What the mysql/mariadb command-line client sends right after connecting.
-const CLIENT_HELLO: &str = "select @@version_comment limit 1";
+pub(crate) const CLIENT_HELLO: &str = "select @@version_comment limit 1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Login {
@@ -556,7 +557,7 @@ fn federations() -> Vec<Federation> {
                 Outcome::Success
             };
             Federation {
-                label,
+                label: label.to_string(),
                 person: person(who),
                 at: at(time),
                 flow,

@@ -56,40 +56,90 @@ pub fn generate(out: &Path, target_json_bytes: u64) -> std::io::Result<TrailSumm
         // Files of one account and region follow each other five minutes apart.
         let slot = n / (ACCOUNTS.len() * REGIONS.len()) as u64;
         let delivered = start + Duration::minutes(5 * slot as i64 + 7);
-        let mut json = Vec::with_capacity(RECORDS_PER_FILE * 1600);
-        json.extend_from_slice(b"{\"Records\":[");
-        for i in 0..RECORDS_PER_FILE {
-            let keep = rng.range(0, 99) < KEPT_PERCENT;
-            let pool = if keep { &kept } else { &noise };
-            let template = &pool[rng.range(0, pool.len() as i64 - 1) as usize];
-            let t = delivered - Duration::seconds(rng.range(60, 600));
-            let record = instantiate(template, &mut rng, t, account, region);
-            if i > 0 {
-                json.push(b',');
-            }
-            serde_json::to_writer(&mut json, &record)?;
-            summary.records += 1;
-            summary.kept_records += u64::from(keep);
-        }
-        json.extend_from_slice(b"]}");
-        let rel = format!(
-            "AWSLogs/{ORG_ID}/{account}/CloudTrail/{region}/{}/{account}_CloudTrail_{region}_{}_{}.json.gz",
-            delivered.format("%Y/%m/%d"),
-            delivered.format("%Y%m%dT%H%MZ"),
-            rng.string(ALNUM, 16)
-        );
-        let path = out.join(rel);
-        std::fs::create_dir_all(path.parent().expect("file under a folder"))?;
-        let mut gz = GzBuilder::new()
-            .mtime(0)
-            .write(Vec::new(), Compression::fast());
-        gz.write_all(&json)?;
-        let bytes = gz.finish()?;
-        std::fs::write(&path, &bytes)?;
-        summary.files += 1;
-        summary.json_bytes += json.len() as u64;
-        summary.gzip_bytes += bytes.len() as u64;
+        write_file(
+            out,
+            account,
+            region,
+            delivered,
+            &mut rng,
+            &mut summary,
+            |rng| {
+                let keep = rng.range(0, 99) < KEPT_PERCENT;
+                (if keep { &kept[..] } else { &noise[..] }, keep)
+            },
+        )?;
         n += 1;
+    }
+    Ok(summary)
+}
+
+/// Writes one delivered file of [`RECORDS_PER_FILE`] records of `account` and `region`
+/// under `out/AWSLogs/…`, each a template `pick` chooses (and says whether tagtrail
+/// keeps it), stamped with fresh ids and a time in the minutes before `delivered`.
+fn write_file<'t>(
+    out: &Path,
+    account: &str,
+    region: &str,
+    delivered: DateTime<Utc>,
+    rng: &mut Rng,
+    summary: &mut TrailSummary,
+    mut pick: impl FnMut(&mut Rng) -> (&'t [Value], bool),
+) -> std::io::Result<()> {
+    let mut json = Vec::with_capacity(RECORDS_PER_FILE * 1600);
+    json.extend_from_slice(b"{\"Records\":[");
+    for i in 0..RECORDS_PER_FILE {
+        let (pool, keep) = pick(rng);
+        let template = &pool[rng.range(0, pool.len() as i64 - 1) as usize];
+        let t = delivered - Duration::seconds(rng.range(60, 600));
+        let record = instantiate(template, rng, t, account, region);
+        if i > 0 {
+            json.push(b',');
+        }
+        serde_json::to_writer(&mut json, &record)?;
+        summary.records += 1;
+        summary.kept_records += u64::from(keep);
+    }
+    json.extend_from_slice(b"]}");
+    let rel = format!(
+        "AWSLogs/{ORG_ID}/{account}/CloudTrail/{region}/{}/{account}_CloudTrail_{region}_{}_{}.json.gz",
+        delivered.format("%Y/%m/%d"),
+        delivered.format("%Y%m%dT%H%MZ"),
+        rng.string(ALNUM, 16)
+    );
+    let path = out.join(rel);
+    std::fs::create_dir_all(path.parent().expect("file under a folder"))?;
+    let mut gz = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::fast());
+    gz.write_all(&json)?;
+    let bytes = gz.finish()?;
+    std::fs::write(&path, &bytes)?;
+    summary.files += 1;
+    summary.json_bytes += json.len() as u64;
+    summary.gzip_bytes += bytes.len() as u64;
+    Ok(())
+}
+
+/// Unrelated events (data events, service calls, Describe*): at least `records` of them
+/// for one day of `account` and `region`, in files delivered through the day from
+/// `day_start`. What a synthetic organization's trail is mostly made of.
+pub fn noise(
+    out: &Path,
+    account: &str,
+    region: &str,
+    day_start: DateTime<Utc>,
+    records: u64,
+    rng: &mut Rng,
+) -> std::io::Result<TrailSummary> {
+    let templates = noise_templates();
+    let mut summary = TrailSummary::default();
+    let files = records.div_ceil(RECORDS_PER_FILE as u64).max(1);
+    let step = 86_400 / files as i64;
+    for n in 0..files as i64 {
+        let delivered = day_start + Duration::seconds(n * step + rng.range(600, 600 + step / 2));
+        write_file(out, account, region, delivered, rng, &mut summary, |_| {
+            (&templates[..], false)
+        })?;
     }
     Ok(summary)
 }

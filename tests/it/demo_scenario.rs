@@ -1,4 +1,4 @@
-//! End to end on the generated week (fixtures/demo, made by `tagtrail-fixtures`): the
+//! End to end on the generated week (fixtures/demo, made by `tagtrail synth --demo`): the
 //! answer to "who accessed shop.customers" equals the generator's ground truth, which
 //! it computed from its own model of who did what, not by reading the files.
 
@@ -141,7 +141,7 @@ fn checked_in_fixtures_are_what_the_generator_makes() {
     for (a, b) in theirs.iter().zip(&ours) {
         assert!(
             std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
-            "{} differs: run cargo run --bin tagtrail-fixtures -- fixtures/demo",
+            "{} differs: run cargo run -- synth --demo --out fixtures/demo",
             b.display()
         );
     }

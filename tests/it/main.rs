@@ -30,5 +30,6 @@ mod s3;
 mod saml;
 mod sessions;
 mod support;
+mod synth;
 mod test_ca;
 mod trace;
