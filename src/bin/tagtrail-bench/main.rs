@@ -2,8 +2,9 @@
 //! same generated inputs, as ratios. Never a timed test: run it on a quiet machine.
 //!
 //! Usage (release build; see BENCHMARKS.md):
-//!   cargo run --release --bin tagtrail-bench -- [--suite cloudtrail,mysql,pg]
-//!       [--dir DIR] [--size-mb N] [--threads 1,2] [--no-duckdb]
+//!   cargo run --release --bin tagtrail-bench -- [--suite cloudtrail,mysql,pg,org]
+//!       [--dir DIR] [--size-mb N] [--threads 1,2] [--people 200,1000] [--days 7]
+//!       [--no-duckdb]
 //!
 //! Each suite generates its input once (cached under DIR, default the temp folder) with
 //! `tagtrail::synth`, then for each thread count runs `tagtrail ingest` into a fresh
@@ -14,6 +15,7 @@
 mod cloudtrail;
 mod dblogs;
 mod measure;
+mod org;
 
 use std::path::{Path, PathBuf};
 
@@ -27,11 +29,14 @@ pub struct Args {
     pub threads: Vec<usize>,
     pub duckdb: bool,
     pub suites: Vec<String>,
+    /// Organization sizes of the `org` suite, and its days.
+    pub people: Vec<usize>,
+    pub days: u32,
     /// The `tagtrail` binary next to this one (same build profile).
     pub tagtrail: PathBuf,
 }
 
-const USAGE: &str = "usage: tagtrail-bench [--suite cloudtrail,mysql,pg] [--dir DIR] [--size-mb N] [--threads 1,2] [--no-duckdb]";
+const USAGE: &str = "usage: tagtrail-bench [--suite cloudtrail,mysql,pg,org] [--dir DIR] [--size-mb N] [--threads 1,2] [--people 200,1000] [--days 7] [--no-duckdb]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
@@ -39,7 +44,14 @@ fn parse_args() -> anyhow::Result<Args> {
         size_mb: 1100,
         threads: vec![1, 2],
         duckdb: true,
-        suites: vec!["cloudtrail".into(), "mysql".into(), "pg".into()],
+        suites: vec![
+            "cloudtrail".into(),
+            "mysql".into(),
+            "pg".into(),
+            "org".into(),
+        ],
+        people: vec![200, 1000],
+        days: 7,
         tagtrail: std::env::current_exe()?
             .parent()
             .context("binary folder")?
@@ -57,6 +69,13 @@ fn parse_args() -> anyhow::Result<Args> {
                     .map(|t| t.trim().parse().context("--threads"))
                     .collect::<anyhow::Result<_>>()?
             }
+            "--people" => {
+                args.people = value()?
+                    .split(',')
+                    .map(|t| t.trim().parse().context("--people"))
+                    .collect::<anyhow::Result<_>>()?
+            }
+            "--days" => args.days = value()?.parse().context("--days")?,
             "--suite" => args.suites = value()?.split(',').map(|s| s.trim().to_string()).collect(),
             "--no-duckdb" => args.duckdb = false,
             other => bail!("unknown argument {other}; {USAGE}"),
@@ -146,6 +165,7 @@ fn main() -> anyhow::Result<()> {
             "cloudtrail" => cloudtrail::run(&args)?,
             "mysql" => dblogs::mysql(&args)?,
             "pg" => dblogs::pg(&args)?,
+            "org" => org::run(&args)?,
             other => bail!("unknown suite {other}; {USAGE}"),
         }
         println!();
