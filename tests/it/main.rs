@@ -2,6 +2,7 @@
 
 mod attribution;
 mod bad_input;
+mod bench;
 mod cloudtrail;
 mod delivery_layouts;
 mod demo_scenario;

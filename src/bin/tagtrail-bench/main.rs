@@ -4,7 +4,7 @@
 //! Usage (release build; see BENCHMARKS.md):
 //!   cargo run --release --bin tagtrail-bench -- [--suite cloudtrail,mysql,pg,org]
 //!       [--dir DIR] [--size-mb N] [--threads 1,2] [--people 200,1000] [--days 7]
-//!       [--no-duckdb]
+//!       [--runs 3] [--no-duckdb]
 //!
 //! Each suite generates its input once (cached under DIR, default the temp folder) with
 //! `tagtrail::synth`, then for each thread count runs `tagtrail ingest` into a fresh
@@ -32,11 +32,13 @@ pub struct Args {
     /// Organization sizes of the `org` suite, and its days.
     pub people: Vec<usize>,
     pub days: u32,
+    /// Runs of each query; the fastest counts.
+    pub runs: usize,
     /// The `tagtrail` binary next to this one (same build profile).
     pub tagtrail: PathBuf,
 }
 
-const USAGE: &str = "usage: tagtrail-bench [--suite cloudtrail,mysql,pg,org] [--dir DIR] [--size-mb N] [--threads 1,2] [--people 200,1000] [--days 7] [--no-duckdb]";
+const USAGE: &str = "usage: tagtrail-bench [--suite cloudtrail,mysql,pg,org] [--dir DIR] [--size-mb N] [--threads 1,2] [--people 200,1000] [--days 7] [--runs 3] [--no-duckdb]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
@@ -52,6 +54,7 @@ fn parse_args() -> anyhow::Result<Args> {
         ],
         people: vec![200, 1000],
         days: 7,
+        runs: 3,
         tagtrail: std::env::current_exe()?
             .parent()
             .context("binary folder")?
@@ -76,6 +79,7 @@ fn parse_args() -> anyhow::Result<Args> {
                     .collect::<anyhow::Result<_>>()?
             }
             "--days" => args.days = value()?.parse().context("--days")?,
+            "--runs" => args.runs = value()?.parse::<usize>().context("--runs")?.max(1),
             "--suite" => args.suites = value()?.split(',').map(|s| s.trim().to_string()).collect(),
             "--no-duckdb" => args.duckdb = false,
             other => bail!("unknown argument {other}; {USAGE}"),

@@ -187,7 +187,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             .to_string();
         let period = ["--since", since.as_str(), "--until", until.as_str()];
         let out = tempfile::tempdir()?;
-        let who = best(3, || {
+        let who = best(args.runs, || {
             measure(
                 tagtrail(args)
                     .args(["who", "shop.customers", "--format", "json", "--lake"])
@@ -195,7 +195,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     .args(period),
             )
         })?;
-        let timeline = best(3, || {
+        let timeline = best(args.runs, || {
             measure(
                 tagtrail(args)
                     .args(["timeline", &person, "--lake"])
@@ -203,7 +203,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     .args(period),
             )
         })?;
-        let findings = best(3, || {
+        let findings = best(args.runs, || {
             measure(
                 tagtrail(args)
                     .args(["findings", "--lake"])
@@ -221,7 +221,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             )
         })?;
         let duck = if args.duckdb {
-            let d = best(3, || {
+            let d = best(args.runs, || {
                 measure(
                     Command::new("python3")
                         .args(["-c", DUCKDB_WHO])

@@ -1,0 +1,65 @@
+//! The benchmark entry point at a small size, as CI runs it: every suite completes, the
+//! peer (DuckDB) runs beside tagtrail on the same inputs, and the bench's own
+//! cross-checks hold (same AssumeRoleWithSAML rows, same statements, same people who
+//! accessed shop.customers). Timings are printed, never asserted.
+
+use std::process::Command;
+
+#[test]
+fn the_benchmark_runs_every_suite_at_a_small_size_beside_duckdb() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tagtrail-bench"))
+        .args([
+            "--suite",
+            "cloudtrail,mysql,pg,org",
+            "--size-mb",
+            "3",
+            "--threads",
+            "1,2",
+        ])
+        .args(["--people", "12", "--days", "1", "--runs", "1", "--dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run tagtrail-bench (python3 with duckdb: bash .ci/run installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}\n{stdout}");
+    for t in [1, 2] {
+        for tool in ["tagtrail", "DuckDB"] {
+            let row = format!("| {tool} | {t} | ");
+            // CloudTrail and MySQL suites each print one row per tool and thread count.
+            assert_eq!(
+                stdout.matches(&row).count(),
+                2 + usize::from(tool == "tagtrail"),
+                "{row}\n{stdout}"
+            );
+        }
+    }
+    assert!(stderr.contains("AssumeRoleWithSAML rows"), "{stderr}");
+    for source in [
+        "CloudTrail",
+        "MySQL-family audit",
+        "PostgreSQL + pgaudit",
+        "Okta System Log",
+    ] {
+        for t in [1, 2] {
+            assert!(
+                stdout
+                    .lines()
+                    .any(|l| l.starts_with(&format!("| {source} | "))
+                        && l.contains(&format!(" | {t} | "))),
+                "{source} with {t} thread(s)\n{stdout}"
+            );
+        }
+    }
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("| 12 | "))
+        .unwrap_or_else(|| panic!("no query row\n{stdout}"));
+    // people, db_events rows, who, DuckDB who, ratio, timeline, findings, report, RSS
+    let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+    assert_eq!(cells.len(), 9, "{row}");
+    assert!(cells[1].parse::<u64>().unwrap() > 100, "{row}");
+    assert!(cells[4].ends_with('×'), "{row}");
+    assert!(stderr.contains("who: both name the same"), "{stderr}");
+}
