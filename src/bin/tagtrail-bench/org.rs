@@ -96,7 +96,7 @@ fn tagtrail(args: &Args) -> Command {
 /// Best of `n` runs (the least disturbed by the rest of the machine).
 fn best(n: usize, mut f: impl FnMut() -> anyhow::Result<Run>) -> anyhow::Result<Run> {
     let mut runs = (0..n).map(|_| f()).collect::<anyhow::Result<Vec<_>>>()?;
-    runs.sort_by(|a, b| a.wall.cmp(&b.wall));
+    runs.sort_by_key(|r| r.wall);
     Ok(runs.swap_remove(0))
 }
 
