@@ -263,9 +263,13 @@ pub enum RawCommand {
         /// First day (YYYY-MM-DD, UTC; default 2026-11-02, a Monday).
         #[arg(long, value_name = "DATE")]
         start: Option<String>,
+        /// Application sessions per working hour on each database instance (default
+        /// people / 40): makes the database logs large without more people.
+        #[arg(long, value_name = "N")]
+        app_sessions_per_hour: Option<u64>,
         /// The demo week instead (the fixed cast of `fixtures/demo`, with its ground truth
         /// `expected/who-shop-customers.json`); rewrites its files in place.
-        #[arg(long, conflicts_with_all = ["people", "days", "seed", "start"])]
+        #[arg(long, conflicts_with_all = ["people", "days", "seed", "start", "app_sessions_per_hour"])]
         demo: bool,
     },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".

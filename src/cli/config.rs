@@ -298,13 +298,18 @@ impl Config {
                 days,
                 seed,
                 start,
+                app_sessions_per_hour,
                 demo,
             } => Command::Synth {
                 out,
                 spec: match (demo, people, days) {
-                    (false, Some(people), Some(days)) => {
-                        Some(super::synth::spec(people, days, seed, start.as_deref())?)
-                    }
+                    (false, Some(people), Some(days)) => Some(super::synth::spec(
+                        people,
+                        days,
+                        seed,
+                        start.as_deref(),
+                        app_sessions_per_hour,
+                    )?),
                     _ => None,
                 },
             },

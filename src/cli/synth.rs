@@ -15,6 +15,7 @@ pub fn spec(
     days: u32,
     seed: u64,
     start: Option<&str>,
+    app_sessions_per_hour: Option<u64>,
 ) -> Result<OrgSpec, ConfigError> {
     let bad = |flag, message: String| ConfigError { flag, message };
     if people == 0 {
@@ -33,6 +34,7 @@ pub fn spec(
         days,
         seed,
         start,
+        app_sessions_per_hour,
     })
 }
 

@@ -4,7 +4,7 @@
 //! Usage (release build; see BENCHMARKS.md):
 //!   cargo run --release --bin tagtrail-bench -- [--suite cloudtrail,mysql,pg,org]
 //!       [--dir DIR] [--size-mb N] [--threads 1,2] [--people 200,1000] [--days 7]
-//!       [--runs 3] [--no-duckdb]
+//!       [--app-sessions-per-hour N] [--runs 3] [--no-duckdb]
 //!
 //! Each suite generates its input once (cached under DIR, default the temp folder) with
 //! `tagtrail::synth`, then for each thread count runs `tagtrail ingest` into a fresh
@@ -32,13 +32,15 @@ pub struct Args {
     /// Organization sizes of the `org` suite, and its days.
     pub people: Vec<usize>,
     pub days: u32,
+    /// `tagtrail synth --app-sessions-per-hour` for the `org` suite (default: synth's).
+    pub app_sessions: Option<u64>,
     /// Runs of each query; the fastest counts.
     pub runs: usize,
     /// The `tagtrail` binary next to this one (same build profile).
     pub tagtrail: PathBuf,
 }
 
-const USAGE: &str = "usage: tagtrail-bench [--suite cloudtrail,mysql,pg,org] [--dir DIR] [--size-mb N] [--threads 1,2] [--people 200,1000] [--days 7] [--runs 3] [--no-duckdb]";
+const USAGE: &str = "usage: tagtrail-bench [--suite cloudtrail,mysql,pg,org] [--dir DIR] [--size-mb N] [--threads 1,2] [--people 200,1000] [--days 7] [--app-sessions-per-hour N] [--runs 3] [--no-duckdb]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
@@ -55,6 +57,7 @@ fn parse_args() -> anyhow::Result<Args> {
         people: vec![200, 1000],
         days: 7,
         runs: 3,
+        app_sessions: None,
         tagtrail: std::env::current_exe()?
             .parent()
             .context("binary folder")?
@@ -79,6 +82,9 @@ fn parse_args() -> anyhow::Result<Args> {
                     .collect::<anyhow::Result<_>>()?
             }
             "--days" => args.days = value()?.parse().context("--days")?,
+            "--app-sessions-per-hour" => {
+                args.app_sessions = Some(value()?.parse().context("--app-sessions-per-hour")?)
+            }
             "--runs" => args.runs = value()?.parse::<usize>().context("--runs")?.max(1),
             "--suite" => args.suites = value()?.split(',').map(|s| s.trim().to_string()).collect(),
             "--no-duckdb" => args.duckdb = false,

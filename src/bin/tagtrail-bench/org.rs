@@ -108,16 +108,23 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     );
     let mut queries = Vec::new();
     for &people in &args.people {
+        let app = args
+            .app_sessions
+            .map_or(String::new(), |n| format!("-app{n}"));
         let dir = args
             .dir
-            .join(format!("tagtrail-bench-org-{people}x{}", args.days));
-        let stamp = cached(&dir, people as u64 * 1000 + u64::from(args.days), |dir| {
-            let r = measure(
-                tagtrail(args)
-                    .args(["synth", "--seed", "1", "--people", &people.to_string()])
-                    .args(["--days", &args.days.to_string(), "--out"])
-                    .arg(dir.join("org")),
-            )?;
+            .join(format!("tagtrail-bench-org-{people}x{}{app}", args.days));
+        // The folder's name says what it holds; the stamp only marks it complete.
+        let stamp = cached(&dir, 0, |dir| {
+            let mut synth = tagtrail(args);
+            synth
+                .args(["synth", "--seed", "1", "--people", &people.to_string()])
+                .args(["--days", &args.days.to_string(), "--out"])
+                .arg(dir.join("org"));
+            if let Some(n) = args.app_sessions {
+                synth.args(["--app-sessions-per-hour", &n.to_string()]);
+            }
+            let r = measure(&mut synth)?;
             eprint!("{}", r.stdout);
             Ok(
                 serde_json::json!({"synth_s": r.wall.as_secs_f64(), "synth_rss_mib": r.peak_rss_mib}),

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 
+use super::OrgSpec;
 use super::roster::{Member, Roster, Team};
 use crate::synth::pglog::{PgLogin, PgSession, PgStatement};
 use crate::synth::rng::Rng;
@@ -192,7 +193,8 @@ fn pg_script(rng: &mut Rng, n: i64) -> (Vec<PgStatement>, i64) {
 }
 
 /// Plans day `day` (0-based) of the run for `seed`.
-pub fn plan(roster: &Roster, seed: u64, day: u32, date: NaiveDate) -> Day {
+pub fn plan(roster: &Roster, spec: &OrgSpec, day: u32, date: NaiveDate) -> Day {
+    let seed = spec.seed;
     let mut out = Day::default();
     let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
     for (i, m) in roster.members.iter().enumerate() {
@@ -219,7 +221,11 @@ pub fn plan(roster: &Roster, seed: u64, day: u32, date: NaiveDate) -> Day {
             person_session(&mut out, m, connect, &mut rng);
         }
     }
-    services(&mut out, roster.members.len(), seed, day, date);
+    let per_hour = spec
+        .app_sessions_per_hour
+        .unwrap_or((roster.members.len() / 40) as u64)
+        .max(1) as i64;
+    services(&mut out, per_hour, seed, day, date);
     out
 }
 
@@ -293,12 +299,11 @@ fn person_session(out: &mut Day, m: &Member, connect: DateTime<Utc>, rng: &mut R
     });
 }
 
-/// The applications' connections through the working hours (one per `people / 40` an
-/// hour on each MySQL-family instance, half that on PostgreSQL) and `rdsadmin`'s health
-/// checks every six hours.
-fn services(out: &mut Day, people: usize, seed: u64, day: u32, date: NaiveDate) {
+/// The applications' connections through the working hours (`per_hour` an hour on each
+/// MySQL-family instance, half that on PostgreSQL) and `rdsadmin`'s health checks every
+/// six hours.
+fn services(out: &mut Day, per_hour: i64, seed: u64, day: u32, date: NaiveDate) {
     let mut rng = Rng::for_label(&format!("org:{seed}:d{day}:services"));
-    let per_hour = (people / 40).max(1) as i64;
     for hour in 6..22 {
         let start = midnight(date) + Duration::hours(hour);
         for (instance, user, host, database, templates) in [

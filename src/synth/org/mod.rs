@@ -38,6 +38,10 @@ pub struct OrgSpec {
     pub seed: u64,
     /// The first day (UTC).
     pub start: NaiveDate,
+    /// Application sessions per working hour on each instance (default `people / 40`,
+    /// at least 1): the knob that makes the database logs, rather than the people,
+    /// large, as busy production databases are.
+    pub app_sessions_per_hour: Option<u64>,
 }
 
 impl OrgSpec {
@@ -183,6 +187,7 @@ pub fn generate(
         "days": spec.days,
         "seed": spec.seed,
         "start": spec.start.to_string(),
+        "app_sessions_per_hour": spec.app_sessions_per_hour,
     });
     let mut truth =
         truth::TruthWriter::start(BufWriter::new(truth_file), spec_json).map_err(truth_io)?;
@@ -193,7 +198,7 @@ pub fn generate(
     let mut noise_rng = Rng::for_label(&format!("org:{}:noise", spec.seed));
     for d in 0..spec.days {
         let date = spec.start + Duration::days(i64::from(d));
-        let day = day::plan(&roster, spec.seed, d, date);
+        let day = day::plan(&roster, spec, d, date);
         write_day(
             &mut o,
             spec,

@@ -11,6 +11,7 @@ fn spec(people: usize, days: u32, seed: u64) -> OrgSpec {
         days,
         seed,
         start: OrgSpec::default_start(),
+        app_sessions_per_hour: None,
     }
 }
 
