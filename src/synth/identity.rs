@@ -221,6 +221,28 @@ pub fn describe_db_instances() -> Value {
     ]})
 }
 
+/// The accounts every instance of the synthetic estate has besides people's: the
+/// master users and RDS's own, and the ledger's application, as (instance, user, host,
+/// plugin) the way `tagtrail inventory` lists them.
+pub const PLATFORM_USERS: [(&str, &str, &str, &str); 6] = [
+    ("shop-prod", "admin", "%", "mysql_native_password"),
+    (
+        "shop-prod",
+        "rdsadmin",
+        "localhost",
+        "mysql_native_password",
+    ),
+    ("billing-prod", "admin", "%", "caching_sha2_password"),
+    (
+        "billing-prod",
+        "rdsadmin",
+        "localhost",
+        "caching_sha2_password",
+    ),
+    ("ledger-prod", "ledger_app", "", "password"),
+    ("ledger-prod", "postgres", "", "password"),
+];
+
 /// The database users of each instance with their authentication (`mysql.user.plugin`;
 /// for PostgreSQL `rds_iam` for members of that role), as `tagtrail inventory` lists them.
 pub fn db_users_csv() -> String {
@@ -238,30 +260,13 @@ pub fn db_users_csv() -> String {
         }
         rows.push((pglog::INSTANCE.to_string(), user, "", "rds_iam"));
     }
-    for (instance, user, host, plugin) in [
-        (
-            "shop-prod",
-            "app_legacy",
-            "10.0.3.%",
-            "mysql_native_password",
-        ),
-        ("shop-prod", "admin", "%", "mysql_native_password"),
-        (
-            "shop-prod",
-            "rdsadmin",
-            "localhost",
-            "mysql_native_password",
-        ),
-        ("billing-prod", "admin", "%", "caching_sha2_password"),
-        (
-            "billing-prod",
-            "rdsadmin",
-            "localhost",
-            "caching_sha2_password",
-        ),
-        ("ledger-prod", "ledger_app", "", "password"),
-        ("ledger-prod", "postgres", "", "password"),
-    ] {
+    let legacy = (
+        "shop-prod",
+        "app_legacy",
+        "10.0.3.%",
+        "mysql_native_password",
+    );
+    for (instance, user, host, plugin) in PLATFORM_USERS.into_iter().chain([legacy]) {
         rows.push((instance.to_string(), user.to_string(), host, plugin));
     }
     rows.sort();

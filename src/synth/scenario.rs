@@ -496,16 +496,26 @@ impl Scenario {
     /// The distinct subjects whose successful federated session could have opened a
     /// connection by `db_user` at `t` (sorted).
     pub fn candidates(&self, db_user: &str, t: DateTime<Utc>) -> Vec<&'static str> {
-        let mut out: Vec<&'static str> = self
-            .federations
-            .iter()
-            .filter(|f| f.username_tag() == Some(db_user) && f.window_contains(t))
-            .map(|f| f.person.subject)
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+        candidates(&self.federations, db_user, t)
     }
+}
+
+/// The distinct subjects among `federations` whose successful session carried
+/// `Username = db_user` and was open (with the default skew) at `t`, sorted: the model's
+/// answer to attribution, which the ground truths state and tagtrail must match.
+pub fn candidates(
+    federations: &[Federation],
+    db_user: &str,
+    t: DateTime<Utc>,
+) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = federations
+        .iter()
+        .filter(|f| f.username_tag() == Some(db_user) && f.window_contains(t))
+        .map(|f| f.person.subject)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 // The week's federations, one per line: label, person, time, flow, eventVersion,

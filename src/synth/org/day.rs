@@ -8,6 +8,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 
 use super::OrgSpec;
 use super::roster::{Member, Roster, Team};
+#[cfg(doc)]
+use crate::synth::identity::PLATFORM_USERS;
 use crate::synth::pglog::{PgLogin, PgSession, PgStatement};
 use crate::synth::rng::Rng;
 use crate::synth::scenario::{
@@ -15,20 +17,14 @@ use crate::synth::scenario::{
     Outcome, Statement, TableAccess, read, stmt, write,
 };
 
-/// Accounts that are not people: (instance, user, host, plugin) as the inventory lists
-/// them. Each application connects from one host, so none of them looks shared.
-pub const SERVICE_USERS: [(&str, &str, &str, &str); 8] = [
+/// The organization's applications, besides [`PLATFORM_USERS`]: (instance, user, host,
+/// plugin) as the inventory lists them. Each connects from one host, so none of them
+/// looks shared.
+pub const APP_USERS: [(&str, &str, &str, &str); 2] = [
     (
         "shop-prod",
         "app_orders",
         "10.20.3.%",
-        "mysql_native_password",
-    ),
-    ("shop-prod", "admin", "%", "mysql_native_password"),
-    (
-        "shop-prod",
-        "rdsadmin",
-        "localhost",
         "mysql_native_password",
     ),
     (
@@ -37,15 +33,6 @@ pub const SERVICE_USERS: [(&str, &str, &str, &str); 8] = [
         "10.20.4.%",
         "caching_sha2_password",
     ),
-    ("billing-prod", "admin", "%", "caching_sha2_password"),
-    (
-        "billing-prod",
-        "rdsadmin",
-        "localhost",
-        "caching_sha2_password",
-    ),
-    ("ledger-prod", "ledger_app", "", "password"),
-    ("ledger-prod", "postgres", "", "password"),
 ];
 
 type Template = (&'static str, &'static [TableAccess]);

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::synth::identity::OktaMfa;
+use crate::synth::identity::{self, OktaMfa};
 use crate::synth::pglog;
 use crate::synth::rng::Rng;
 use crate::synth::scenario::{Instance, Person};
@@ -246,7 +246,10 @@ impl Roster {
             };
             rows.insert((instance, m.person.username.to_string(), host, plugin));
         }
-        for (instance, user, host, plugin) in super::day::SERVICE_USERS {
+        let others = identity::PLATFORM_USERS
+            .into_iter()
+            .chain(super::day::APP_USERS);
+        for (instance, user, host, plugin) in others {
             rows.insert((instance, user.to_string(), host, plugin));
         }
         let mut out = String::from("instance,user,host,plugin\n");

@@ -17,7 +17,7 @@ use super::roster::Roster;
 use crate::synth::cloudtrail::iso;
 use crate::synth::identity::OktaMfa;
 use crate::synth::pglog::{self, PgLogin};
-use crate::synth::scenario::{Federation, Login};
+use crate::synth::scenario::{Login, candidates};
 
 /// How near two tag values are, as the tag-typo check ranks them: 1 equal but for case,
 /// 2 equal but for case and runs of spaces/hyphens/underscores, 3 both at least five
@@ -269,23 +269,6 @@ impl<W: Write> TruthWriter<W> {
         out.sort();
         out
     }
-}
-
-/// Distinct subjects whose federated session carried `Username = user` and was open
-/// (with the default skew) at `t`, sorted.
-fn candidates(
-    federations: &[Federation],
-    user: &str,
-    t: chrono::DateTime<chrono::Utc>,
-) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = federations
-        .iter()
-        .filter(|f| f.username_tag() == Some(user) && f.window_contains(t))
-        .map(|f| f.person.subject)
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 #[cfg(test)]
