@@ -112,10 +112,15 @@ pub enum SynthError {
 /// truth file.
 pub const EVIDENCE_DIR: &str = "evidence";
 
+/// The evidence being written, and the counters that run from one day into the next
+/// (connection and query ids, process ids), as one server's would.
 struct Out {
     /// `<out>/evidence`.
     root: PathBuf,
     summary: OrgSummary,
+    mysql_ids: [ServerIds; 2],
+    pids: Pids,
+    noise_rng: Rng,
 }
 
 impl Out {
@@ -160,9 +165,13 @@ pub fn generate(
             });
         }
     }
+    let label = format!(":{}", spec.seed);
     let mut o = Out {
         root: out.join(EVIDENCE_DIR),
         summary: OrgSummary::default(),
+        mysql_ids: Instance::ALL.map(|i| ServerIds::labelled(i, &label)),
+        pids: Pids::labelled(&label),
+        noise_rng: Rng::for_label(&format!("org:{}:noise", spec.seed)),
     };
     let truth_io = |source| SynthError::Io {
         path: out.join("truth.json"),
@@ -192,24 +201,10 @@ pub fn generate(
     let mut truth =
         truth::TruthWriter::start(BufWriter::new(truth_file), spec_json).map_err(truth_io)?;
 
-    let label = format!(":{}", spec.seed);
-    let mut mysql_ids = Instance::ALL.map(|i| ServerIds::labelled(i, &label));
-    let mut pids = Pids::labelled(&label);
-    let mut noise_rng = Rng::for_label(&format!("org:{}:noise", spec.seed));
     for d in 0..spec.days {
         let date = spec.start + Duration::days(i64::from(d));
         let day = day::plan(&roster, spec, d, date);
-        write_day(
-            &mut o,
-            spec,
-            d,
-            date,
-            &day,
-            &roster,
-            &mut mysql_ids,
-            &mut pids,
-            &mut noise_rng,
-        )?;
+        o.day(spec.days - 1 - d, date, &day, &roster)?;
         truth.day(&roster, &day).map_err(truth_io)?;
         o.summary.federations += day.federations.len() as u64;
         on_day(d);
@@ -220,75 +215,73 @@ pub fn generate(
     Ok(o.summary)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_day(
-    o: &mut Out,
-    spec: &OrgSpec,
-    d: u32,
-    date: NaiveDate,
-    day: &day::Day,
-    roster: &roster::Roster,
-    mysql_ids: &mut [ServerIds; 2],
-    pids: &mut Pids,
-    noise_rng: &mut Rng,
-) -> Result<(), SynthError> {
-    // CloudTrail: the federations' records, then the day's unrelated events.
-    let mut kept = 0;
-    for f in cloudtrail::deliver(&day.federations).map_err(o.io("cloudtrail"))? {
-        kept += f.records as u64;
-        o.write(&f.rel_path, &f.bytes)?;
-    }
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
-    let per_stream =
-        (kept * NOISE_PER_KEPT).div_ceil((TRAIL_ACCOUNTS.len() * TRAIL_REGIONS.len()) as u64);
-    let trail_root = o.root.join("cloudtrail");
-    for account in TRAIL_ACCOUNTS {
-        for region in TRAIL_REGIONS {
-            let s = trail::noise(
-                &trail_root,
-                account,
-                region,
-                midnight,
-                per_stream,
-                noise_rng,
-            )
-            .map_err(o.io("cloudtrail"))?;
-            o.summary.files += s.files;
-            o.summary.bytes += s.gzip_bytes;
-            o.summary.cloudtrail_records += s.records;
+impl Out {
+    /// Writes one day's files; `rotation` numbers its audit-log files (0 for the last day).
+    fn day(
+        &mut self,
+        rotation: u32,
+        date: NaiveDate,
+        day: &day::Day,
+        roster: &roster::Roster,
+    ) -> Result<(), SynthError> {
+        let o = self;
+        // CloudTrail: the federations' records, then the day's unrelated events.
+        let mut kept = 0;
+        for f in cloudtrail::deliver(&day.federations).map_err(o.io("cloudtrail"))? {
+            kept += f.records as u64;
+            o.write(&f.rel_path, &f.bytes)?;
         }
-    }
-    o.summary.cloudtrail_records += kept;
-    o.summary.cloudtrail_kept += kept;
+        let midnight = date.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        let per_stream =
+            (kept * NOISE_PER_KEPT).div_ceil((TRAIL_ACCOUNTS.len() * TRAIL_REGIONS.len()) as u64);
+        let trail_root = o.root.join("cloudtrail");
+        for account in TRAIL_ACCOUNTS {
+            for region in TRAIL_REGIONS {
+                let s = trail::noise(
+                    &trail_root,
+                    account,
+                    region,
+                    midnight,
+                    per_stream,
+                    &mut o.noise_rng,
+                )
+                .map_err(o.io("cloudtrail"))?;
+                o.summary.files += s.files;
+                o.summary.bytes += s.gzip_bytes;
+                o.summary.cloudtrail_records += s.records;
+            }
+        }
+        o.summary.cloudtrail_records += kept;
+        o.summary.cloudtrail_kept += kept;
 
-    // One audit file per instance and day, rotated as the plugin does: the newest is
-    // `server_audit.log`, older ones `.1`, `.2`, …
-    let rotation = spec.days - 1 - d;
-    let name = if rotation == 0 {
-        "server_audit.log".to_string()
-    } else {
-        format!("server_audit.log.{rotation}")
-    };
-    for (instance, ids) in Instance::ALL.into_iter().zip(mysql_ids.iter_mut()) {
-        let lines = audit::render_with(ids, instance, &day.sessions);
-        o.summary.mysql_lines += lines.len() as u64;
-        let rel = format!("rds/{}/audit/{name}", instance.id());
-        o.write(&rel, audit::to_file(&lines).as_bytes())?;
-    }
-    for (name, content) in pglog::render_with(pids, &day.pg_sessions) {
-        o.summary.pg_lines += content.lines().count() as u64;
+        // One audit file per instance and day, rotated as the plugin does: the newest is
+        // `server_audit.log`, older ones `.1`, `.2`, …
+        let name = if rotation == 0 {
+            "server_audit.log".to_string()
+        } else {
+            format!("server_audit.log.{rotation}")
+        };
+        for (i, instance) in Instance::ALL.into_iter().enumerate() {
+            let lines = audit::render_with(&mut o.mysql_ids[i], instance, &day.sessions);
+            o.summary.mysql_lines += lines.len() as u64;
+            let rel = format!("rds/{}/audit/{name}", instance.id());
+            o.write(&rel, audit::to_file(&lines).as_bytes())?;
+        }
+        for (name, content) in pglog::render_with(&mut o.pids, &day.pg_sessions) {
+            o.summary.pg_lines += content.lines().count() as u64;
+            o.write(
+                &format!("rds/{}/error/{name}", pglog::INSTANCE),
+                content.as_bytes(),
+            )?;
+        }
+        let okta = identity::okta_log_with(&day.federations, |p| roster.mfa(p));
+        o.summary.okta_events += okta.as_array().map_or(0, |a| a.len() as u64);
         o.write(
-            &format!("rds/{}/error/{name}", pglog::INSTANCE),
-            content.as_bytes(),
+            &format!("okta/system-log-{date}.json"),
+            format!("{okta}\n").as_bytes(),
         )?;
+        Ok(())
     }
-    let okta = identity::okta_log_with(&day.federations, |p| roster.mfa(p));
-    o.summary.okta_events += okta.as_array().map_or(0, |a| a.len() as u64);
-    o.write(
-        &format!("okta/system-log-{date}.json"),
-        format!("{okta}\n").as_bytes(),
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]
