@@ -188,9 +188,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         );
         let truth: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("org/truth.json"))?)?;
-        let person = truth["sessions"][0]["person"]
-            .as_str()
-            .unwrap_or("nobody")
+        let person = truth["sessions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|s| s["person"].as_str())
+            .context("truth.json names nobody")?
             .to_string();
         let period = ["--since", since.as_str(), "--until", until.as_str()];
         let out = tempfile::tempdir()?;
