@@ -59,6 +59,11 @@ pub enum Command {
         sql: String,
         format: Format,
     },
+    Ddl {
+        engine: crate::ddl::SqlEngine,
+        location: Option<String>,
+        query: Option<String>,
+    },
     Demo {
         format: Format,
     },
@@ -286,6 +291,11 @@ impl Config {
                 sql,
                 format: format(&f),
             },
+            RawCommand::Ddl {
+                engine,
+                location,
+                query,
+            } => ddl_command(&engine, location, query)?,
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
             RawCommand::Lint { what } => match what {
                 RawLint::Saml { files } => Command::Lint {
@@ -820,4 +830,42 @@ mod tests {
             "PERSON|DB_USER"
         );
     }
+}
+
+/// `--location` is a URI with a scheme (Athena: `s3://`), so the DDL never points an
+/// engine at a path it would read relative to its own working directory.
+fn ddl_command(
+    engine: &str,
+    location: Option<String>,
+    query: Option<String>,
+) -> Result<Command, ConfigError> {
+    let engine = crate::ddl::SqlEngine::from_name(engine)
+        .ok_or_else(|| bad("--engine")(format!("{engine}: expected athena or spark")))?;
+    if let Some(l) = &location {
+        let scheme = l.split_once("://").map(|(s, _)| s);
+        match (engine, scheme) {
+            (crate::ddl::SqlEngine::Athena, Some("s3")) => {}
+            (crate::ddl::SqlEngine::Athena, _) => {
+                return Err(bad("--location")(format!(
+                    "{l}: Athena reads only S3; copy the lake there and pass s3://bucket/prefix"
+                )));
+            }
+            (_, Some(s)) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) => {}
+            _ => {
+                return Err(bad("--location")(format!(
+                    "{l}: expected a URI such as s3://bucket/prefix or file:///path/to/lake"
+                )));
+            }
+        }
+    } else if engine == crate::ddl::SqlEngine::Athena && query.is_none() {
+        return Err(bad("--location")(
+            "Athena reads only S3: pass --location s3://bucket/prefix (where the lake is copied)"
+                .into(),
+        ));
+    }
+    Ok(Command::Ddl {
+        engine,
+        location,
+        query,
+    })
 }
