@@ -495,3 +495,151 @@ fn plain_args(f: &Function) -> Option<Vec<String>> {
     }
     function_arg_exprs_ref(f).map(|v| v.into_iter().map(|e| e.to_string()).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::rewrite;
+    use crate::ddl::SqlEngine::{self, Athena, Spark};
+
+    fn sql(engine: SqlEngine, text: &str) -> String {
+        rewrite(text, engine, &["object", "since"]).unwrap().0
+    }
+
+    #[test]
+    fn parameters_are_named_for_spark_and_positional_for_athena() {
+        let q = "SELECT a FROM t WHERE o = $1 AND t >= $2 AND p = $1";
+        assert_eq!(
+            rewrite(q, Spark, &["object", "since"]).unwrap(),
+            (
+                "SELECT a FROM t WHERE o = :object AND t >= :since AND p = :object".to_string(),
+                vec!["object".to_string(), "since".into(), "object".into()]
+            )
+        );
+        assert_eq!(
+            sql(Athena, q),
+            "SELECT a FROM t WHERE o = ? AND t >= ? AND p = ?"
+        );
+        let err = rewrite("SELECT $3", Spark, &["object"]).unwrap_err();
+        assert_eq!(err.to_string(), "parameter $3 has no name (known: object)");
+    }
+
+    #[test]
+    fn concat_skips_nulls_in_every_engine() {
+        assert_eq!(
+            sql(Spark, "SELECT concat(a, ':', b) FROM t"),
+            "SELECT concat_ws('', CAST(a AS STRING), ':', CAST(b AS STRING)) FROM t"
+        );
+        assert_eq!(
+            sql(Athena, "SELECT concat(a, ':', b) FROM t"),
+            "SELECT concat_ws('', CAST(a AS VARCHAR), ':', CAST(b AS VARCHAR)) FROM t"
+        );
+    }
+
+    #[test]
+    fn sorted_distinct_aggregates_keep_nulls_first() {
+        assert_eq!(
+            sql(Spark, "SELECT array_sort(array_agg(DISTINCT x)) FROM t"),
+            "SELECT concat(filter(transform(collect_list(DISTINCT named_struct('v', x)), s_ -> s_.v), e_ -> e_ IS NULL), \
+             array_sort(filter(transform(collect_list(DISTINCT named_struct('v', x)), s_ -> s_.v), e_ -> e_ IS NOT NULL))) FROM t"
+        );
+        assert_eq!(
+            sql(
+                Spark,
+                "SELECT array_agg(x) FILTER (WHERE x IS NOT NULL) FROM t"
+            ),
+            "SELECT transform(collect_list(named_struct('v', x)) FILTER (WHERE x IS NOT NULL), s_ -> s_.v) FROM t"
+        );
+        assert_eq!(
+            sql(Athena, "SELECT array_sort(array_agg(DISTINCT x)) FROM t"),
+            "SELECT concat(filter(array_agg(DISTINCT x), e_ -> e_ IS NULL), \
+             array_sort(filter(array_agg(DISTINCT x), e_ -> e_ IS NOT NULL))) FROM t"
+        );
+    }
+
+    #[test]
+    fn timestamps_as_microseconds_and_text() {
+        assert_eq!(
+            sql(
+                Spark,
+                "SELECT to_timestamp_micros(CAST(s AS BIGINT) - k * 1000000), (CAST(a AS BIGINT) - CAST(b AS BIGINT)) / 60000000, CAST(n AS VARCHAR) FROM t"
+            ),
+            "SELECT timestamp_micros(unix_micros(s) - k * 1000000), (unix_micros(a) - unix_micros(b)) DIV 60000000, CAST(n AS STRING) FROM t"
+        );
+        assert_eq!(
+            sql(
+                Athena,
+                "SELECT to_timestamp_micros(CAST(s AS BIGINT) + 1) FROM t"
+            ),
+            "SELECT CAST(from_unixtime_nanos((CAST(round(to_unixtime(with_timezone(s, 'UTC')) * 1000000) AS BIGINT) + 1) * 1000) AT TIME ZONE 'UTC' AS timestamp(6)) FROM t"
+        );
+        assert_eq!(
+            sql(Spark, "SELECT to_char(t, '%Y-%m-%dT%H:%M:%S%.fZ') FROM x"),
+            "SELECT concat(date_format(to_utc_timestamp(t, current_timezone()), 'yyyy-MM-dd\\'T\\'HH:mm:ss'), \
+             CASE WHEN unix_micros(t) % 1000000 = 0 THEN '' \
+             WHEN unix_micros(t) % 1000 = 0 THEN concat('.', lpad(CAST((unix_micros(t) % 1000000) DIV 1000 AS STRING), 3, '0')) \
+             ELSE concat('.', lpad(CAST(unix_micros(t) % 1000000 AS STRING), 6, '0')) END, 'Z') FROM x"
+        );
+    }
+
+    #[test]
+    fn spark_literals_double_backslashes() {
+        assert_eq!(
+            sql(
+                Spark,
+                r"SELECT upper(regexp_match(s, '^\s*([A-Za-z]+)')[1]) FROM t"
+            ),
+            r"SELECT upper(nullif(regexp_extract(s, '^\\s*([A-Za-z]+)', 1), '')) FROM t"
+        );
+        assert_eq!(
+            sql(Athena, r"SELECT regexp_match(s, '^\s*(x)')[1] FROM t"),
+            r"SELECT regexp_extract(s, '^\s*(x)', 1) FROM t"
+        );
+    }
+
+    #[test]
+    fn renamed_functions() {
+        assert_eq!(
+            sql(
+                Spark,
+                "SELECT array_has(a, 'x'), array_to_string(a, ', '), make_array(), strpos(s, 'm'), starts_with(s, 'p') FROM t"
+            ),
+            "SELECT array_contains(a, 'x'), array_join(a, ', '), array(), instr(s, 'm'), startswith(s, 'p') FROM t"
+        );
+        assert_eq!(
+            sql(Athena, "SELECT array_has(a, 'x'), make_array() FROM t"),
+            "SELECT contains(a, 'x'), ARRAY[] FROM t"
+        );
+        assert_eq!(
+            sql(Spark, "SELECT principal_tag(tags, 'Username') FROM t"),
+            "SELECT COALESCE(try_element_at(tags, 'Username'), try_element_at(map_values(map_filter(tags, (tk_, tv_) -> lower(tk_) = lower('Username'))), 1)) FROM t"
+        );
+    }
+
+    #[test]
+    fn select_list_unnest_becomes_a_lateral_view_or_cross_join() {
+        let pair = "SELECT id, unnest(map_keys(m)) AS k, unnest(map_values(m)) AS v FROM t";
+        assert_eq!(
+            sql(Spark, pair),
+            "SELECT id, u1_.k AS k, u1_.v AS v FROM t LATERAL VIEW explode(m) u1_ AS k, v"
+        );
+        assert_eq!(
+            sql(Athena, pair),
+            "SELECT id, u1_.k AS k, u1_.v AS v FROM t CROSS JOIN UNNEST(m) AS u1_ (k, v)"
+        );
+        let one = "SELECT id, unnest(c) AS p FROM t WHERE x";
+        assert_eq!(sql(Spark, one), "SELECT id, explode(c) AS p FROM t WHERE x");
+        assert_eq!(
+            sql(Athena, one),
+            "SELECT id, u1_.p AS p FROM t CROSS JOIN UNNEST(c) AS u1_ (p) WHERE x"
+        );
+    }
+
+    #[test]
+    fn tagtrail_functions_without_equivalent_are_errors() {
+        let err = rewrite("SELECT rds_connect_grants(d) FROM t", Spark, &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "rds_connect_grants(…) has no spark equivalent here"
+        );
+    }
+}

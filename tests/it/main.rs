@@ -29,6 +29,7 @@ mod report_browser;
 mod s3;
 mod saml;
 mod sessions;
+mod spark;
 mod support;
 mod test_ca;
 mod trace;
