@@ -142,6 +142,12 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
                     None => crate::ddl::file_uri(lake.root())?,
                 };
                 let engine = Engine::open_with(&lake, &config.attribution).await?;
+                checks::tables::register(
+                    engine.context(),
+                    &config.checks,
+                    &config.attribution.tag_key,
+                )
+                .map_err(checks::RunError::from)?;
                 write!(
                     out,
                     "{}",

@@ -155,6 +155,13 @@ impl Rewriter {
             // `queries/` casts timestamps to BIGINT for microseconds since the epoch
             // (DataFusion's meaning); Spark's cast gives seconds, Trino refuses.
             (_, DataType::BigInt(None)) => Some(raw(self.micros(&inner.to_string()))),
+            // `VARCHAR[]` (a typed empty list) is spelled ARRAY<STRING> / array(varchar).
+            (engine, DataType::Array(_)) if data_type.to_string() == "VARCHAR[]" => {
+                Some(raw(match engine {
+                    SqlEngine::Spark => format!("CAST({inner} AS ARRAY<STRING>)"),
+                    SqlEngine::Athena => format!("CAST({inner} AS array(varchar))"),
+                }))
+            }
             _ => None,
         }
     }
@@ -251,6 +258,21 @@ impl Rewriter {
                 )
             }
             ("names_table", [s, db, object]) => self.names_table(s, db, object),
+            // Trino has no named_struct: a ROW of JSON values with the field names (the
+            // evidence columns that use it are rendered as JSON anyway).
+            ("named_struct", _) if !spark && args.len() % 2 == 0 => {
+                let (mut values, mut fields) = (Vec::new(), Vec::new());
+                for pair in args.chunks(2) {
+                    let name = pair[0].trim_matches('\'');
+                    values.push(format!("CAST({} AS JSON)", pair[1]));
+                    fields.push(format!("\"{name}\" JSON"));
+                }
+                format!(
+                    "CAST(ROW({}) AS ROW({}))",
+                    values.join(", "),
+                    fields.join(", ")
+                )
+            }
             ("unnest", [a]) if spark => format!("explode({a})"),
             (
                 "names_table"
@@ -608,6 +630,20 @@ mod tests {
         assert_eq!(
             sql(Athena, "SELECT array_has(a, 'x'), make_array() FROM t"),
             "SELECT contains(a, 'x'), ARRAY[] FROM t"
+        );
+        assert_eq!(
+            sql(
+                Spark,
+                "SELECT CAST(make_array() AS VARCHAR[]), named_struct('a', x) FROM t"
+            ),
+            "SELECT CAST(array() AS ARRAY<STRING>), named_struct('a', x) FROM t"
+        );
+        assert_eq!(
+            sql(
+                Athena,
+                "SELECT CAST(make_array() AS VARCHAR[]), named_struct('a', x, 'b', y) FROM t"
+            ),
+            "SELECT CAST(ARRAY[] AS array(varchar)), CAST(ROW(CAST(x AS JSON), CAST(y AS JSON)) AS ROW(\"a\" JSON, \"b\" JSON)) FROM t"
         );
         assert_eq!(
             sql(Spark, "SELECT principal_tag(tags, 'Username') FROM t"),

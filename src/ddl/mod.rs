@@ -78,6 +78,21 @@ pub enum DdlError {
 /// `normalize_policy_document`, `rds_connect_grants`), which no engine has.
 const SNAPSHOT_VIEWS: [&str; 2] = ["iam_policy_documents", "db_grants"];
 
+/// Settings tagtrail keeps in memory and its SQL reads as tables: printed as rows when
+/// the engine has them (`checks::tables::register` adds the check settings).
+const SETTINGS_TABLES: [(&str, &str); 4] = [
+    ("attribution_settings", "tag key, clock skew and MFA window"),
+    (
+        "check_settings",
+        "thresholds and naming convention of the checks",
+    ),
+    ("tag_vocabulary", "allowed values per session-tag key"),
+    (
+        "required_tag_keys",
+        "session-tag keys every federated session must carry",
+    ),
+];
+
 /// Every statement `tagtrail ddl` prints, each ending with `;` and separated by a blank
 /// line: tables over `location` (a URI: `s3://…`, `file:///…`), the attribution
 /// settings of `engine` (the engine opened with this run's settings), then the views.
@@ -98,10 +113,22 @@ pub async fn ddl(
             statements.join(";\n")
         ));
     }
-    out.push(format!(
-        "-- attribution_settings: this run's tag key, skew and MFA window (tagtrail.toml, --tag-key, --skew)\n{}",
-        snapshot_view(engine, target, "attribution_settings").await?
-    ));
+    for (name, what) in SETTINGS_TABLES {
+        let registered =
+            engine
+                .context()
+                .table_exist(name)
+                .map_err(|source| EngineError::DataFusion {
+                    context: format!("looking up {name}"),
+                    source,
+                })?;
+        if registered {
+            out.push(format!(
+                "-- {name}: {what} (tagtrail.toml and flags of this run)\n{}",
+                snapshot_view(engine, target, name).await?
+            ));
+        }
+    }
     for view in views::VIEWS {
         let sql = if SNAPSHOT_VIEWS.contains(&view.name) {
             format!(
