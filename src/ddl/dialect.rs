@@ -220,8 +220,9 @@ impl Rewriter {
                     .collect();
                 format!("concat_ws('', {})", parts.join(", "))
             }
-            // DataFusion's array_agg keeps NULLs; Spark's collect_list drops them, so
-            // each value is wrapped in a struct and unwrapped after.
+            // DataFusion's array_agg keeps NULLs and gives NULL for no rows; Spark's
+            // collect_list drops NULLs and gives []. Each value is wrapped in a struct
+            // and unwrapped after, and no rows is NULL again.
             ("array_agg", [a]) if spark => {
                 let filter = f
                     .filter
@@ -229,7 +230,10 @@ impl Rewriter {
                     .map(|c| format!(" FILTER (WHERE {c})"))
                     .unwrap_or_default();
                 let d = if distinct { "DISTINCT " } else { "" };
-                format!("transform(collect_list({d}named_struct('v', {a})){filter}, s_ -> s_.v)")
+                format!(
+                    "CASE WHEN count(1){filter} = 0 THEN NULL \
+                     ELSE transform(collect_list({d}named_struct('v', {a})){filter}, s_ -> s_.v) END"
+                )
             }
             // DataFusion sorts NULLs first, Spark and Trino last.
             ("array_sort", [a]) => format!(
@@ -258,6 +262,15 @@ impl Rewriter {
                 )
             }
             ("names_table", [s, db, object]) => self.names_table(s, db, object),
+            // DataFusion replaces every match only with the flag 'g' (else the first);
+            // Spark and Trino always replace every match, and a 4th argument means
+            // something else (Spark: a position). `queries/` uses the 3-argument form
+            // only with a pattern anchored at `^`, which matches once.
+            ("regexp_replace", [s, p, r, flags]) if flags.as_str() == "'g'" => {
+                format!("regexp_replace({s}, {p}, {r})")
+            }
+            ("array_pop_front", [a]) if spark => format!("slice({a}, 2, greatest(size({a}) - 1, 0))"),
+            ("array_pop_front", [a]) => format!("slice({a}, 2, greatest(cardinality({a}) - 1, 0))"),
             // Trino has no named_struct: a ROW of JSON values with the field names (the
             // evidence columns that use it are rendered as JSON anyway).
             ("named_struct", _) if !spark && args.len() % 2 == 0 => {
@@ -561,15 +574,16 @@ mod tests {
     fn sorted_distinct_aggregates_keep_nulls_first() {
         assert_eq!(
             sql(Spark, "SELECT array_sort(array_agg(DISTINCT x)) FROM t"),
-            "SELECT concat(filter(transform(collect_list(DISTINCT named_struct('v', x)), s_ -> s_.v), e_ -> e_ IS NULL), \
-             array_sort(filter(transform(collect_list(DISTINCT named_struct('v', x)), s_ -> s_.v), e_ -> e_ IS NOT NULL))) FROM t"
+            "SELECT concat(filter(CASE WHEN count(1) = 0 THEN NULL ELSE transform(collect_list(DISTINCT named_struct('v', x)), s_ -> s_.v) END, e_ -> e_ IS NULL), \
+             array_sort(filter(CASE WHEN count(1) = 0 THEN NULL ELSE transform(collect_list(DISTINCT named_struct('v', x)), s_ -> s_.v) END, e_ -> e_ IS NOT NULL))) FROM t"
         );
         assert_eq!(
             sql(
                 Spark,
                 "SELECT array_agg(x) FILTER (WHERE x IS NOT NULL) FROM t"
             ),
-            "SELECT transform(collect_list(named_struct('v', x)) FILTER (WHERE x IS NOT NULL), s_ -> s_.v) FROM t"
+            "SELECT CASE WHEN count(1) FILTER (WHERE x IS NOT NULL) = 0 THEN NULL \
+             ELSE transform(collect_list(named_struct('v', x)) FILTER (WHERE x IS NOT NULL), s_ -> s_.v) END FROM t"
         );
         assert_eq!(
             sql(Athena, "SELECT array_sort(array_agg(DISTINCT x)) FROM t"),
@@ -667,6 +681,14 @@ mod tests {
         assert_eq!(
             sql(Athena, one),
             "SELECT id, u1_.p AS p FROM t CROSS JOIN UNNEST(c) AS u1_ (p) WHERE x"
+        );
+    }
+
+    #[test]
+    fn global_regexp_replace_and_array_pop_front() {
+        assert_eq!(
+            sql(Spark, r"SELECT regexp_replace(s, '[ _-]+', '-', 'g'), array_pop_front(a) FROM t"),
+            "SELECT regexp_replace(s, '[ _-]+', '-'), slice(a, 2, greatest(size(a) - 1, 0)) FROM t"
         );
     }
 
