@@ -11,7 +11,7 @@ use datafusion::sql::sqlparser::ast::{
     AccessExpr, BinaryOperator, DataType, DuplicateTreatment, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArguments, Ident, Join, JoinConstraint, JoinOperator, LateralView,
     ObjectName, Select, SelectItem, Statement, Subscript, TableAlias, TableAliasColumnDef,
-    TableFactor, Value, VisitorMut,
+    TableFactor, Value, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -54,8 +54,6 @@ pub fn rewrite(
     Ok((statement.to_string(), rewriter.order))
 }
 
-use datafusion::sql::sqlparser::ast::VisitMut;
-
 struct Rewriter {
     engine: SqlEngine,
     params: Vec<String>,
@@ -70,7 +68,7 @@ fn raw(text: String) -> Expr {
     Expr::Identifier(Ident::new(text))
 }
 
-fn unsupported(what: String) -> ControlFlow<DdlError> {
+fn unsupported<T>(what: String) -> ControlFlow<DdlError, T> {
     ControlFlow::Break(DdlError::Unsupported(what))
 }
 
@@ -180,8 +178,9 @@ impl Rewriter {
         let (Expr::Function(f), [AccessExpr::Subscript(Subscript::Index { index })]) =
             (root, chain)
         else {
-            return unsupported(format!("field access {root}{chain:?}"))
-                .map_continue(|_| raw(String::new()));
+            return unsupported(format!(
+                "{root} with a field access or subscript: only regexp_match(…)[n] is rewritten"
+            ));
         };
         let name = f.name.to_string().to_lowercase();
         let args = plain_args(f);
@@ -192,7 +191,9 @@ impl Rewriter {
                 SqlEngine::Spark => format!("nullif(regexp_extract({s}, {p}, {index}), '')"),
                 SqlEngine::Athena => format!("regexp_extract({s}, {p}, {index})"),
             })),
-            _ => unsupported(format!("subscript of {root}")).map_continue(|_| raw(String::new())),
+            _ => unsupported(format!(
+                "subscript of {root}: only regexp_match(…)[n] is rewritten"
+            )),
         }
     }
 
@@ -269,7 +270,9 @@ impl Rewriter {
             ("regexp_replace", [s, p, r, flags]) if flags.as_str() == "'g'" => {
                 format!("regexp_replace({s}, {p}, {r})")
             }
-            ("array_pop_front", [a]) if spark => format!("slice({a}, 2, greatest(size({a}) - 1, 0))"),
+            ("array_pop_front", [a]) if spark => {
+                format!("slice({a}, 2, greatest(size({a}) - 1, 0))")
+            }
             ("array_pop_front", [a]) => format!("slice({a}, 2, greatest(cardinality({a}) - 1, 0))"),
             // Trino has no named_struct: a ROW of JSON values with the field names (the
             // evidence columns that use it are rendered as JSON anyway).
@@ -303,8 +306,7 @@ impl Rewriter {
                 return unsupported(format!(
                     "{name}(…) has no {} equivalent here",
                     self.engine.name()
-                ))
-                .map_continue(|_| None);
+                ));
             }
             _ => return ControlFlow::Continue(None),
         };
@@ -687,7 +689,10 @@ mod tests {
     #[test]
     fn global_regexp_replace_and_array_pop_front() {
         assert_eq!(
-            sql(Spark, r"SELECT regexp_replace(s, '[ _-]+', '-', 'g'), array_pop_front(a) FROM t"),
+            sql(
+                Spark,
+                r"SELECT regexp_replace(s, '[ _-]+', '-', 'g'), array_pop_front(a) FROM t"
+            ),
             "SELECT regexp_replace(s, '[ _-]+', '-'), slice(a, 2, greatest(size(a) - 1, 0)) FROM t"
         );
     }

@@ -155,7 +155,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            rows_sql(SqlEngine::Spark, &schema(), &[batch.clone()]).unwrap(),
+            rows_sql(SqlEngine::Spark, &schema(), std::slice::from_ref(&batch)).unwrap(),
             "SELECT 'it\\'s \\\\d' AS `name`, CAST(300 AS BIGINT) AS `n`, true AS `ok`, timestamp_micros(1763284463000001) AS `at`\n\
              UNION ALL\n\
              SELECT CAST(NULL AS STRING) AS `name`, CAST(NULL AS BIGINT) AS `n`, CAST(NULL AS BOOLEAN) AS `ok`, CAST(NULL AS TIMESTAMP) AS `at`"
