@@ -9,6 +9,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod ddl;
 pub mod demo;
 pub mod engine;
 pub mod errors;

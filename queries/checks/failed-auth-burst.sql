@@ -57,14 +57,14 @@ bursts AS (
   FROM numbered GROUP BY kind, subject, burst
 ),
 members AS (
-  SELECT b.kind, b.subject, b.burst, o.*
+  SELECT b.burst, o.*
   FROM bursts b
   JOIN ordered o ON o.kind = b.kind AND o.subject = b.subject AND o.rn BETWEEN b.first_rn AND b.last_rn
 )
 SELECT subject,
        concat(CAST(count(*) AS VARCHAR), ' failed logins ',
               CASE WHEN kind = 'db user' THEN concat('as ', subject) ELSE concat('from ', subject) END,
-              ' between ', CAST(MIN(connect_time) AS VARCHAR), ' and ', CAST(MAX(connect_time) AS VARCHAR),
+              ' between ', to_char(MIN(connect_time), '%Y-%m-%dT%H:%M:%S%.fZ'), ' and ', to_char(MAX(connect_time), '%Y-%m-%dT%H:%M:%S%.fZ'),
               CASE WHEN kind = 'client' THEN concat(', trying ', CAST(count(DISTINCT db_user) AS VARCHAR), ' db users') ELSE '' END,
               ' (threshold: ', CAST(MAX(n) AS VARCHAR), ' within ', CAST(MAX(m) AS VARCHAR), ' min)') AS summary,
        named_struct(

@@ -53,9 +53,9 @@ SELECT
        ELSE 'unknown' END AS mfa_status,
   concat_ws('; ',
     CASE WHEN o.sso_event_id IS NOT NULL THEN
-      concat('okta sso ', o.sso_event_id, ' at ', CAST(o.sso_time AS VARCHAR),
+      concat('okta sso ', o.sso_event_id, ' at ', to_char(o.sso_time, '%Y-%m-%dT%H:%M:%S%.fZ'),
              CASE WHEN o.mfa_verified THEN concat(', session ', o.external_session_id, ' verified MFA (',
-                                                  COALESCE(o.mfa_factor, 'factor not named'), ') at ', CAST(o.mfa_time AS VARCHAR))
+                                                  COALESCE(o.mfa_factor, 'factor not named'), ') at ', to_char(o.mfa_time, '%Y-%m-%dT%H:%M:%S%.fZ'))
                   WHEN o.mfa_verified = false THEN concat(', session ', o.external_session_id, ' shows no MFA')
                   ELSE ', Okta session unknown' END)
     END,

@@ -184,6 +184,20 @@ pub enum RawCommand {
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
         format: String,
     },
+    /// Print the lake's tables and tagtrail's views as SQL for Athena or Spark (`CREATE
+    /// TABLE` over the same Parquet files, views rewritten for the dialect), or with
+    /// `--query` one of tagtrail's questions; differences in docs/portable-sql.md.
+    Ddl {
+        #[arg(long, value_parser = ["athena", "spark"])]
+        engine: String,
+        /// Where the engine reads the lake: `s3://bucket/prefix` (Athena needs S3), or
+        /// any URI Spark reads. Default: the lake directory as a `file://` URI.
+        #[arg(long, value_name = "URI")]
+        location: Option<String>,
+        /// Print this question instead: `who`, `sessions`, `timeline` or a check id.
+        #[arg(long, value_name = "NAME")]
+        query: Option<String>,
+    },
     /// Check CloudTrail log file integrity: digest signatures, log file hashes, digest chain.
     #[command(after_long_help = VERIFY_DIGESTS_HELP)]
     VerifyDigests {

@@ -59,6 +59,11 @@ pub enum Command {
         sql: String,
         format: Format,
     },
+    Ddl {
+        engine: crate::ddl::SqlEngine,
+        location: Option<String>,
+        query: Option<String>,
+    },
     Demo {
         format: Format,
     },
@@ -291,6 +296,11 @@ impl Config {
                 sql,
                 format: format(&f),
             },
+            RawCommand::Ddl {
+                engine,
+                location,
+                query,
+            } => ddl_command(&engine, location, query)?,
             RawCommand::Demo { format: f } => Command::Demo { format: format(&f) },
             RawCommand::Synth {
                 out,
@@ -484,6 +494,44 @@ fn parse_input(text: &str) -> Result<Input, String> {
     } else {
         Ok(Input::Local(PathBuf::from(text)))
     }
+}
+
+/// `--location` is a URI with a scheme (Athena: `s3://`), so the DDL never points an
+/// engine at a path it would read relative to its own working directory.
+fn ddl_command(
+    engine: &str,
+    location: Option<String>,
+    query: Option<String>,
+) -> Result<Command, ConfigError> {
+    let engine = crate::ddl::SqlEngine::from_name(engine)
+        .ok_or_else(|| bad("--engine")(format!("{engine}: expected athena or spark")))?;
+    if let Some(l) = &location {
+        let scheme = l.split_once("://").map(|(s, _)| s);
+        match (engine, scheme) {
+            (crate::ddl::SqlEngine::Athena, Some("s3")) => {}
+            (crate::ddl::SqlEngine::Athena, _) => {
+                return Err(bad("--location")(format!(
+                    "{l}: Athena reads only S3; copy the lake there and pass s3://bucket/prefix"
+                )));
+            }
+            (_, Some(s)) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) => {}
+            _ => {
+                return Err(bad("--location")(format!(
+                    "{l}: expected a URI such as s3://bucket/prefix or file:///path/to/lake"
+                )));
+            }
+        }
+    } else if engine == crate::ddl::SqlEngine::Athena && query.is_none() {
+        return Err(bad("--location")(
+            "Athena reads only S3: pass --location s3://bucket/prefix (where the lake is copied)"
+                .into(),
+        ));
+    }
+    Ok(Command::Ddl {
+        engine,
+        location,
+        query,
+    })
 }
 
 #[cfg(test)]
@@ -844,6 +892,49 @@ mod tests {
         assert_eq!(
             parse(&["tagtrail", "timeline", " "]).unwrap_err().flag,
             "PERSON|DB_USER"
+        );
+    }
+
+    #[test]
+    fn ddl_location_is_a_uri_and_s3_for_athena() {
+        let err = parse(&[
+            "tagtrail",
+            "ddl",
+            "--engine",
+            "spark",
+            "--location",
+            "/tmp/lake",
+        ])
+        .unwrap_err();
+        assert_eq!(
+            (err.flag, err.message.as_str()),
+            (
+                "--location",
+                "/tmp/lake: expected a URI such as s3://bucket/prefix or file:///path/to/lake"
+            )
+        );
+        assert_eq!(
+            parse(&["tagtrail", "ddl", "--engine", "athena"])
+                .unwrap_err()
+                .flag,
+            "--location"
+        );
+        assert!(matches!(
+            parse(&["tagtrail", "ddl", "--engine", "athena", "--query", "who"])
+                .unwrap()
+                .command,
+            Command::Ddl { location: None, .. }
+        ));
+        assert!(
+            parse(&[
+                "tagtrail",
+                "ddl",
+                "--engine",
+                "spark",
+                "--location",
+                "s3a://b/lake"
+            ])
+            .is_ok()
         );
     }
 }

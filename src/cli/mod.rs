@@ -55,6 +55,8 @@ pub enum CliError {
     #[error(transparent)]
     Trace(#[from] crate::trace::TraceError),
     #[error(transparent)]
+    Ddl(#[from] crate::ddl::DdlError),
+    #[error(transparent)]
     Report(#[from] crate::report::weekly::ReportError),
     #[error(transparent)]
     Synth(#[from] crate::synth::org::SynthError),
@@ -130,6 +132,32 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             let found = crate::trace::trace(&engine, &options).await?;
             crate::trace::render::write(out, &found, format)?;
         }
+        Command::Ddl {
+            engine: target,
+            location,
+            query,
+        } => match query {
+            Some(name) => write!(out, "{}", crate::ddl::question_text(&name, target)?)?,
+            None => {
+                let lake = existing_lake(&config.lake)?;
+                let location = match location {
+                    Some(l) => l,
+                    None => crate::ddl::file_uri(lake.root())?,
+                };
+                let engine = Engine::open_with(&lake, &config.attribution).await?;
+                checks::tables::register(
+                    engine.context(),
+                    &config.checks,
+                    &config.attribution.tag_key,
+                )
+                .map_err(checks::RunError::from)?;
+                write!(
+                    out,
+                    "{}",
+                    crate::ddl::ddl(&lake, &engine, target, &location).await?
+                )?;
+            }
+        },
         Command::Query { sql, format } => {
             let engine = open_engine(&config.lake, &config.attribution).await?;
             report::write_batches(out, &engine.sql(&sql).await?, format)?;

@@ -30,6 +30,7 @@ mod report_browser;
 mod s3;
 mod saml;
 mod sessions;
+mod spark;
 mod support;
 mod synth;
 mod test_ca;
