@@ -483,6 +483,34 @@ mod tests {
     }
 
     #[test]
+    fn the_lake_is_a_directory_or_an_s3_url_reached_with_the_aws_flags() {
+        let c = parse(&[
+            "tagtrail",
+            "compact",
+            "--lake",
+            "s3://evidence/lake/",
+            "--endpoint-url",
+            "http://127.0.0.1:5000",
+            "--row-group-rows",
+            "1000",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.lake,
+            LakeLocation::S3(S3Url {
+                bucket: "evidence".into(),
+                prefix: "lake/".into()
+            })
+        );
+        assert_eq!(c.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+        assert!(matches!(c.command, Command::Compact(o) if o.row_group_rows == 1000));
+        let e = parse(&["tagtrail", "who", "a.b", "--lake", "gs://x/y"]).unwrap_err();
+        assert_eq!(e.flag, "--lake");
+        let e = parse(&["tagtrail", "compact", "--row-group-rows", "0"]).unwrap_err();
+        assert_eq!(e.flag, "--row-group-rows");
+    }
+
+    #[test]
     fn who_validates_object_and_range() {
         let c = parse(&[
             "tagtrail",

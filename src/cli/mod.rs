@@ -17,9 +17,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::checks::{self, Severity, Status};
 use crate::demo;
 use crate::engine::{AttributionSettings, Engine, EngineError};
+use crate::fetch::AwsOptions;
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::integrity::IntegrityError;
-use crate::fetch::AwsOptions;
 use crate::lake::{Lake, LakeError, LakeLocation, compact};
 use crate::report::{self, Format, who};
 

@@ -34,11 +34,15 @@ impl LiveStore {
 
     /// Whether a listing of `prefix` is about the lake (answered from the file list).
     fn in_lake(&self, prefix: Option<&Path>) -> bool {
-        prefix.unwrap_or(&Path::default()).prefix_matches(&self.root)
+        prefix
+            .unwrap_or(&Path::default())
+            .prefix_matches(&self.root)
     }
 
     fn under<'a>(&'a self, prefix: &'a Path) -> impl Iterator<Item = &'a ObjectMeta> + 'a {
-        self.live.values().filter(move |m| m.location.prefix_matches(prefix))
+        self.live
+            .values()
+            .filter(move |m| m.location.prefix_matches(prefix))
     }
 }
 
@@ -147,7 +151,10 @@ mod tests {
             "lake/db_events/date=2026-11-18/part-b.parquet",
             "elsewhere/x.csv",
         ] {
-            inner.put(&Path::from(key), PutPayload::from_static(b"x")).await.unwrap();
+            inner
+                .put(&Path::from(key), PutPayload::from_static(b"x"))
+                .await
+                .unwrap();
         }
         let mut live = Vec::new();
         for key in [
@@ -197,6 +204,10 @@ mod tests {
             .try_collect()
             .await
             .unwrap();
-        assert_eq!(names(outside), ["elsewhere/x.csv"], "outside the lake: the real listing");
+        assert_eq!(
+            names(outside),
+            ["elsewhere/x.csv"],
+            "outside the lake: the real listing"
+        );
     }
 }

@@ -14,11 +14,11 @@ use arrow::record_batch::RecordBatch;
 use datafusion::common::ParamValues;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTableUrl};
-use object_store::ObjectMeta;
-use object_store::path::Path;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
+use object_store::ObjectMeta;
+use object_store::path::Path;
 
 use crate::lake::{ALL_TABLES, Lake, LakeError};
 

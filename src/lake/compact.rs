@@ -97,10 +97,13 @@ pub fn plan(lake: &Lake, opts: &CompactOptions) -> Result<Plan, LakeError> {
     for (path, file) in &live.files {
         let (table, date) = data_file(path).expect("live files are data files");
         if file.size < opts.small_file_bytes {
-            partitions.entry((table, date)).or_default().push(FileEntry {
-                path: path.clone(),
-                size: file.size,
-            });
+            partitions
+                .entry((table, date))
+                .or_default()
+                .push(FileEntry {
+                    path: path.clone(),
+                    size: file.size,
+                });
         }
     }
     let mut groups = Vec::new();
@@ -161,7 +164,13 @@ impl Plan {
                 }
             }
             let batches = sorted(group.table, batches)?;
-            let entry = write_file(lake, group.table, &group.date, &batches, opts.row_group_rows)?;
+            let entry = write_file(
+                lake,
+                group.table,
+                &group.date,
+                &batches,
+                opts.row_group_rows,
+            )?;
             written
                 .replaced
                 .extend(group.inputs.iter().map(|i| i.path.clone()));

@@ -173,10 +173,7 @@ fn resolve_with(
                 let Some(found) = present.get(&entry.path) else {
                     return Err(LakeError::FileList {
                         location: storage.location(FILE_LIST),
-                        message: format!(
-                            "lists {} but it is gone",
-                            storage.location(&entry.path)
-                        ),
+                        message: format!("lists {} but it is gone", storage.location(&entry.path)),
                     });
                 };
                 if found.size != entry.size {
@@ -278,7 +275,8 @@ mod tests {
 
     #[test]
     fn parse_reads_the_documented_format_and_rejects_others() {
-        let json = format!(r#"{{"format":1,"generation":4,"files":[{{"path":"{PART}","size":7}}]}}"#);
+        let json =
+            format!(r#"{{"format":1,"generation":4,"files":[{{"path":"{PART}","size":7}}]}}"#);
         let list = FileList::parse(json.as_bytes(), "x").unwrap();
         assert_eq!(list.generation, 4);
         assert_eq!(
@@ -290,7 +288,11 @@ mod tests {
         );
         assert_eq!(FileList::parse(&list.to_json(), "x").unwrap(), list);
 
-        let err = |text: &str| FileList::parse(text.as_bytes(), "s3://b/lake/_tagtrail/files.json").unwrap_err().to_string();
+        let err = |text: &str| {
+            FileList::parse(text.as_bytes(), "s3://b/lake/_tagtrail/files.json")
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err(r#"{"format":2,"generation":1,"files":[]}"#).contains("format 2 is not 1"));
         assert!(
             err(r#"{"format":1,"generation":1,"files":[{"path":"db_events/x.parquet","size":1}]}"#)
@@ -307,17 +309,30 @@ mod tests {
     fn a_lake_without_a_list_has_every_part_live_and_the_first_swap_writes_generation_1() {
         let (dir, storage) = local();
         put(&dir, PART, b"1234");
-        put(&dir, "db_events/date=2026-11-17/.part-b.parquet.x.tmp", b"half");
+        put(
+            &dir,
+            "db_events/date=2026-11-17/.part-b.parquet.x.tmp",
+            b"half",
+        );
         put(&dir, "db_events/notes.txt", b"user file");
         let live = resolve(&storage).unwrap();
         assert_eq!(live.generation, None);
         assert_eq!(live.files.keys().collect::<Vec<_>>(), [PART]);
-        assert_eq!(live.orphans, ["db_events/date=2026-11-17/.part-b.parquet.x.tmp"]);
+        assert_eq!(
+            live.orphans,
+            ["db_events/date=2026-11-17/.part-b.parquet.x.tmp"]
+        );
 
         let g = swap(&storage, Some(None), &[], &[]).unwrap();
         assert_eq!(g, 1);
         let list = read_list(&storage).unwrap().unwrap();
-        assert_eq!(list.files, [FileEntry { path: PART.into(), size: 4 }]);
+        assert_eq!(
+            list.files,
+            [FileEntry {
+                path: PART.into(),
+                size: 4
+            }]
+        );
         assert!(
             !std::fs::read_dir(dir.path().join("_tagtrail"))
                 .unwrap()
@@ -338,10 +353,21 @@ mod tests {
         assert_eq!(before.files.keys().collect::<Vec<_>>(), [PART]);
         assert_eq!(before.orphans, [merged]);
 
-        let add = [FileEntry { path: merged.into(), size: 6 }];
+        let add = [FileEntry {
+            path: merged.into(),
+            size: 6,
+        }];
         let stale = swap(&storage, Some(Some(7)), &[PART.into()], &add).unwrap_err();
-        assert!(stale.to_string().contains("another ingest or compaction ran"), "{stale}");
-        assert_eq!(swap(&storage, Some(Some(1)), &[PART.into()], &add).unwrap(), 2);
+        assert!(
+            stale
+                .to_string()
+                .contains("another ingest or compaction ran"),
+            "{stale}"
+        );
+        assert_eq!(
+            swap(&storage, Some(Some(1)), &[PART.into()], &add).unwrap(),
+            2
+        );
         let after = resolve(&storage).unwrap();
         assert_eq!(after.generation, Some(2));
         assert_eq!(after.files.keys().collect::<Vec<_>>(), [merged]);

@@ -84,7 +84,9 @@ impl LakeLocation {
         if text.starts_with("s3://") {
             S3Url::parse(text).map(LakeLocation::S3)
         } else if text.contains("://") {
-            Err(format!("`{text}`: a lake is a directory or s3://bucket/prefix"))
+            Err(format!(
+                "`{text}`: a lake is a directory or s3://bucket/prefix"
+            ))
         } else {
             Ok(LakeLocation::Local(PathBuf::from(text)))
         }
@@ -153,11 +155,10 @@ impl Lake {
     }
 
     /// An S3 lake through a store the caller built (tests, embedding).
-    pub fn on_s3(
-        url: S3Url,
-        store: Arc<dyn object_store::ObjectStore>,
-    ) -> Result<Lake, LakeError> {
-        Ok(Lake::on(Storage::S3(Arc::new(store::Remote::new(url, store)?))))
+    pub fn on_s3(url: S3Url, store: Arc<dyn object_store::ObjectStore>) -> Result<Lake, LakeError> {
+        Ok(Lake::on(Storage::S3(Arc::new(store::Remote::new(
+            url, store,
+        )?))))
     }
 
     fn on(storage: Storage) -> Lake {
@@ -172,7 +173,7 @@ impl Lake {
         if files::read_list(&self.storage)?.is_some() {
             return Ok(true);
         }
-        Ok(self.live_files()?.of(INGEST_MANIFEST.name, None).first().is_some())
+        Ok(!self.live_files()?.of(INGEST_MANIFEST.name, None).is_empty())
     }
 
     /// The lake as the user named it (a directory or an `s3://` URL).

@@ -103,5 +103,7 @@ pub fn metadata(
     let file = storage.open(path, size)?;
     ParquetRecordBatchReaderBuilder::try_new(file)
         .map(|b| b.metadata().clone())
-        .map_err(LakeError::parquet(std::path::Path::new(&storage.location(path))))
+        .map_err(LakeError::parquet(std::path::Path::new(
+            &storage.location(path),
+        )))
 }

@@ -21,9 +21,9 @@ pub async fn connect(url: &S3Url, opts: &AwsOptions) -> Result<Arc<dyn ObjectSto
         location: url.to_string(),
         message,
     };
-    let credentials = conf
-        .credentials_provider()
-        .ok_or_else(|| fail("no AWS credentials found (environment, profile, SSO or instance role)".into()))?;
+    let credentials = conf.credentials_provider().ok_or_else(|| {
+        fail("no AWS credentials found (environment, profile, SSO or instance role)".into())
+    })?;
     let region = conf
         .region()
         .map_or_else(|| "us-east-1".to_string(), |r| r.to_string());
