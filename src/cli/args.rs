@@ -13,15 +13,19 @@ use clap::{Parser, Subcommand};
     long_about = None
 )]
 pub struct RawArgs {
-    /// Lake directory (Parquet tables written by `ingest`).
+    /// Lake directory or `s3://bucket/prefix` (Parquet tables written by `ingest`); on
+    /// S3 reached with the AWS flags below, as ingestion reaches a trail bucket.
     #[arg(
         long,
         global = true,
         env = "TAGTRAIL_LAKE",
         default_value = "./tagtrail-lake",
-        value_name = "DIR"
+        value_name = "DIR|s3://BUCKET/PREFIX"
     )]
-    pub lake: PathBuf,
+    pub lake: String,
+
+    #[command(flatten)]
+    pub aws: RawAws,
 
     /// Session-tag key that names the database user, for roles and permission sets whose
     /// `rds-db:connect` policy is not in the lake (a policy's `${aws:PrincipalTag/KEY}`
@@ -86,8 +90,6 @@ pub enum RawCommand {
         mysql_dialect: Option<String>,
         #[command(flatten)]
         range: RawRange,
-        #[command(flatten)]
-        aws: RawAws,
     },
     /// Who accessed a table: one row per person, database user and instance.
     Who {
@@ -214,8 +216,6 @@ pub enum RawCommand {
         /// day folders are listed).
         #[command(flatten)]
         range: RawRange,
-        #[command(flatten)]
-        aws: RawAws,
     },
     /// Read the database accounts of live servers and how each authenticates (MySQL
     /// `mysql.user` plugin; PostgreSQL membership of rds_iam) into the lake table db_users.
@@ -286,6 +286,14 @@ pub enum RawCommand {
         #[arg(long, conflicts_with_all = ["people", "days", "seed", "start", "app_sessions_per_hour"])]
         demo: bool,
     },
+    /// Merge the small Parquet parts of each partition (one per ingest run) into files
+    /// of 64–256 MB sorted by time, swapping the lake's file list atomically; removes
+    /// what an interrupted run left behind. Safe to rerun; run no ingest meanwhile.
+    Compact {
+        /// Rows per row group of the merged files.
+        #[arg(long, default_value_t = 131_072, value_name = "N")]
+        row_group_rows: usize,
+    },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {
         #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "md"])]
@@ -323,17 +331,18 @@ pub struct RawRange {
     pub until: Option<String>,
 }
 
-/// AWS CLI conventions; unset values come from the SDK's standard chain.
+/// AWS CLI conventions; unset values come from the SDK's standard chain. Global: they
+/// reach s3:// inputs and an s3:// lake alike.
 #[derive(Debug, clap::Args)]
 pub struct RawAws {
     /// Named profile from ~/.aws/config (also `AWS_PROFILE`).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// AWS region (also `AWS_REGION`).
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
     /// Endpoint URL for S3-compatible stores and emulators (also `AWS_ENDPOINT_URL`).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
 

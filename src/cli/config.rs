@@ -10,6 +10,8 @@ use crate::fetch::s3::S3Url;
 use crate::ingest::{IngestOptions, Input, Settings};
 use crate::integrity::{Evidence, Period, PublicKeys};
 use crate::inventory::Target;
+use crate::lake::LakeLocation;
+use crate::lake::compact::CompactOptions;
 use crate::report::Format;
 use crate::sources::SourceKind;
 use crate::sources::cloudtrail::EventFilter;
@@ -22,7 +24,9 @@ pub use super::lint::LintKind;
 
 #[derive(Debug)]
 pub struct Config {
-    pub lake: PathBuf,
+    pub lake: LakeLocation,
+    /// How to reach AWS: s3:// inputs and an s3:// lake.
+    pub aws: AwsOptions,
     pub attribution: AttributionSettings,
     /// tagtrail.toml (or the defaults).
     pub checks: CheckConfig,
@@ -98,6 +102,7 @@ pub enum Command {
         files: Vec<PathBuf>,
     },
     Report(super::weekly_report::ReportOptions),
+    Compact(CompactOptions),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +124,8 @@ impl Config {
     pub fn from_args(raw: RawArgs) -> Result<Config, ConfigError> {
         let file = CheckConfig::discover(raw.config.as_deref())
             .map_err(|e| bad("--config")(e.to_string()))?;
+        let lake = LakeLocation::parse(&raw.lake).map_err(bad("--lake"))?;
+        let aws = aws_options(raw.aws);
         let command = match raw.command {
             RawCommand::Ingest {
                 paths,
@@ -128,7 +135,6 @@ impl Config {
                 log_line_prefix,
                 events,
                 range,
-                aws,
                 threads,
                 mysql_dialect,
             } => {
@@ -159,11 +165,7 @@ impl Config {
                     },
                     since,
                     until,
-                    aws: AwsOptions {
-                        profile: aws.profile,
-                        region: aws.region,
-                        endpoint_url: aws.endpoint_url,
-                    },
+                    aws: aws.clone(),
                     threads: match threads {
                         Some(0) => return Err(bad("--threads")("must be at least 1".into())),
                         Some(n) => n,
@@ -323,6 +325,15 @@ impl Config {
                     _ => None,
                 },
             },
+            RawCommand::Compact { row_group_rows } => {
+                if row_group_rows == 0 {
+                    return Err(bad("--row-group-rows")("must be at least 1".into()));
+                }
+                Command::Compact(CompactOptions {
+                    row_group_rows,
+                    ..CompactOptions::default()
+                })
+            }
             RawCommand::Lint { what } => match what {
                 RawLint::Saml { files } => Command::Lint {
                     kind: LintKind::Saml,
@@ -340,7 +351,6 @@ impl Config {
                 dir,
                 public_keys,
                 range,
-                aws,
             } => {
                 let evidence = match dir.to_str().filter(|d| d.starts_with("s3://")) {
                     Some(url) => Evidence::S3(S3Url::parse(url).map_err(bad("DIR"))?),
@@ -349,8 +359,10 @@ impl Config {
                     }
                     None => Evidence::Dir(dir),
                 };
-                let aws = aws_options(aws);
-                if matches!(evidence, Evidence::Dir(_)) && aws != AwsOptions::default() {
+                if matches!(evidence, Evidence::Dir(_))
+                    && matches!(lake, LakeLocation::Local(_))
+                    && aws != AwsOptions::default()
+                {
                     return Err(bad("DIR")(
                         "--profile, --region and --endpoint-url apply to an s3:// URL only".into(),
                     ));
@@ -365,7 +377,7 @@ impl Config {
                     evidence,
                     keys,
                     period: Period { since, until },
-                    aws,
+                    aws: aws.clone(),
                 }
             }
         };
@@ -379,7 +391,8 @@ impl Config {
             None => file.skew_seconds.unwrap_or(defaults.skew_seconds),
         };
         Ok(Config {
-            lake: raw.lake,
+            lake,
+            aws,
             attribution: AttributionSettings {
                 tag_key,
                 skew_seconds,
@@ -544,6 +557,34 @@ mod tests {
     }
 
     #[test]
+    fn the_lake_is_a_directory_or_an_s3_url_reached_with_the_aws_flags() {
+        let c = parse(&[
+            "tagtrail",
+            "compact",
+            "--lake",
+            "s3://evidence/lake/",
+            "--endpoint-url",
+            "http://127.0.0.1:5000",
+            "--row-group-rows",
+            "1000",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.lake,
+            LakeLocation::S3(S3Url {
+                bucket: "evidence".into(),
+                prefix: "lake/".into()
+            })
+        );
+        assert_eq!(c.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+        assert!(matches!(c.command, Command::Compact(o) if o.row_group_rows == 1000));
+        let e = parse(&["tagtrail", "who", "a.b", "--lake", "gs://x/y"]).unwrap_err();
+        assert_eq!(e.flag, "--lake");
+        let e = parse(&["tagtrail", "compact", "--row-group-rows", "0"]).unwrap_err();
+        assert_eq!(e.flag, "--row-group-rows");
+    }
+
+    #[test]
     fn who_validates_object_and_range() {
         let c = parse(&[
             "tagtrail",
@@ -555,7 +596,7 @@ mod tests {
             "/x",
         ])
         .unwrap();
-        assert_eq!(c.lake, PathBuf::from("/x"));
+        assert_eq!(c.lake, LakeLocation::Local(PathBuf::from("/x")));
         assert_eq!(c.attribution, AttributionSettings::default());
         match c.command {
             Command::Who {

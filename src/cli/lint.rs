@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use super::CliError;
 use crate::checks::CheckConfig;
 use crate::engine::Engine;
-use crate::lake::Lake;
+use crate::fetch::AwsOptions;
+use crate::lake::{Lake, LakeLocation};
 use crate::lint::{self, Diagnostic, observed, policy, saml};
 use crate::sources::saml::MAX_INPUT_BYTES;
 
@@ -22,7 +23,7 @@ pub async fn run(
     out: &mut dyn Write,
     kind: LintKind,
     files: &[PathBuf],
-    lake: &Path,
+    lake: (&LakeLocation, &AwsOptions),
     tag_key: &str,
     checks: &CheckConfig,
 ) -> Result<(), CliError> {
@@ -64,9 +65,11 @@ fn read(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The session tag keys of the lake at `root`, when there is one.
-async fn observed_keys(root: &Path) -> Result<Option<Vec<String>>, CliError> {
-    let Some(lake) = Lake::existing(root) else {
+/// The session tag keys of the lake at `location`, when there is one.
+async fn observed_keys(
+    (location, aws): (&LakeLocation, &AwsOptions),
+) -> Result<Option<Vec<String>>, CliError> {
+    let Some(lake) = Lake::connect(location, aws, false).await? else {
         return Ok(None);
     };
     let engine = Engine::open(&lake).await?;

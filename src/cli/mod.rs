@@ -12,16 +12,16 @@ mod synth;
 mod weekly_report;
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checks::{self, Severity, Status};
 use crate::demo;
 use crate::engine::{AttributionSettings, Engine, EngineError};
+use crate::fetch::AwsOptions;
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::integrity::IntegrityError;
-use crate::lake::{Lake, LakeError};
+use crate::lake::{Lake, LakeError, LakeLocation, compact};
 use crate::report::{self, Format, who};
 
 pub use config::{Command, Config, ConfigError};
@@ -87,7 +87,7 @@ impl CliError {
 pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
     match config.command {
         Command::Ingest(opts) => {
-            let lake = Lake::open(&config.lake)?;
+            let lake = create_lake(&config.lake, &config.aws).await?;
             let report = ingest_with_progress(&lake, &opts).await?;
             summary::ingest(out, &report)?;
         }
@@ -98,7 +98,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             format,
             explain,
         } => {
-            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             let rows = who::rows(&engine.who(&object, since, until).await?, explain)?;
             who::write(out, &rows, format)?;
         }
@@ -108,7 +108,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             until,
             format,
         } => {
-            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             let batches = engine.sessions(&filter, since, until).await?;
             report::write_batches(out, &batches, format)?;
         }
@@ -118,7 +118,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             until,
             format,
         } => {
-            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             let batches = engine.timeline(&subject, since, until).await?;
             report::write_batches(out, &batches, format)?;
         }
@@ -126,7 +126,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             mut options,
             format,
         } => {
-            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             options.tag_key = config.attribution.tag_key.clone();
             options.skew = config.attribution.skew_seconds * 1_000_000;
             let found = crate::trace::trace(&engine, &options).await?;
@@ -159,7 +159,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             }
         },
         Command::Query { sql, format } => {
-            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             report::write_batches(out, &engine.sql(&sql).await?, format)?;
         }
         Command::Demo { format } => run_demo(out, format).await?,
@@ -170,20 +170,26 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             period,
             aws,
         } => {
-            let lake = Lake::open(&config.lake)?;
+            let lake = create_lake(&config.lake, &config.aws).await?;
             digests::verify(out, &lake, &evidence, &keys, period, &aws).await?;
         }
         Command::Inventory { targets } => {
-            let lake = Lake::open(&config.lake)?;
+            let lake = create_lake(&config.lake, &config.aws).await?;
             inventory::run(out, &lake, &targets).await?;
         }
         Command::Lint { kind, files } => {
             let tag_key = &config.attribution.tag_key;
-            lint::run(out, kind, &files, &config.lake, tag_key, &config.checks).await?
+            let lake = (&config.lake, &config.aws);
+            lint::run(out, kind, &files, lake, tag_key, &config.checks).await?
         }
         Command::Report(opts) => {
-            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             weekly_report::run(out, &engine, &config.checks, &config.attribution, &opts).await?;
+        }
+        Command::Compact(opts) => {
+            let lake = existing_lake(&config.lake, &config.aws).await?;
+            let report = compact::compact(&lake, &opts)?;
+            summary::compact(out, &lake, &report)?;
         }
         Command::Checks { check } => report::findings::write_checks(out, checks::ALL, check)?,
         Command::Findings {
@@ -194,7 +200,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             fail_on,
             format,
         } => {
-            let engine = open_engine(&config.lake, &config.attribution).await?;
+            let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             checks::tables::register(
                 engine.context(),
                 &config.checks,
@@ -222,12 +228,23 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn open_engine(root: &Path, settings: &AttributionSettings) -> Result<Engine, CliError> {
-    Ok(Engine::open_with(&existing_lake(root)?, settings).await?)
+async fn open_engine(
+    lake: &LakeLocation,
+    aws: &AwsOptions,
+    settings: &AttributionSettings,
+) -> Result<Engine, CliError> {
+    Ok(Engine::open_with(&existing_lake(lake, aws).await?, settings).await?)
 }
 
-fn existing_lake(root: &Path) -> Result<Lake, CliError> {
-    Lake::existing(root).ok_or_else(|| CliError::NoLake(root.display().to_string()))
+async fn existing_lake(lake: &LakeLocation, aws: &AwsOptions) -> Result<Lake, CliError> {
+    Lake::connect(lake, aws, false)
+        .await?
+        .ok_or_else(|| CliError::NoLake(lake.to_string()))
+}
+
+/// The lake to write to, created when missing.
+async fn create_lake(lake: &LakeLocation, aws: &AwsOptions) -> Result<Lake, CliError> {
+    Ok(Lake::connect(lake, aws, true).await?.expect("created"))
 }
 
 async fn ingest_with_progress(lake: &Lake, opts: &IngestOptions) -> Result<IngestReport, CliError> {

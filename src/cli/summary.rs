@@ -122,3 +122,24 @@ pub async fn attribution(out: &mut dyn Write, engine: &Engine) -> Result<(), Cli
     report::write_batches(out, &batches, Format::Table)?;
     Ok(())
 }
+
+/// What `tagtrail compact` did, in one line a script can read.
+pub fn compact(
+    out: &mut dyn Write,
+    lake: &crate::lake::Lake,
+    r: &crate::lake::compact::CompactReport,
+) -> std::io::Result<()> {
+    let list = match r.generation {
+        Some(g) => format!("file list generation {g}"),
+        None => "file list unchanged".to_string(),
+    };
+    writeln!(
+        out,
+        "{}: compacted {} partition(s), {} file(s) into {}; removed {} orphan file(s); {list}",
+        lake.location(),
+        r.partitions,
+        r.files_before,
+        r.files_after,
+        r.orphans_removed
+    )
+}

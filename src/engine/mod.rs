@@ -2,6 +2,7 @@
 //! functions and the views from `queries/`, so every answer tagtrail gives is a SQL
 //! query a user can read, rerun and change with `tagtrail query`.
 
+mod live_store;
 mod settings;
 pub mod udf;
 pub mod udf_policy;
@@ -12,12 +13,14 @@ use std::sync::Arc;
 use arrow::record_batch::RecordBatch;
 use datafusion::common::ParamValues;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::ListingOptions;
+use datafusion::datasource::listing::{ListingOptions, ListingTableUrl};
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
+use object_store::ObjectMeta;
+use object_store::path::Path;
 
-use crate::lake::{ALL_TABLES, Lake};
+use crate::lake::{ALL_TABLES, Lake, LakeError};
 
 pub use settings::{AttributionSettings, parse_duration, validate_tag_key};
 
@@ -28,6 +31,8 @@ pub enum EngineError {
         context: String,
         source: DataFusionError,
     },
+    #[error(transparent)]
+    Lake(#[from] LakeError),
 }
 
 fn df(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> EngineError {
@@ -46,6 +51,8 @@ pub struct SessionFilter {
 
 pub struct Engine {
     ctx: SessionContext,
+    /// Keeps an S3 lake's connection (and its runtime) alive while queries run.
+    _lake: Lake,
 }
 
 impl Engine {
@@ -70,18 +77,7 @@ impl Engine {
         for f in udf_policy::all() {
             ctx.register_udf(f);
         }
-        for table in ALL_TABLES {
-            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-                .with_file_extension(".parquet")
-                .with_table_partition_cols(vec![(
-                    "date".to_string(),
-                    arrow::datatypes::DataType::Utf8,
-                )]);
-            let path = format!("{}/", lake.table_dir(table).display());
-            ctx.register_listing_table(table.name, &path, options, Some((table.schema)()), None)
-                .await
-                .map_err(df(format!("registering table {} at {path}", table.name)))?;
-        }
+        register_lake(&ctx, lake).await?;
         let settings_table = settings
             .table()
             .map_err(df("building attribution_settings"))?;
@@ -94,7 +90,10 @@ impl Engine {
                 view.name, view.file
             )))?;
         }
-        Ok(Engine { ctx })
+        Ok(Engine {
+            ctx,
+            _lake: lake.clone(),
+        })
     }
 
     /// Computes each named view once and keeps the rows in memory under the same name,
@@ -207,6 +206,45 @@ impl Engine {
         )
         .await
     }
+}
+
+/// Registers the lake's store, seeing only the live files, and one listing table per
+/// lake table with its `date` partition column.
+async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<(), EngineError> {
+    let root = lake.root_url();
+    let base = ListingTableUrl::parse(&root).map_err(df(format!("lake at {root}")))?;
+    let live = lake.live_files()?;
+    let metas = live
+        .files
+        .iter()
+        .map(|(rel, f)| ObjectMeta {
+            location: if base.prefix().as_ref().is_empty() {
+                Path::from(rel.as_str())
+            } else {
+                Path::from(format!("{}/{rel}", base.prefix()))
+            },
+            last_modified: f.last_modified,
+            size: f.size,
+            e_tag: None,
+            version: None,
+        })
+        .collect();
+    let store = live_store::LiveStore::new(lake.object_store(), base.prefix().clone(), metas);
+    let store_url = base.object_store();
+    ctx.register_object_store(AsRef::<url::Url>::as_ref(&store_url), Arc::new(store));
+    for table in ALL_TABLES {
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(vec![(
+                "date".to_string(),
+                arrow::datatypes::DataType::Utf8,
+            )]);
+        let path = format!("{root}{}/", table.name);
+        ctx.register_listing_table(table.name, &path, options, Some((table.schema)()), None)
+            .await
+            .map_err(df(format!("registering table {} at {path}", table.name)))?;
+    }
+    Ok(())
 }
 
 fn ts(t: i64) -> ScalarValue {

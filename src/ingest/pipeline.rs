@@ -484,9 +484,10 @@ impl<'l> Ingestor<'l> {
         })
     }
 
-    /// Writes the data, then the manifest and rejects.
+    /// Writes the data, then the manifest and rejects, and commits them together: an
+    /// interrupted run leaves nothing live, so it is redone, never half-recorded.
     pub fn finish(self) -> Result<IngestReport, IngestError> {
-        self.writer.finish()?;
+        let mut parts = self.writer.finish_staged()?;
         let mut meta = LakeWriter::new(self.lake);
         if let Some(batch) = manifest_batch(&self.report, self.started)? {
             meta.add(&INGEST_MANIFEST, batch)?;
@@ -494,7 +495,8 @@ impl<'l> Ingestor<'l> {
         if let Some(batch) = rejects_batch(&self.report, self.started)? {
             meta.add(&INGEST_REJECTS, batch)?;
         }
-        meta.finish()?;
+        parts.extend(meta.finish_staged()?);
+        self.lake.commit(&parts)?;
         Ok(self.report)
     }
 }

@@ -1,7 +1,6 @@
 //! Direct Parquet reads of a few lake columns, for ingest-time lookups (manifest keys,
-//! known CloudTrail event ids) that must not depend on the query engine.
-
-use std::path::{Path, PathBuf};
+//! known CloudTrail event ids) and compaction, which must not depend on the query
+//! engine. Only live files (see [`super::files`]) are read.
 
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
@@ -9,27 +8,14 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Lake, LakeError, TableDef};
 
-/// Every Parquet part file of a table, in path order.
-pub fn part_files(lake: &Lake, table: &TableDef) -> Result<Vec<PathBuf>, LakeError> {
-    let mut files = Vec::new();
-    collect(&lake.table_dir(table), &mut files)?;
-    files.sort();
-    Ok(files)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LakeError> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir).map_err(LakeError::io(dir))? {
-        let path = entry.map_err(LakeError::io(dir))?.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "parquet") {
-            out.push(path);
-        }
-    }
-    Ok(())
+/// Every live Parquet part file of a table (paths relative to the lake), in path order.
+pub fn part_files(lake: &Lake, table: &TableDef) -> Result<Vec<String>, LakeError> {
+    Ok(lake
+        .live_files()?
+        .of(table.name, None)
+        .into_iter()
+        .map(|(p, _)| p.to_string())
+        .collect())
 }
 
 /// Reads the named top-level columns of every part file of `table`, in that order.
@@ -38,7 +24,7 @@ pub fn table_columns(
     table: &TableDef,
     columns: &[&str],
 ) -> Result<Vec<RecordBatch>, LakeError> {
-    read_columns(table, &part_files(lake, table)?, columns)
+    read_columns(lake, table, None, columns)
 }
 
 /// The same for one `date=YYYY-MM-DD` partition only.
@@ -48,18 +34,13 @@ pub fn partition_columns(
     date: &str,
     columns: &[&str],
 ) -> Result<Vec<RecordBatch>, LakeError> {
-    let mut files = Vec::new();
-    collect(
-        &lake.table_dir(table).join(format!("date={date}")),
-        &mut files,
-    )?;
-    files.sort();
-    read_columns(table, &files, columns)
+    read_columns(lake, table, Some(date), columns)
 }
 
 fn read_columns(
+    lake: &Lake,
     table: &TableDef,
-    files: &[PathBuf],
+    date: Option<&str>,
     columns: &[&str],
 ) -> Result<Vec<RecordBatch>, LakeError> {
     let schema = (table.schema)();
@@ -67,19 +48,11 @@ fn read_columns(
         .iter()
         .map(|c| schema.index_of(c))
         .collect::<Result<_, _>>()?;
+    let live = lake.live_files()?;
     let mut out = Vec::new();
-    for path in files {
-        let file = std::fs::File::open(path).map_err(LakeError::io(path))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(LakeError::parquet(path))?;
-        let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
-        let reader = builder
-            .with_projection(mask)
-            .build()
-            .map_err(LakeError::parquet(path))?;
-        for batch in reader {
+    for (path, file) in live.of(table.name, date) {
+        for batch in read_file(lake, path, file.size, Some(&indices))? {
             // The projection keeps file order; reorder to the caller's order.
-            let batch = batch?;
             let mut sorted = indices.clone();
             sorted.sort_unstable();
             let order: Vec<usize> = indices
@@ -90,4 +63,47 @@ fn read_columns(
         }
     }
     Ok(out)
+}
+
+/// The batches of one file (relative path, listed size), all columns or the root
+/// columns `projection` (in file order).
+pub fn read_file(
+    lake: &Lake,
+    path: &str,
+    size: u64,
+    projection: Option<&[usize]>,
+) -> Result<Vec<RecordBatch>, LakeError> {
+    let storage = lake.storage();
+    let located = std::path::PathBuf::from(storage.location(path));
+    let file = storage.open(path, size)?;
+    let mut builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(LakeError::parquet(&located))?;
+    if let Some(indices) = projection {
+        let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder.build().map_err(LakeError::parquet(&located))?;
+    reader
+        .map(|b| {
+            b.map_err(|e| LakeError::Parquet {
+                path: located.clone(),
+                source: e.into(),
+            })
+        })
+        .collect()
+}
+
+/// The Parquet footer of one file (row groups, statistics).
+pub fn metadata(
+    lake: &Lake,
+    path: &str,
+    size: u64,
+) -> Result<std::sync::Arc<parquet::file::metadata::ParquetMetaData>, LakeError> {
+    let storage = lake.storage();
+    let file = storage.open(path, size)?;
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .map(|b| b.metadata().clone())
+        .map_err(LakeError::parquet(std::path::Path::new(
+            &storage.location(path),
+        )))
 }

@@ -1,10 +1,8 @@
 //! Buffers batches per (table, day) and writes each day as a sorted, zstd-compressed
-//! Parquet part. Parts are written under a temporary name and renamed, so a reader
-//! never sees half a file.
+//! Parquet part with several row groups. Parts are encoded into a temporary file and
+//! published whole ([`super::store`]), and are live once committed to the file list.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 use arrow::array::{Array, Int64Array, TimestampMicrosecondArray, UInt32Array};
 use arrow::compute::{SortColumn, concat_batches, lexsort_to_indices, take_record_batch};
@@ -14,6 +12,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
+use super::files::FileEntry;
 use super::{Lake, LakeError, TableDef};
 use crate::lake::for_output;
 use crate::sources::timefmt::partition_date;
@@ -26,12 +25,15 @@ const MAX_BUFFERED_ROWS: usize = 262_144;
 /// over many days must not hold every day in memory until the end.
 const MAX_BUFFERED_BYTES: usize = 192 << 20;
 const MICROS_PER_DAY: i64 = 86_400_000_000;
+/// Rows per row group of the parts ingest writes: a full part (`MAX_BUFFERED_ROWS`)
+/// has several, so readers can skip some by their statistics.
+const ROW_GROUP_ROWS: usize = 65_536;
 
 pub struct LakeWriter<'a> {
     lake: &'a Lake,
     buffers: BTreeMap<(&'static str, i64), Buffer>,
     buffered_bytes: usize,
-    written: Vec<PathBuf>,
+    written: Vec<FileEntry>,
 }
 
 struct Buffer {
@@ -113,8 +115,17 @@ impl<'a> LakeWriter<'a> {
         self.write_part(buf, key.1)
     }
 
-    /// Writes every buffered partition; returns the part files written by this writer.
-    pub fn finish(mut self) -> Result<Vec<PathBuf>, LakeError> {
+    /// Writes every buffered partition and makes the parts live; returns them.
+    pub fn finish(self) -> Result<Vec<FileEntry>, LakeError> {
+        let lake = self.lake;
+        let written = self.finish_staged()?;
+        lake.commit(&written)?;
+        Ok(written)
+    }
+
+    /// Writes every buffered partition but leaves the parts invisible, for a caller
+    /// that commits several writers' parts at once ([`Lake::commit`]).
+    pub fn finish_staged(mut self) -> Result<Vec<FileEntry>, LakeError> {
         for ((_, day), buf) in std::mem::take(&mut self.buffers) {
             self.write_part(buf, day)?;
         }
@@ -122,42 +133,67 @@ impl<'a> LakeWriter<'a> {
     }
 
     fn write_part(&mut self, buf: Buffer, day: i64) -> Result<(), LakeError> {
-        let table = buf.table;
-        let schema = (table.schema)();
-        // Logs are mostly written in time order: then the buffered batches are written
-        // as they are, without the concatenation and sort copies.
-        let batches = if in_order(table, &buf.batches) {
-            buf.batches
-        } else {
-            let all = concat_batches(&schema, &buf.batches)?;
-            let sort = [table.time_column, table.tie_column].map(|c| SortColumn {
-                values: all
-                    .column(schema.index_of(c).expect("sort column in schema"))
-                    .clone(),
-                options: None,
-            });
-            vec![take_record_batch(&all, &lexsort_to_indices(&sort, None)?)?]
-        };
-
-        let dir = self
-            .lake
-            .table_dir(table)
-            .join(format!("date={}", partition_date(day * MICROS_PER_DAY)));
-        std::fs::create_dir_all(&dir).map_err(LakeError::io(&dir))?;
-        let name = format!("part-{}.parquet", uuid::Uuid::new_v4());
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let path = dir.join(&name);
-        let file = std::fs::File::create(&tmp).map_err(LakeError::io(&tmp))?;
-        let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties(table)))
-            .map_err(LakeError::parquet(&tmp))?;
-        for batch in &batches {
-            writer.write(batch).map_err(LakeError::parquet(&tmp))?;
-        }
-        writer.close().map_err(LakeError::parquet(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(LakeError::io(&path))?;
-        self.written.push(path);
+        let batches = sorted(buf.table, buf.batches)?;
+        let date = partition_date(day * MICROS_PER_DAY);
+        let entry = write_file(self.lake, buf.table, &date, &batches, ROW_GROUP_ROWS)?;
+        self.written.push(entry);
         Ok(())
     }
+}
+
+/// `batches` in (time, tie) order. Logs are mostly written in time order: then the
+/// batches are kept as they are, without the concatenation and sort copies.
+pub(crate) fn sorted(
+    table: &TableDef,
+    batches: Vec<RecordBatch>,
+) -> Result<Vec<RecordBatch>, LakeError> {
+    if in_order(table, &batches) {
+        return Ok(batches);
+    }
+    let schema = (table.schema)();
+    let all = concat_batches(&schema, &batches)?;
+    let sort = [table.time_column, table.tie_column].map(|c| SortColumn {
+        values: all
+            .column(schema.index_of(c).expect("sort column in schema"))
+            .clone(),
+        options: None,
+    });
+    Ok(vec![take_record_batch(
+        &all,
+        &lexsort_to_indices(&sort, None)?,
+    )?])
+}
+
+/// Encodes `batches` as a new part of `table`'s `date` partition, in row groups of
+/// `row_group_rows`, and publishes it whole. The part is not live until committed.
+pub(crate) fn write_file(
+    lake: &Lake,
+    table: &TableDef,
+    date: &str,
+    batches: &[RecordBatch],
+    row_group_rows: usize,
+) -> Result<FileEntry, LakeError> {
+    let rel = format!(
+        "{}/date={date}/part-{}.parquet",
+        table.name,
+        uuid::Uuid::new_v4()
+    );
+    let storage = lake.storage();
+    let tmp = storage.staging_path(&rel)?;
+    let file = std::fs::File::create(&tmp).map_err(LakeError::io(&tmp))?;
+    let mut writer = ArrowWriter::try_new(
+        file,
+        (table.schema)(),
+        Some(properties(table, row_group_rows)),
+    )
+    .map_err(LakeError::parquet(&tmp))?;
+    for batch in batches {
+        writer.write(batch).map_err(LakeError::parquet(&tmp))?;
+    }
+    writer.close().map_err(LakeError::parquet(&tmp))?;
+    let size = std::fs::metadata(&tmp).map_err(LakeError::io(&tmp))?.len();
+    storage.publish(&tmp, &rel)?;
+    Ok(FileEntry { path: rel, size })
 }
 
 /// Whether the rows of `batches`, in sequence, are already in (time, tie) order.
@@ -194,8 +230,9 @@ fn in_order(table: &TableDef, batches: &[RecordBatch]) -> bool {
     true
 }
 
-fn properties(table: &TableDef) -> WriterProperties {
+fn properties(table: &TableDef, row_group_rows: usize) -> WriterProperties {
     let mut props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid zstd level"),
         ))
@@ -232,6 +269,7 @@ mod tests {
     use crate::lake::{FEDERATED_SESSIONS, read};
     use crate::sources::cloudtrail;
     use arrow::array::AsArray;
+    use std::sync::Arc;
 
     #[test]
     fn parts_are_split_by_day_and_sorted_by_time() {
@@ -257,24 +295,16 @@ mod tests {
         })
         .unwrap();
         let written = writer.finish().unwrap();
-        let days: Vec<String> = written
+        let days: Vec<&str> = written
             .iter()
-            .map(|p| {
-                p.parent()
-                    .unwrap()
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            .map(|f| f.path.split('/').nth(1).unwrap())
             .collect();
         assert_eq!(days, ["date=2026-11-17", "date=2026-11-18"]);
-        assert!(written.iter().all(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("part-")
-        }));
+        assert!(
+            written
+                .iter()
+                .all(|f| f.path.rsplit('/').next().unwrap().starts_with("part-"))
+        );
         let ids: Vec<String> = read::table_columns(&lake, &FEDERATED_SESSIONS, &["event_id"])
             .unwrap()
             .iter()
@@ -290,7 +320,7 @@ mod tests {
         // Part files are named by uuid, so compare as a set of per-day orders.
         let mut per_day: Vec<Vec<String>> = vec![];
         for p in &written {
-            let f = std::fs::File::open(p).unwrap();
+            let f = std::fs::File::open(dir.path().join(&p.path)).unwrap();
             let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
                 .unwrap()
                 .build()

@@ -11,6 +11,7 @@ mod digests_s3;
 mod findings;
 mod inventory_files;
 mod inventory_live;
+mod lake_s3;
 mod lake_secrets;
 mod lint;
 mod lookup;
