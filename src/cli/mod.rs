@@ -139,10 +139,10 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         } => match query {
             Some(name) => write!(out, "{}", crate::ddl::question_text(&name, target)?)?,
             None => {
-                let lake = existing_lake(&config.lake)?;
+                let lake = existing_lake(&config.lake, &config.aws).await?;
                 let location = match location {
                     Some(l) => l,
-                    None => crate::ddl::file_uri(lake.root())?,
+                    None => crate::ddl::default_location(&lake)?,
                 };
                 let engine = Engine::open_with(&lake, &config.attribution).await?;
                 checks::tables::register(

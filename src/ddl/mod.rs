@@ -71,6 +71,8 @@ pub enum DdlError {
     },
     #[error(transparent)]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    LakeFiles(#[from] crate::lake::LakeError),
 }
 
 /// Views computed by tagtrail and printed as rows: `iam_policy_documents` and
@@ -181,32 +183,17 @@ async fn snapshot_view(engine: &Engine, target: SqlEngine, name: &str) -> Result
     ))
 }
 
-/// The earliest `date=YYYY-MM-DD` folder in the lake: where Athena's projected range
-/// starts.
+/// The earliest `date=YYYY-MM-DD` partition with a live file: where Athena's projected
+/// range starts.
 fn first_partition(lake: &Lake) -> Result<Option<String>, DdlError> {
-    let mut first: Option<String> = None;
-    for table in ALL_TABLES {
-        let dir = lake.table_dir(table);
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(DdlError::Lake { path: dir, source }),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|source| DdlError::Lake {
-                path: dir.clone(),
-                source,
-            })?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(date) = name.strip_prefix("date=")
-                && date.len() == 10
-                && first.as_deref().is_none_or(|f| date < f)
-            {
-                first = Some(date.to_string());
-            }
-        }
-    }
-    Ok(first)
+    let live = lake.live_files()?;
+    Ok(live
+        .files
+        .keys()
+        .filter_map(|path| crate::lake::files::data_file(path))
+        .map(|(_, date)| date)
+        .min()
+        .map(str::to_string))
 }
 
 /// A question tagtrail answers, as a query the engine runs with parameters.
@@ -272,6 +259,16 @@ pub fn question_text(name: &str, target: SqlEngine) -> Result<String, DdlError> 
         q.parameters.join(", "),
         q.sql
     ))
+}
+
+/// Where an engine reads `lake` by default: its `s3://` URL, or a local lake's folder as
+/// a `file://` URI for an engine on the same machine.
+pub fn default_location(lake: &Lake) -> Result<String, DdlError> {
+    let root = lake.root_url();
+    if root.starts_with("s3://") {
+        return Ok(root);
+    }
+    file_uri(Path::new(&root))
 }
 
 /// The lake folder as a `file://` URI, for an engine on the same machine.
