@@ -1,6 +1,7 @@
 //! `tagtrail compact`: merges the small parts of each partition (one per ingest run) into
 //! files of 64–256 MB with several row groups, sorted by time, so queries open few
-//! files and prune by row-group statistics.
+//! files and prune by row-group statistics. The parts are merged as sorted streams
+//! (`lake/merge.rs`), so memory holds a few batches per part, not the partition.
 //!
 //! Atomic and safe to rerun, in four steps: remove orphans (leftovers of an interrupted
 //! run, never live); write the merged files (not live yet); swap the file list (the
@@ -16,8 +17,8 @@ use arrow::array::{ArrayRef, new_null_array};
 use arrow::record_batch::RecordBatch;
 
 use super::files::{FileEntry, data_file};
-use super::writer::{sorted, write_file};
-use super::{ALL_TABLES, Lake, LakeError, TableDef, read};
+use super::merge::merge;
+use super::{ALL_TABLES, Lake, LakeError, TableDef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompactOptions {
@@ -157,19 +158,14 @@ impl Plan {
             added: Vec::new(),
         };
         for group in &self.groups {
-            let mut batches = Vec::new();
-            for input in &group.inputs {
-                for batch in read::read_file(lake, &input.path, input.size, None)? {
-                    batches.push(to_schema(group.table, batch, &input.path, lake)?);
-                }
-            }
-            let batches = sorted(group.table, batches)?;
-            let entry = write_file(
+            let table = group.table;
+            let entry = merge(
                 lake,
-                group.table,
+                table,
                 &group.date,
-                &batches,
+                &group.inputs,
                 opts.row_group_rows,
+                move |batch, location| to_schema(table, batch, location),
             )?;
             written
                 .replaced
@@ -205,8 +201,7 @@ impl Written {
 fn to_schema(
     table: &TableDef,
     batch: RecordBatch,
-    path: &str,
-    lake: &Lake,
+    location: &str,
 ) -> Result<RecordBatch, LakeError> {
     let schema = (table.schema)();
     if batch.schema().fields() == schema.fields() {
@@ -218,7 +213,7 @@ fn to_schema(
         .map(|f| match batch.column_by_name(f.name()) {
             Some(c) if c.data_type() == f.data_type() => Ok(Arc::clone(c)),
             Some(c) => Err(LakeError::Store {
-                location: lake.storage().location(path),
+                location: location.to_string(),
                 message: format!(
                     "column {} is {:?}, the table has {:?}",
                     f.name(),

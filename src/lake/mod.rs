@@ -15,6 +15,7 @@
 pub mod compact;
 pub mod files;
 pub mod manifest;
+mod merge;
 pub mod read;
 mod s3;
 pub(crate) mod store;

@@ -107,3 +107,44 @@ pub fn metadata(
             &storage.location(path),
         )))
 }
+
+/// A part read batch by batch (all columns, `batch_rows` at a time), and whether its
+/// footer declares it in `table`'s (time, tie) order in every row group.
+pub fn stream_file(
+    lake: &Lake,
+    table: &TableDef,
+    path: &str,
+    size: u64,
+    batch_rows: usize,
+) -> Result<
+    (
+        bool,
+        impl Iterator<Item = Result<RecordBatch, LakeError>> + use<>,
+    ),
+    LakeError,
+> {
+    let storage = lake.storage();
+    let located = std::path::PathBuf::from(storage.location(path));
+    let file = storage.open(path, size)?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(LakeError::parquet(&located))?;
+    let declared = super::writer::sorting_columns(table)?;
+    let sorted = builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .all(|rg| rg.sorting_columns() == Some(&declared));
+    let reader = builder
+        .with_batch_size(batch_rows)
+        .build()
+        .map_err(LakeError::parquet(&located))?;
+    Ok((
+        sorted,
+        reader.map(move |b| {
+            b.map_err(|e| LakeError::Parquet {
+                path: located.clone(),
+                source: e.into(),
+            })
+        }),
+    ))
+}

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use arrow::array::{Array, Int64Array, TimestampMicrosecondArray, UInt32Array};
 use arrow::compute::{SortColumn, concat_batches, lexsort_to_indices, take_record_batch};
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
@@ -173,27 +174,93 @@ pub(crate) fn write_file(
     batches: &[RecordBatch],
     row_group_rows: usize,
 ) -> Result<FileEntry, LakeError> {
-    let rel = format!(
-        "{}/date={date}/part-{}.parquet",
-        table.name,
-        uuid::Uuid::new_v4()
-    );
-    let storage = lake.storage();
-    let tmp = storage.staging_path(&rel)?;
-    let file = std::fs::File::create(&tmp).map_err(LakeError::io(&tmp))?;
-    let mut writer = ArrowWriter::try_new(
-        file,
-        (table.schema)(),
-        Some(properties(table, row_group_rows)),
-    )
-    .map_err(LakeError::parquet(&tmp))?;
+    let mut part = PartWriter::create(lake, table, date, row_group_rows)?;
     for batch in batches {
-        writer.write(batch).map_err(LakeError::parquet(&tmp))?;
+        part.write(batch)?;
     }
-    writer.close().map_err(LakeError::parquet(&tmp))?;
-    let size = std::fs::metadata(&tmp).map_err(LakeError::io(&tmp))?.len();
-    storage.publish(&tmp, &rel)?;
-    Ok(FileEntry { path: rel, size })
+    part.finish()
+}
+
+/// A new part written batch by batch (in (time, tie) order: its footer says so), so a
+/// caller that streams rows, like compaction's merge, never holds the whole part.
+pub(crate) struct PartWriter<'a> {
+    lake: &'a Lake,
+    rel: String,
+    tmp: std::path::PathBuf,
+    writer: ArrowWriter<std::fs::File>,
+}
+
+impl<'a> PartWriter<'a> {
+    pub(crate) fn create(
+        lake: &'a Lake,
+        table: &TableDef,
+        date: &str,
+        row_group_rows: usize,
+    ) -> Result<PartWriter<'a>, LakeError> {
+        let rel = format!(
+            "{}/date={date}/part-{}.parquet",
+            table.name,
+            uuid::Uuid::new_v4()
+        );
+        let tmp = lake.storage().staging_path(&rel)?;
+        let file = std::fs::File::create(&tmp).map_err(LakeError::io(&tmp))?;
+        let writer = ArrowWriter::try_new(
+            file,
+            (table.schema)(),
+            Some(properties(table, row_group_rows)?),
+        )
+        .map_err(LakeError::parquet(&tmp))?;
+        Ok(PartWriter {
+            lake,
+            rel,
+            tmp,
+            writer,
+        })
+    }
+
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), LakeError> {
+        self.writer
+            .write(batch)
+            .map_err(LakeError::parquet(&self.tmp))
+    }
+
+    /// Closes the file and publishes it (not live until committed).
+    pub(crate) fn finish(self) -> Result<FileEntry, LakeError> {
+        let tmp = self.tmp;
+        self.writer.close().map_err(LakeError::parquet(&tmp))?;
+        let size = std::fs::metadata(&tmp).map_err(LakeError::io(&tmp))?.len();
+        self.lake.storage().publish(&tmp, &self.rel)?;
+        Ok(FileEntry {
+            path: self.rel,
+            size,
+        })
+    }
+}
+
+/// The footer's declaration that a part is in (time, tie) order, ascending, nulls first
+/// (`lexsort`'s default), by the columns' leaf positions in the Parquet schema.
+pub(crate) fn sorting_columns(table: &TableDef) -> Result<Vec<SortingColumn>, LakeError> {
+    let descriptor = ArrowSchemaConverter::new()
+        .convert(&(table.schema)())
+        .map_err(|source| LakeError::Parquet {
+            path: table.name.into(),
+            source,
+        })?;
+    [table.time_column, table.tie_column]
+        .iter()
+        .map(|name| {
+            let idx = descriptor
+                .columns()
+                .iter()
+                .position(|c| c.path().parts() == [name.to_string()])
+                .expect("sort columns are top-level leaves");
+            Ok(SortingColumn {
+                column_idx: idx as i32,
+                descending: false,
+                nulls_first: true,
+            })
+        })
+        .collect()
 }
 
 /// Whether the rows of `batches`, in sequence, are already in (time, tie) order.
@@ -230,8 +297,9 @@ fn in_order(table: &TableDef, batches: &[RecordBatch]) -> bool {
     true
 }
 
-fn properties(table: &TableDef, row_group_rows: usize) -> WriterProperties {
+fn properties(table: &TableDef, row_group_rows: usize) -> Result<WriterProperties, LakeError> {
     let mut props = WriterProperties::builder()
+        .set_sorting_columns(Some(sorting_columns(table)?))
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid zstd level"),
@@ -243,7 +311,7 @@ fn properties(table: &TableDef, row_group_rows: usize) -> WriterProperties {
     for col in table.dictionary_columns {
         props = props.set_column_dictionary_enabled(ColumnPath::from(*col), true);
     }
-    props.build()
+    Ok(props.build())
 }
 
 fn time_column<'b>(
