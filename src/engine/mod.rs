@@ -51,6 +51,8 @@ pub struct SessionFilter {
 
 pub struct Engine {
     ctx: SessionContext,
+    /// Views whose rows are held in memory ([`Engine::cache_views`]).
+    cached: std::sync::Mutex<std::collections::BTreeSet<&'static str>>,
     /// Keeps an S3 lake's connection (and its runtime) alive while queries run.
     _lake: Lake,
 }
@@ -83,28 +85,37 @@ impl Engine {
             .map_err(df("building attribution_settings"))?;
         ctx.register_table("attribution_settings", Arc::new(settings_table))
             .map_err(df("registering attribution_settings"))?;
-        for view in views::VIEWS {
-            let sql = format!("CREATE VIEW {} AS {}", view.name, view.sql);
-            ctx.sql(&sql).await.map_err(df(format!(
-                "creating view {} (queries/{})",
-                view.name, view.file
-            )))?;
-        }
-        Ok(Engine {
+        let engine = Engine {
             ctx,
+            cached: Default::default(),
             _lake: lake.clone(),
-        })
+        };
+        engine.plan_views(false).await?;
+        Ok(engine)
     }
 
     /// Computes each named view once and keeps the rows in memory under the same name,
-    /// for a run of many queries over the same views (`tagtrail findings`): the
-    /// attribution views are the costly part of every check. Views created before keep
-    /// their own plans.
+    /// for a question whose SQL reads the same views several times (`timeline`) or a
+    /// run of many queries (`tagtrail findings`): DataFusion inlines a view at every
+    /// reference, and the attribution views are the costly part of every answer. The
+    /// views that are not cached are planned again after each, so they read the rows
+    /// in memory rather than recomputing them. Names not among [`views::VIEWS`] are an
+    /// error; a view already cached is kept.
     pub async fn cache_views(&self, names: &[&str]) -> Result<(), EngineError> {
         for name in names {
+            let view = views::VIEWS
+                .iter()
+                .find(|v| v.name == *name)
+                .ok_or_else(|| EngineError::DataFusion {
+                    context: format!("caching view {name}"),
+                    source: DataFusionError::Plan(format!("{name} is not one of tagtrail's views")),
+                })?;
+            if self.cached_views().contains(view.name) {
+                continue;
+            }
             let frame = self
                 .ctx
-                .table(*name)
+                .table(view.name)
                 .await
                 .map_err(df(format!("reading view {name}")))?;
             let cached = frame
@@ -112,11 +123,42 @@ impl Engine {
                 .await
                 .map_err(df(format!("computing view {name}")))?;
             self.ctx
-                .deregister_table(*name)
+                .deregister_table(view.name)
                 .map_err(df(format!("replacing view {name}")))?;
             self.ctx
-                .register_table(*name, cached.into_view())
+                .register_table(view.name, cached.into_view())
                 .map_err(df(format!("replacing view {name}")))?;
+            self.cached
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(view.name);
+            self.plan_views(true).await?;
+        }
+        Ok(())
+    }
+
+    fn cached_views(&self) -> std::collections::BTreeSet<&'static str> {
+        self.cached
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Creates (or with `replace`, plans again) every view that is not cached, in
+    /// dependency order, over the tables and views registered now.
+    async fn plan_views(&self, replace: bool) -> Result<(), EngineError> {
+        let cached = self.cached_views();
+        let verb = if replace {
+            "CREATE OR REPLACE VIEW"
+        } else {
+            "CREATE VIEW"
+        };
+        for view in views::VIEWS.iter().filter(|v| !cached.contains(v.name)) {
+            let sql = format!("{verb} {} AS {}", view.name, view.sql);
+            self.ctx.sql(&sql).await.map_err(df(format!(
+                "creating view {} (queries/{})",
+                view.name, view.file
+            )))?;
         }
         Ok(())
     }
@@ -148,6 +190,10 @@ impl Engine {
     }
 }
 
+/// The views every question about sessions reads, most of them several times: the
+/// sessions (one window over every db event), the federated sessions, and the join.
+const ATTRIBUTION_VIEWS: &[&str] = &["db_sessions", "role_sessions", "attributed_sessions"];
+
 impl Engine {
     /// `tagtrail who`: accesses to `object` (`db.table`) in `[since, until)`.
     pub async fn who(
@@ -156,6 +202,7 @@ impl Engine {
         since: i64,
         until: i64,
     ) -> Result<Vec<RecordBatch>, EngineError> {
+        self.cache_views(ATTRIBUTION_VIEWS).await?;
         self.sql_with(
             views::WHO,
             vec![
@@ -175,6 +222,7 @@ impl Engine {
         until: i64,
     ) -> Result<Vec<RecordBatch>, EngineError> {
         let text = |v: &Option<String>| ScalarValue::Utf8(v.clone());
+        self.cache_views(ATTRIBUTION_VIEWS).await?;
         self.sql_with(
             views::SESSIONS,
             vec![
@@ -196,6 +244,7 @@ impl Engine {
         since: i64,
         until: i64,
     ) -> Result<Vec<RecordBatch>, EngineError> {
+        self.cache_views(ATTRIBUTION_VIEWS).await?;
         self.sql_with(
             views::TIMELINE,
             vec![
@@ -249,4 +298,33 @@ async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<(), EngineEr
 
 fn ts(t: i64) -> ScalarValue {
     ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Window operators in the plan of `sql`: each is a pass over every row it numbers.
+    async fn windows(engine: &Engine, sql: &str) -> usize {
+        let plan = engine.sql(&format!("EXPLAIN {sql}")).await.unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&plan)
+            .unwrap()
+            .to_string();
+        text.matches("WindowAggExec").count()
+    }
+
+    #[tokio::test]
+    async fn views_planned_after_a_cached_view_read_its_rows_instead_of_recomputing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(&Lake::open(dir.path()).unwrap()).await.unwrap();
+        let who = "SELECT * FROM who_accessed";
+        let before = windows(&engine, who).await;
+        engine.cache_views(ATTRIBUTION_VIEWS).await.unwrap();
+        // Left: the numbering of the events themselves (db_session_events).
+        assert_eq!((before, windows(&engine, who).await), (14, 1));
+        // Again is a no-op; an unknown name is an error that says so.
+        engine.cache_views(&["db_sessions"]).await.unwrap();
+        let err = engine.cache_views(&["db_event"]).await.unwrap_err();
+        assert!(err.to_string().contains("db_event is not one of tagtrail's views"), "{err}");
+    }
 }

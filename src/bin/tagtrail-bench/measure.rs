@@ -20,6 +20,19 @@ pub fn measure(cmd: &mut Command) -> anyhow::Result<Run> {
         .stderr(Stdio::piped())
         .spawn()
         .context("start benchmark process")?;
+    // Drained while the child runs: `who --format json` prints more than a pipe holds,
+    // and a child blocked on a full pipe never exits.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || -> std::io::Result<String> {
+            let mut text = String::new();
+            if let Some(mut p) = pipe {
+                p.read_to_string(&mut text)?;
+            }
+            Ok(text)
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kib = 0u64;
     loop {
@@ -34,18 +47,15 @@ pub fn measure(cmd: &mut Command) -> anyhow::Result<Run> {
         }
         if let Some(status) = child.try_wait()? {
             let wall = start.elapsed();
-            // Both tools print a short summary, far below a pipe's buffer, so reading
-            // after exit cannot deadlock.
-            let mut stdout = String::new();
-            if let Some(mut o) = child.stdout.take() {
-                std::io::Read::read_to_string(&mut o, &mut stdout)?;
-            }
+            let joined = |h: std::thread::JoinHandle<std::io::Result<String>>| {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("pipe reader panicked"))?
+                    .context("read benchmark output")
+            };
+            let stdout = joined(out)?;
+            let stderr = joined(err)?;
             if !status.success() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    std::io::Read::read_to_string(&mut e, &mut err)?;
-                }
-                bail!("benchmark process failed ({status}): {err}");
+                bail!("benchmark process failed ({status}): {stderr}");
             }
             return Ok(Run {
                 wall,

@@ -130,13 +130,31 @@ impl Out {
     }
 
     fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
+        self.write_with(rel, |w| w.write_all(bytes))
+    }
+
+    /// Writes `rel` through a buffer, so a day's audit log is never one more string.
+    fn write_with(
+        &mut self,
+        rel: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), SynthError> {
         let path = self.root.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(self.io(rel))?;
-        }
-        std::fs::write(&path, bytes).map_err(self.io(rel))?;
+        let written = (|| {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let mut w = CountingWriter {
+                inner: BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?),
+                bytes: 0,
+            };
+            fill(&mut w)?;
+            w.inner.flush()?;
+            Ok(w.bytes)
+        })()
+        .map_err(self.io(rel))?;
         self.summary.files += 1;
-        self.summary.bytes += bytes.len() as u64;
+        self.summary.bytes += written;
         Ok(())
     }
 }
@@ -265,7 +283,9 @@ impl Out {
             let lines = audit::render_with(&mut o.mysql_ids[i], instance, &day.sessions);
             o.summary.mysql_lines += lines.len() as u64;
             let rel = format!("rds/{}/audit/{name}", instance.id());
-            o.write(&rel, audit::to_file(&lines).as_bytes())?;
+            o.write_with(&rel, |w| {
+                lines.iter().try_for_each(|l| writeln!(w, "{}", l.text))
+            })?;
         }
         for (name, content) in pglog::render_with(&mut o.pids, &day.pg_sessions) {
             o.summary.pg_lines += content.lines().count() as u64;
@@ -281,6 +301,24 @@ impl Out {
             format!("{okta}\n").as_bytes(),
         )?;
         Ok(())
+    }
+}
+
+/// Counts what passes through, for the summary's byte total.
+struct CountingWriter<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
