@@ -261,7 +261,7 @@ pub enum RawCommand {
     /// PostgreSQL logs, inventory, policy) with `truth.json`: every person-facing
     /// database session with the person behind it, and the findings the planted shared
     /// accounts, tag typos, missing MFA and out-of-window logins must raise.
-    /// Deterministic per seed; streams day by day, so any size fits in memory.
+    /// Deterministic per seed; goes day by day, so memory follows one day's activity, not --days.
     Synth {
         /// Folder to write (created; must be empty, except with --demo).
         #[arg(long, value_name = "DIR")]

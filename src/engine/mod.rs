@@ -8,6 +8,7 @@ pub mod udf;
 pub mod udf_policy;
 pub mod views;
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
@@ -15,6 +16,8 @@ use datafusion::common::ParamValues;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTableUrl};
 use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use object_store::ObjectMeta;
@@ -69,10 +72,30 @@ impl Engine {
         lake: &Lake,
         settings: &AttributionSettings,
     ) -> Result<Engine, EngineError> {
+        Engine::open_limited(lake, settings, default_memory_limit()).await
+    }
+
+    /// Like [`Engine::open_with`], with queries held to `memory_limit` bytes: sorts and
+    /// aggregations past it spill to the temporary directory, and an operator that
+    /// cannot spill fails with DataFusion's "Resources exhausted" naming it, instead of
+    /// the whole process being killed by the kernel for running out of memory.
+    pub async fn open_limited(
+        lake: &Lake,
+        settings: &AttributionSettings,
+        memory_limit: usize,
+    ) -> Result<Engine, EngineError> {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .set_str("datafusion.execution.time_zone", "UTC");
-        let ctx = SessionContext::new_with_config(config);
+        let pool = TrackConsumersPool::new(
+            FairSpillPool::new(memory_limit),
+            NonZeroUsize::new(5).expect("non-zero"),
+        );
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(pool))
+            .build_arc()
+            .map_err(df("building the query runtime"))?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
         for f in udf::all() {
             ctx.register_udf(f);
         }
@@ -257,6 +280,27 @@ impl Engine {
     }
 }
 
+/// Half the machine's memory (`MemTotal` in `/proc/meminfo`), or 4 GiB where that
+/// cannot be read: room for the query and for the rest of the machine.
+pub fn default_memory_limit() -> usize {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| mem_total(&text))
+        .map_or(4 << 30, |total| total / 2)
+}
+
+fn mem_total(meminfo: &str) -> Option<usize> {
+    let kib = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse::<usize>()
+        .ok()?;
+    Some(kib * 1024)
+}
+
 /// Registers the lake's store, seeing only the live files, and one listing table per
 /// lake table with its `date` partition column.
 async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<(), EngineError> {
@@ -313,10 +357,54 @@ mod tests {
         text.matches("WindowAggExec").count()
     }
 
+    #[test]
+    fn the_memory_limit_is_half_of_mem_total() {
+        let meminfo = "MemTotal:       24576000 kB\nMemFree:         1000 kB\n";
+        assert_eq!(mem_total(meminfo), Some(24_576_000 * 1024));
+        assert_eq!(mem_total("MemFree: 1 kB\n"), None);
+        assert!(default_memory_limit() >= 1 << 20);
+    }
+
+    fn spills(plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>) -> usize {
+        let own = plan
+            .metrics()
+            .and_then(|m| m.spill_count())
+            .unwrap_or_default();
+        own + plan.children().into_iter().map(spills).sum::<usize>()
+    }
+
+    /// Regression: `who` over a 35 M-event lake sorted every event in memory until the
+    /// kernel killed the process (24 GB RSS). Sorts past the limit now spill.
+    #[tokio::test]
+    async fn a_sort_larger_than_the_memory_limit_spills_and_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path()).unwrap();
+        let engine = Engine::open_limited(&lake, &AttributionSettings::default(), 24 << 20)
+            .await
+            .unwrap();
+        // 4 M rows of 8 bytes and a string each: well past 24 MiB.
+        let sql = "SELECT v, concat('row ', CAST(v AS VARCHAR)) AS s FROM \
+                   (SELECT (value * 7919) % 4000000 AS v FROM generate_series(1, 4000000)) \
+                   ORDER BY s";
+        let frame = engine.context().sql(sql).await.unwrap();
+        let plan = frame.create_physical_plan().await.unwrap();
+        let batches =
+            datafusion::physical_plan::collect(Arc::clone(&plan), engine.context().task_ctx())
+                .await
+                .unwrap();
+        assert_eq!(
+            batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+            4_000_000
+        );
+        assert!(spills(&plan) > 0, "the sort spilled");
+    }
+
     #[tokio::test]
     async fn views_planned_after_a_cached_view_read_its_rows_instead_of_recomputing_them() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(&Lake::open(dir.path()).unwrap()).await.unwrap();
+        let engine = Engine::open(&Lake::open(dir.path()).unwrap())
+            .await
+            .unwrap();
         let who = "SELECT * FROM who_accessed";
         let before = windows(&engine, who).await;
         engine.cache_views(ATTRIBUTION_VIEWS).await.unwrap();
@@ -325,6 +413,10 @@ mod tests {
         // Again is a no-op; an unknown name is an error that says so.
         engine.cache_views(&["db_sessions"]).await.unwrap();
         let err = engine.cache_views(&["db_event"]).await.unwrap_err();
-        assert!(err.to_string().contains("db_event is not one of tagtrail's views"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("db_event is not one of tagtrail's views"),
+            "{err}"
+        );
     }
 }

@@ -156,6 +156,26 @@ pub fn read_list(storage: &Storage) -> Result<Option<FileList>, LakeError> {
         .transpose()
 }
 
+/// Gives a lake that holds no part yet an empty list (generation 0) before its first
+/// ingest publishes anything. Without it, the parts of a first ingest killed before its
+/// commit would be read as live by the rule for lakes older than the list, and the
+/// rerun would add them again. A lake with parts and no list is such an older lake and
+/// is left to that rule.
+pub fn start_list(storage: &Storage) -> Result<(), LakeError> {
+    if read_list(storage)?.is_some() {
+        return Ok(());
+    }
+    if storage.list()?.iter().any(|l| data_file(&l.path).is_some()) {
+        return Ok(());
+    }
+    let list = FileList {
+        format: FORMAT,
+        generation: 0,
+        files: Vec::new(),
+    };
+    storage.write_atomic(FILE_LIST, list.to_json())
+}
+
 fn resolve_with(
     storage: &Storage,
     list: Option<&FileList>,
@@ -339,6 +359,30 @@ mod tests {
                 .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")),
             "the temporary list was renamed"
         );
+    }
+
+    /// Regression: a first ingest killed after publishing parts and before its commit
+    /// left a lake without a list, whose parts the older-lake rule read as live.
+    #[test]
+    fn a_new_lake_gets_an_empty_list_so_a_killed_first_ingest_leaves_only_orphans() {
+        let (dir, storage) = local();
+        start_list(&storage).unwrap();
+        let list = read_list(&storage).unwrap().unwrap();
+        assert_eq!((list.generation, list.files.len()), (0, 0));
+        put(&dir, PART, b"1234");
+        start_list(&storage).unwrap();
+        let live = resolve(&storage).unwrap();
+        assert_eq!(live.generation, Some(0));
+        assert!(live.files.is_empty());
+        assert_eq!(live.orphans, [PART]);
+        assert_eq!(swap(&storage, Some(Some(0)), &[], &[]).unwrap(), 1);
+
+        // A lake that already holds parts without a list is an older lake: untouched.
+        let (older, storage) = local();
+        put(&older, PART, b"1234");
+        start_list(&storage).unwrap();
+        assert!(read_list(&storage).unwrap().is_none());
+        assert_eq!(resolve(&storage).unwrap().files.len(), 1);
     }
 
     #[test]

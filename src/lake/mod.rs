@@ -126,7 +126,9 @@ impl Lake {
             let dir = root.join(t.name);
             std::fs::create_dir_all(&dir).map_err(LakeError::io(&dir))?;
         }
-        Ok(Lake::on(Storage::Local(root)))
+        let lake = Lake::on(Storage::Local(root));
+        files::start_list(&lake.storage)?;
+        Ok(lake)
     }
 
     /// Opens an existing local lake without creating anything; `None` when `root` holds none.
@@ -150,7 +152,11 @@ impl Lake {
             LakeLocation::Local(root) => Ok(Lake::existing(root)),
             LakeLocation::S3(url) => {
                 let lake = Lake::on_s3(url.clone(), s3::connect(url, aws).await?)?;
-                Ok((create || lake.exists_on_s3()?).then_some(lake))
+                if create {
+                    files::start_list(&lake.storage)?;
+                    return Ok(Some(lake));
+                }
+                Ok(lake.exists_on_s3()?.then_some(lake))
             }
         }
     }
