@@ -16,7 +16,7 @@ use datafusion::common::ParamValues;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTableUrl};
 use datafusion::error::DataFusionError;
-use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
@@ -87,8 +87,10 @@ impl Engine {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .set_str("datafusion.execution.time_zone", "UTC");
+        // Greedy, not fair: a fair pool splits the limit between the spilling operators
+        // and refused one large sort batch with most of the limit unused.
         let pool = TrackConsumersPool::new(
-            FairSpillPool::new(memory_limit),
+            GreedyMemoryPool::new(memory_limit),
             NonZeroUsize::new(5).expect("non-zero"),
         );
         let runtime = RuntimeEnvBuilder::new()
