@@ -60,6 +60,7 @@ async fn mysql(target: &Target) -> Result<Vec<DbUser>, String> {
     // Stay on the TCP connection the URL names: switching to a local socket would
     // bypass TLS.
     let opts = mysql_async::OptsBuilder::from_opts(opts).prefer_socket(false);
+    super::tls::install_default_provider();
     let conn = match mysql_ssl(&target.tls)? {
         None => mysql_async::Conn::new(opts).await,
         Some(ssl) => match mysql_async::Conn::new(opts.clone().ssl_opts(ssl)).await {

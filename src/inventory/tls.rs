@@ -215,6 +215,19 @@ impl ServerCertVerifier for Verifier {
     }
 }
 
+/// Gives the process a default rustls provider (aws-lc-rs, the one tagtrail's own TLS
+/// uses) for clients that build their configuration from it, as `mysql_async` does.
+/// rustls picks one by itself only when a single provider is compiled in, and two are:
+/// aws-lc-rs here and ring through the S3 lake's HTTP client. Without this, a MySQL
+/// connection over TLS panicked.
+pub fn install_default_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err means another thread installed one meanwhile: that one is kept, and any
+        // installed provider is a complete one.
+        let _kept = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
