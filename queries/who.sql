@@ -32,4 +32,5 @@ WHERE (
   AND event_time >= $2
   AND event_time < $3
 GROUP BY person, db_user, instance, attribution, candidates
-ORDER BY instance, db_user, attribution, person NULLS LAST
+-- candidates last: ambiguous rows of one db user differ only by them.
+ORDER BY instance, db_user, attribution, person NULLS LAST, candidates

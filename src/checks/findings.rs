@@ -63,6 +63,7 @@ pub enum RunError {
 
 /// The views most checks read, computed once per run.
 const CACHED_VIEWS: &[&str] = &[
+    "db_session_spans",
     "db_sessions",
     "role_sessions",
     "session_tags",

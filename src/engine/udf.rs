@@ -6,9 +6,9 @@
 //!   names the table, qualified (`shop.customers`, `` `shop`.`customers` ``) or bare
 //!   while `shop` is the connection's default database.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray, StringViewArray};
 use arrow::datatypes::DataType;
 use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::Result;
@@ -86,22 +86,58 @@ impl ScalarUDFImpl for PrincipalTag {
     }
 }
 
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug)]
 struct NamesTable {
     signature: Signature,
+    /// The matcher of the last table asked about: its patterns took longer to compile
+    /// than to run on a batch, and a question names one table for all its batches.
+    last: Mutex<Option<(String, Arc<TableMatcher>)>>,
 }
 
 impl NamesTable {
     fn new() -> Self {
         NamesTable {
             signature: Signature::new(TypeSignature::Any(3), Volatility::Immutable),
+            last: Mutex::new(None),
+        }
+    }
+
+    fn matcher(&self, object: &str) -> Arc<TableMatcher> {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        match &*last {
+            Some((o, m)) if o == object => Arc::clone(m),
+            _ => {
+                let m = Arc::new(TableMatcher::new(object));
+                *last = Some((object.to_string(), Arc::clone(&m)));
+                m
+            }
         }
     }
 }
 
-/// Compiled once per query for the constant `db.table` argument.
+// Equal and hashed by what they compute; the cache is not part of their identity.
+impl PartialEq for NamesTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.signature == other.signature
+    }
+}
+
+impl Eq for NamesTable {}
+
+impl std::hash::Hash for NamesTable {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.signature.hash(state);
+    }
+}
+
+/// Compiled once for the constant `db.table` argument.
+#[derive(Debug)]
 struct TableMatcher {
     db: Option<String>,
+    /// The table's name anywhere, in any case: every statement that names the table
+    /// contains it, and most statements of a lake do not, so this literal search
+    /// (fast) spares the two patterns below (slow) nearly every row.
+    mentioned: Regex,
     qualified: Option<Regex>,
     bare: Regex,
 }
@@ -125,12 +161,17 @@ impl TableMatcher {
         let bare = format!(r"(?i)(?:^|[^\w$.`]){}(?:$|[^\w$`])", ident(table));
         TableMatcher {
             db: db.map(str::to_string),
+            mentioned: Regex::new(&format!("(?i){}", regex::escape(table)))
+                .expect("escaped pattern"),
             qualified,
             bare: Regex::new(&bare).expect("escaped pattern"),
         }
     }
 
     fn matches(&self, statement: &str, default_db: Option<&str>) -> bool {
+        if !self.mentioned.is_match(statement) {
+            return false;
+        }
         self.qualified
             .as_ref()
             .is_some_and(|q| q.is_match(statement))
@@ -173,18 +214,16 @@ impl ScalarUDFImpl for NamesTable {
                 return exec_err!("names_table: the table name must be a constant");
             }
         };
-        let matcher = TableMatcher::new(&object);
+        let matcher = self.matcher(&object);
         let arrays = ColumnarValue::values_to_arrays(&args.args[..2])?;
-        let (stmts, dbs) = (to_utf8(&arrays[0])?, to_utf8(&arrays[1])?);
+        let (stmts, dbs) = (Strings::of(&arrays[0])?, Strings::of(&arrays[1])?);
         let out: BooleanArray = (0..args.number_rows)
             .map(|row| {
-                if stmts.is_null(row) {
-                    return Some(false);
-                }
-                Some(matcher.matches(
-                    stmts.value(row),
-                    (!dbs.is_null(row)).then(|| dbs.value(row)),
-                ))
+                Some(
+                    stmts
+                        .get(row)
+                        .is_some_and(|s| matcher.matches(s, dbs.get(row))),
+                )
             })
             .collect();
         Ok(ColumnarValue::Array(Arc::new(out)))
@@ -202,6 +241,29 @@ fn scalar_str(s: &ScalarValue) -> Option<String> {
     match s {
         ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => v.clone(),
         _ => None,
+    }
+}
+
+/// A string column read in place: statements arrive as string views, and casting them
+/// to `StringArray` copied every statement of the lake once per question.
+enum Strings<'a> {
+    Views(&'a StringViewArray),
+    Plain(StringArray),
+}
+
+impl<'a> Strings<'a> {
+    fn of(a: &'a ArrayRef) -> Result<Self> {
+        Ok(match a.data_type() {
+            DataType::Utf8View => Strings::Views(a.as_string_view()),
+            _ => Strings::Plain(to_utf8(a)?),
+        })
+    }
+
+    fn get(&self, row: usize) -> Option<&str> {
+        match self {
+            Strings::Views(a) => (!a.is_null(row)).then(|| a.value(row)),
+            Strings::Plain(a) => (!a.is_null(row)).then(|| a.value(row)),
+        }
     }
 }
 

@@ -18,7 +18,9 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 11] = [
+pub const VIEWS: [View; 13] = [
+    view!("db_events_ordered"),
+    view!("db_session_spans"),
     view!("db_session_events"),
     view!("db_sessions"),
     view!("iam_policy_documents"),

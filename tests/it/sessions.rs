@@ -82,3 +82,97 @@ fn changeuser_and_reused_connection_ids_each_start_a_session() {
         ])
     );
 }
+
+/// What `db_session_events` means, said the plain way it was first written: a running
+/// count of opening rows per id in row order, the session's start its first row. The
+/// view now joins rows to the spans between opening rows (numbering every row this way
+/// sorted the whole table, all columns, for every question).
+const NUMBERED_BY_RUNNING_COUNT: &str = "
+WITH ranked AS (
+  SELECT e.*, CASE WHEN e.opens_session THEN 0 WHEN e.operation = 'DISCONNECT' THEN 2 ELSE 1 END AS op_rank
+  FROM db_events e
+),
+numbered AS (
+  SELECT r.*, SUM(CASE WHEN r.opens_session THEN 1 ELSE 0 END) OVER (
+      PARTITION BY r.instance, r.connection_id
+      ORDER BY r.event_time, r.op_rank, r.source_uri, r.source_offset
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_seq
+  FROM ranked r
+)
+SELECT source_uri, source_offset, session_seq,
+       MIN(event_time) OVER (PARTITION BY instance, connection_id, session_seq) AS session_start
+FROM numbered ORDER BY source_uri, source_offset";
+
+/// Rows that stress every tie the order has: six thread ids reused over and over on
+/// two instances, three rotated files of one instance covering the same two minutes
+/// (so many rows share a second across files), and opening, closing and statement rows
+/// at the same second; some ids have rows before their first opening row.
+#[test]
+fn spans_between_opening_rows_number_sessions_as_a_running_count_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let files = [
+        ("shop-prod", "server_audit.log"),
+        ("shop-prod", "server_audit.log.1"),
+        ("shop-prod", "server_audit.log.2"),
+        ("billing-prod", "server_audit.log"),
+    ];
+    let mut query_id = 100;
+    for (instance, name) in files {
+        let path = dir.path().join(format!("rds/{instance}/audit/{name}"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut text = String::new();
+        for _ in 0..400 {
+            let second = next(120);
+            let thread = 1 + next(6);
+            query_id += 1;
+            let (user, id, op, tail) = match next(20) {
+                0..=3 => ("dokafor", 0, "CONNECT", "shop,,0".to_string()),
+                4 => ("reporting", 0, "CHANGEUSER", "shop,,0".to_string()),
+                5 => ("mallory", 0, "FAILED_CONNECT", ",,1045".to_string()),
+                6..=8 => ("dokafor", 0, "DISCONNECT", "shop,,0".to_string()),
+                _ => (
+                    "dokafor",
+                    query_id,
+                    "QUERY",
+                    format!("shop,'SELECT {query_id}',0"),
+                ),
+            };
+            text.push_str(&format!(
+                "20261116 09:{:02}:{:02},ip-10-20-1-34,{user},10.0.3.{thread},{thread},{id},{op},{tail}\n",
+                second / 60,
+                second % 60
+            ));
+        }
+        std::fs::write(&path, text).unwrap();
+    }
+    let lake = temp_lake();
+    tagtrail(lake.path(), &["ingest", dir.path().to_str().unwrap()]);
+
+    let view = query(
+        lake.path(),
+        "SELECT source_uri, source_offset, session_seq, session_start FROM db_session_events \
+         ORDER BY source_uri, source_offset",
+    );
+    let spec = query(lake.path(), NUMBERED_BY_RUNNING_COUNT);
+    let (view, spec) = (view.as_array().unwrap(), spec.as_array().unwrap());
+    assert_eq!((view.len(), spec.len()), (1600, 1600));
+    if let Some((v, s)) = view.iter().zip(spec).find(|(v, s)| v != s) {
+        panic!("first row numbered differently:\n view {v}\n spec {s}");
+    }
+    // The rows did stress what they were made for.
+    let shape = query(
+        lake.path(),
+        "SELECT MAX(session_seq) AS most, \
+                COUNT(*) FILTER (WHERE session_seq = 0) > 0 AS before_first_opening \
+         FROM db_session_events",
+    );
+    assert_eq!(shape[0]["before_first_opening"], true);
+    assert!(shape[0]["most"].as_i64().unwrap() > 20, "{shape}");
+}
