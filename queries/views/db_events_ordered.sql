@@ -16,21 +16,18 @@ WITH csv_hours AS (
   WHERE dialect = 'pg-csvlog'
 )
 SELECT
-  e.*,
-  CASE WHEN e.opens_session THEN 0
-       WHEN e.operation = 'DISCONNECT' THEN 2
+  u.*,
+  CASE WHEN u.opens_session THEN 0
+       WHEN u.operation = 'DISCONNECT' THEN 2
        ELSE 1 END AS op_rank
-FROM db_events e
-WHERE e.dialect <> 'pg-stderr'
-UNION ALL
-SELECT
-  e.*,
-  CASE WHEN e.opens_session THEN 0
-       WHEN e.operation = 'DISCONNECT' THEN 2
-       ELSE 1 END AS op_rank
-FROM db_events e
-WHERE e.dialect = 'pg-stderr'
-  AND NOT EXISTS (
-    SELECT 1 FROM csv_hours c
-    WHERE c.instance = e.instance AND c.hour = date_trunc('hour', e.event_time)
-  )
+FROM (
+  SELECT * FROM db_events WHERE dialect <> 'pg-stderr'
+  UNION ALL
+  SELECT e.*
+  FROM db_events e
+  WHERE e.dialect = 'pg-stderr'
+    AND NOT EXISTS (
+      SELECT 1 FROM csv_hours c
+      WHERE c.instance = e.instance AND c.hour = date_trunc('hour', e.event_time)
+    )
+) u
