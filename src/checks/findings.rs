@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Check, CheckConfig, Severity};
-use crate::engine::{Engine, EngineError};
+use crate::engine::{ATTRIBUTION_VIEWS, Engine, EngineError};
 use crate::report::json_value;
 
 /// Whether a finding still needs someone.
@@ -61,14 +61,8 @@ pub enum RunError {
     },
 }
 
-/// The views most checks read, computed once per run.
-const CACHED_VIEWS: &[&str] = &[
-    "db_session_spans",
-    "db_sessions",
-    "role_sessions",
-    "session_tags",
-    "attributed_sessions",
-];
+/// The views most checks read besides the attribution views, computed once per run.
+const CACHED_VIEWS: &[&str] = &["session_tags"];
 
 /// Runs `checks` over `[since, until)`; findings ordered by severity (highest first),
 /// check, subject.
@@ -81,13 +75,15 @@ pub async fn run(
 ) -> Result<Vec<Finding>, RunError> {
     let ts = |t| ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()));
     if checks.len() > 1 {
-        engine
-            .cache_views(CACHED_VIEWS)
-            .await
-            .map_err(|source| RunError::Query {
-                check: "(shared views)",
-                source,
-            })?;
+        for views in [ATTRIBUTION_VIEWS, CACHED_VIEWS] {
+            engine
+                .cache_views(views)
+                .await
+                .map_err(|source| RunError::Query {
+                    check: "(shared views)",
+                    source,
+                })?;
+        }
     }
     let mut out = Vec::new();
     for &check in checks {

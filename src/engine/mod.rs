@@ -218,7 +218,8 @@ impl Engine {
 /// The views every question about sessions reads, most of them several times: the
 /// session spans (read again by `db_session_events` for the question's own rows), the
 /// sessions (one pass over every db event), the federated sessions, and the join.
-const ATTRIBUTION_VIEWS: &[&str] = &[
+/// Callers that cache more views cache these first ([`Engine::cache_views`]).
+pub const ATTRIBUTION_VIEWS: &[&str] = &[
     "db_session_spans",
     "db_sessions",
     "role_sessions",
@@ -356,6 +357,15 @@ fn ts(t: i64) -> ScalarValue {
 mod tests {
     use super::*;
 
+    /// An engine over a new, empty lake (kept while the folder lives).
+    async fn empty_engine() -> (tempfile::TempDir, Engine) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(&Lake::open(dir.path()).unwrap())
+            .await
+            .unwrap();
+        (dir, engine)
+    }
+
     /// Window operators in the plan of `sql`: each is a pass over every row it numbers.
     async fn windows(engine: &Engine, sql: &str) -> usize {
         let plan = engine.sql(&format!("EXPLAIN {sql}")).await.unwrap();
@@ -411,10 +421,7 @@ mod tests {
     /// query, over string views, each get their own answer.
     #[tokio::test]
     async fn names_table_answers_for_each_table_asked() {
-        let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(&Lake::open(dir.path()).unwrap())
-            .await
-            .unwrap();
+        let (_dir, engine) = empty_engine().await;
         let sql = "SELECT names_table(s, 'shop', 'shop.customers') AS c, \
                           names_table(s, 'shop', 'shop.orders') AS o \
                    FROM (SELECT arrow_cast(column1, 'Utf8View') AS s FROM (VALUES \
@@ -440,10 +447,7 @@ mod tests {
 
     #[tokio::test]
     async fn views_planned_after_a_cached_view_read_its_rows_instead_of_recomputing_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(&Lake::open(dir.path()).unwrap())
-            .await
-            .unwrap();
+        let (_dir, engine) = empty_engine().await;
         let who = "SELECT * FROM who_accessed";
         let before = windows(&engine, who).await;
         engine.cache_views(ATTRIBUTION_VIEWS).await.unwrap();
