@@ -3,18 +3,12 @@
 -- rows last. Log files are not time-ordered (rotation, CloudWatch exports), so order
 -- comes from event_time, with file and line only breaking ties.
 --
--- PostgreSQL with csvlog on writes every entry twice, to `postgresql.log.<hour>` and to
--- its `.csv` twin: where an instance has csvlog rows for an hour, its stderr rows of
--- that hour are the same events again and are left out (csvlog has milliseconds,
--- SQLSTATE and session ids).
+-- PostgreSQL with csvlog on writes every entry twice: where an instance has csvlog rows
+-- for an hour (pg_csvlog_hours), its stderr rows of that hour are the same events again
+-- and are left out (csvlog has milliseconds, SQLSTATE and session ids).
 --
 -- (The stderr rows are read apart: a filter "not stderr, or no csvlog that hour" made
 -- every row of every engine pay for the hour lookup.)
-WITH csv_hours AS (
-  SELECT DISTINCT instance, date_trunc('hour', event_time) AS hour
-  FROM db_events
-  WHERE dialect = 'pg-csvlog'
-)
 SELECT
   u.*,
   CASE WHEN u.opens_session THEN 0
@@ -27,7 +21,7 @@ FROM (
   FROM db_events e
   WHERE e.dialect = 'pg-stderr'
     AND NOT EXISTS (
-      SELECT 1 FROM csv_hours c
+      SELECT 1 FROM pg_csvlog_hours c
       WHERE c.instance = e.instance AND c.hour = date_trunc('hour', e.event_time)
     )
 ) u

@@ -18,7 +18,8 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 13] = [
+pub const VIEWS: [View; 14] = [
+    view!("pg_csvlog_hours"),
     view!("db_events_ordered"),
     view!("db_session_spans"),
     view!("db_session_events"),
@@ -36,6 +37,10 @@ pub const VIEWS: [View; 13] = [
 
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.
 pub const WHO: &str = include_str!("../../queries/who.sql");
+
+/// The connections `who` can be about (`Engine::focused`): `$1`–`$3` as in [`WHO`],
+/// `$4`/`$5` the `date=` partitions of `$2` and `$3`.
+pub const WHO_CONNECTIONS: &str = include_str!("../../queries/focus/who.sql");
 
 /// `tagtrail sessions`: `$1` person, `$2` db user, `$3` instance, `$4` unattributed only,
 /// `$5`/`$6` period.

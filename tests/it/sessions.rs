@@ -3,6 +3,8 @@
 //! the evidence. Hand-written lines in the shapes the real server writes (see
 //! mariadb_real.rs); a real client cannot send COM_CHANGE_USER from the `mariadb` CLI.
 
+use std::path::Path;
+
 use serde_json::json;
 
 use crate::support::{query, tagtrail, temp_lake};
@@ -103,55 +105,11 @@ SELECT source_uri, source_offset, session_seq,
        MIN(event_time) OVER (PARTITION BY instance, connection_id, session_seq) AS session_start
 FROM numbered ORDER BY source_uri, source_offset";
 
-/// Rows that stress every tie the order has: six thread ids reused over and over on
-/// two instances, three rotated files of one instance covering the same two minutes
-/// (so many rows share a second across files), and opening, closing and statement rows
-/// at the same second; some ids have rows before their first opening row.
+/// Every tie of the order, stressed ([`stressed_audit_logs`]).
 #[test]
 fn spans_between_opening_rows_number_sessions_as_a_running_count_does() {
     let dir = tempfile::tempdir().unwrap();
-    let mut seed: u64 = 0x5eed;
-    let mut next = move |n: u64| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) % n
-    };
-    let files = [
-        ("shop-prod", "server_audit.log"),
-        ("shop-prod", "server_audit.log.1"),
-        ("shop-prod", "server_audit.log.2"),
-        ("billing-prod", "server_audit.log"),
-    ];
-    let mut query_id = 100;
-    for (instance, name) in files {
-        let path = dir.path().join(format!("rds/{instance}/audit/{name}"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut text = String::new();
-        for _ in 0..400 {
-            let second = next(120);
-            let thread = 1 + next(6);
-            query_id += 1;
-            let (user, id, op, tail) = match next(20) {
-                0..=3 => ("dokafor", 0, "CONNECT", "shop,,0".to_string()),
-                4 => ("reporting", 0, "CHANGEUSER", "shop,,0".to_string()),
-                5 => ("mallory", 0, "FAILED_CONNECT", ",,1045".to_string()),
-                6..=8 => ("dokafor", 0, "DISCONNECT", "shop,,0".to_string()),
-                _ => (
-                    "dokafor",
-                    query_id,
-                    "QUERY",
-                    format!("shop,'SELECT {query_id}',0"),
-                ),
-            };
-            text.push_str(&format!(
-                "20261116 09:{:02}:{:02},ip-10-20-1-34,{user},10.0.3.{thread},{thread},{id},{op},{tail}\n",
-                second / 60,
-                second % 60
-            ));
-        }
-        std::fs::write(&path, text).unwrap();
-    }
+    stressed_audit_logs(dir.path());
     let lake = temp_lake();
     tagtrail(lake.path(), &["ingest", dir.path().to_str().unwrap()]);
 
@@ -175,4 +133,166 @@ fn spans_between_opening_rows_number_sessions_as_a_running_count_does() {
     );
     assert_eq!(shape[0]["before_first_opening"], true);
     assert!(shape[0]["most"].as_i64().unwrap() > 20, "{shape}");
+}
+
+/// `who` reads only the connections with a row naming the table in its period
+/// (`Engine::focused`), and must give the answer the whole lake gives. The lake: the
+/// demo week; the stressed audit logs, where ids are reused all the time and sessions
+/// open before the period asked; and the real PostgreSQL twins with the csvlog records
+/// of the connections that touched customers left out. Those connections' stderr rows
+/// fall in an hour with csvlog, so they are twins and stay out: judged against every
+/// csvlog row of the hour, not only the focused connections' (which have none).
+#[tokio::test]
+async fn who_from_the_connections_that_named_the_table_answers_as_the_whole_lake_does() {
+    use tagtrail::engine::{ATTRIBUTION_VIEWS, Engine};
+    use tagtrail::sources::timefmt::parse_iso;
+
+    let dir = tempfile::tempdir().unwrap();
+    stressed_audit_logs(dir.path());
+    let error = dir.path().join("rds/pg-fixture/error");
+    std::fs::create_dir_all(&error).unwrap();
+    let stderr = "postgresql.log.2026-11-29-03";
+    std::fs::copy(
+        crate::support::fixture(&format!("pg/rds/{stderr}")),
+        error.join(stderr),
+    )
+    .unwrap();
+    let csv =
+        std::fs::read_to_string(crate::support::fixture(&format!("pg/rds/{stderr}.csv"))).unwrap();
+    let mut kept = String::new();
+    let mut keep = true;
+    for line in csv.split_inclusive('\n') {
+        if line.starts_with("2026-11-29 ") {
+            let pid = line.split(',').nth(3).unwrap();
+            keep = !["27915", "27917", "27919"].contains(&pid);
+        }
+        if keep {
+            kept.push_str(line);
+        }
+    }
+    assert!(kept.len() < csv.len() && kept.contains("27913"));
+    std::fs::write(error.join(format!("{stderr}.csv")), kept).unwrap();
+    let lake = temp_lake();
+    tagtrail(lake.path(), &["ingest", dir.path().to_str().unwrap()]);
+    tagtrail(
+        lake.path(),
+        &["ingest", crate::support::fixture("demo").to_str().unwrap()],
+    );
+
+    let lake = tagtrail::lake::Lake::open(lake.path()).unwrap();
+    let at = |t: &str| parse_iso(t).unwrap();
+    let asked = [
+        (
+            "shop.customers",
+            "2026-11-01T00:00:00Z",
+            "2026-12-01T00:00:00Z",
+            5,
+        ),
+        (
+            "shop.customers",
+            "2026-11-16T09:00:30Z",
+            "2026-11-16T09:01:10Z",
+            2,
+        ),
+        (
+            "shop.orders",
+            "2026-11-01T00:00:00Z",
+            "2026-12-01T00:00:00Z",
+            1,
+        ),
+        (
+            "SHOP.Customers",
+            "2026-11-17T00:00:00Z",
+            "2026-11-19T00:00:00Z",
+            1,
+        ),
+    ];
+    for (object, since, until, at_least) in asked {
+        let (since, until) = (at(since), at(until));
+        let focused = Engine::open(&lake).await.unwrap();
+        let focused = focused.who(object, since, until).await.unwrap();
+        let whole = Engine::open(&lake).await.unwrap();
+        whole.cache_views(ATTRIBUTION_VIEWS).await.unwrap();
+        let whole = whole.who(object, since, until).await.unwrap();
+        let text = |b: &[arrow::record_batch::RecordBatch]| {
+            arrow::util::pretty::pretty_format_batches(b)
+                .unwrap()
+                .to_string()
+        };
+        let (focused, whole) = (text(&focused), text(&whole));
+        if focused != whole {
+            let only = |a: &str, b: &str| -> Vec<String> {
+                let b: Vec<&str> = b.lines().collect();
+                a.lines()
+                    .filter(|l| !b.contains(l))
+                    .map(str::to_string)
+                    .collect()
+            };
+            panic!(
+                "{object} [{since}, {until}): focused only {:#?}\nwhole lake only {:#?}",
+                only(&focused, &whole),
+                only(&whole, &focused)
+            );
+        }
+        let rows = whole.lines().filter(|l| l.starts_with("| ")).count() - 1;
+        assert!(rows >= at_least, "{object}: {rows} rows\n{whole}");
+        assert!(!whole.contains("pg-fixture"), "{whole}");
+    }
+}
+
+/// Rows that stress every tie the order has: six thread ids reused over and over on
+/// two instances, three rotated files of one instance covering the same two minutes
+/// (so many rows share a second across files), and opening, closing and statement rows
+/// at the same second; some ids have rows before their first opening row. Some rows
+/// read shop.customers (a TABLE event, or a statement naming it).
+fn stressed_audit_logs(dir: &Path) {
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let files = [
+        ("shop-prod", "server_audit.log"),
+        ("shop-prod", "server_audit.log.1"),
+        ("shop-prod", "server_audit.log.2"),
+        ("billing-prod", "server_audit.log"),
+    ];
+    let mut query_id = 100;
+    for (instance, name) in files {
+        let path = dir.join(format!("rds/{instance}/audit/{name}"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut text = String::new();
+        for _ in 0..400 {
+            let second = next(120);
+            let thread = 1 + next(6);
+            query_id += 1;
+            let (user, id, op, tail) = match next(22) {
+                0..=3 => ("dokafor", 0, "CONNECT", "shop,,0".to_string()),
+                4 => ("reporting", 0, "CHANGEUSER", "shop,,0".to_string()),
+                5 => ("mallory", 0, "FAILED_CONNECT", ",,1045".to_string()),
+                6..=8 => ("dokafor", 0, "DISCONNECT", "shop,,0".to_string()),
+                9 => ("dokafor", query_id, "READ", "shop,customers,".to_string()),
+                10 => (
+                    "dokafor",
+                    query_id,
+                    "QUERY",
+                    format!("shop,'SELECT email FROM customers WHERE id = {query_id}',0"),
+                ),
+                _ => (
+                    "dokafor",
+                    query_id,
+                    "QUERY",
+                    format!("shop,'SELECT {query_id}',0"),
+                ),
+            };
+            text.push_str(&format!(
+                "20261116 09:{:02}:{:02},ip-10-20-1-34,{user},10.0.3.{thread},{thread},{id},{op},{tail}\n",
+                second / 60,
+                second % 60
+            ));
+        }
+        std::fs::write(&path, text).unwrap();
+    }
 }
