@@ -84,4 +84,5 @@ rows AS (
 )
 SELECT * FROM rows
 WHERE datetime >= $2 AND datetime < $3
-ORDER BY datetime, timestamp_desc, evidence
+-- Every column: rows of one second (logins of one user, say) come in one order always.
+ORDER BY datetime, timestamp_desc, evidence, session, message, person, source, ip

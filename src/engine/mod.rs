@@ -391,18 +391,10 @@ impl Engine {
             ts(since),
             ts(until),
         ];
-        let cached = self.cached_views();
-        if ATTRIBUTION_VIEWS.iter().all(|v| cached.contains(v)) {
-            return self.sql_with(views::WHO, params).await;
-        }
         let mut focus = params.clone();
         focus.extend([partition(since), partition(until)]);
-        // A quarter of the limit: the sessions and the answer are computed beside them.
-        let focused = self
-            .focused(views::WHO_CONNECTIONS, focus, self.memory_limit / 4)
-            .await?;
-        focused.cache_views(ATTRIBUTION_VIEWS).await?;
-        focused.sql_with(views::WHO, params).await
+        self.answer_focused(views::WHO_CONNECTIONS, focus, views::WHO, params)
+            .await
     }
 
     /// `tagtrail sessions`: sessions matching `filter` that connected in `[since, until)`.
@@ -429,22 +421,40 @@ impl Engine {
     }
 
     /// `tagtrail timeline`: every event about `subject` (person or db user) in `[since, until)`.
+    ///
+    /// Focused like [`Engine::who`], on the connections that logged in as the subject or
+    /// as one of the subject's tag values.
     pub async fn timeline(
         &self,
         subject: &str,
         since: i64,
         until: i64,
     ) -> Result<Vec<RecordBatch>, EngineError> {
-        self.cache_views(ATTRIBUTION_VIEWS).await?;
-        self.sql_with(
-            views::TIMELINE,
-            vec![
-                ScalarValue::Utf8(Some(subject.to_string())),
-                ts(since),
-                ts(until),
-            ],
-        )
-        .await
+        let subject = ScalarValue::Utf8(Some(subject.to_string()));
+        let focus = vec![subject.clone()];
+        let params = vec![subject, ts(since), ts(until)];
+        self.answer_focused(views::TIMELINE_CONNECTIONS, focus, views::TIMELINE, params)
+            .await
+    }
+
+    /// `sql` with `params` over the attribution views, computed for the connections that
+    /// `ids_sql` with `focus` returns ([`Engine::focused`]); or, on an engine that already
+    /// holds the whole lake's sessions (a report), over those.
+    async fn answer_focused(
+        &self,
+        ids_sql: &str,
+        focus: Vec<ScalarValue>,
+        sql: &str,
+        params: Vec<ScalarValue>,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
+        let cached = self.cached_views();
+        if ATTRIBUTION_VIEWS.iter().all(|v| cached.contains(v)) {
+            return self.sql_with(sql, params).await;
+        }
+        // A quarter of the limit: the sessions and the answer are computed beside them.
+        let focused = self.focused(ids_sql, focus, self.memory_limit / 4).await?;
+        focused.cache_views(ATTRIBUTION_VIEWS).await?;
+        focused.sql_with(sql, params).await
     }
 }
 

@@ -135,15 +135,16 @@ fn spans_between_opening_rows_number_sessions_as_a_running_count_does() {
     assert!(shape[0]["most"].as_i64().unwrap() > 20, "{shape}");
 }
 
-/// `who` reads only the connections with a row naming the table in its period
-/// (`Engine::focused`), and must give the answer the whole lake gives. The lake: the
+/// `who` reads only the connections with a row naming the table in its period, and
+/// `timeline` those that logged in as its subject or as the subject's tag values
+/// (`Engine::focused`); each must give the answer the whole lake gives. The lake: the
 /// demo week; the stressed audit logs, where ids are reused all the time and sessions
 /// open before the period asked; and the real PostgreSQL twins with the csvlog records
 /// of the connections that touched customers left out. Those connections' stderr rows
 /// fall in an hour with csvlog, so they are twins and stay out: judged against every
 /// csvlog row of the hour, not only the focused connections' (which have none).
 #[tokio::test]
-async fn who_from_the_connections_that_named_the_table_answers_as_the_whole_lake_does() {
+async fn who_and_timeline_from_the_connections_asked_about_answer_as_the_whole_lake_does() {
     use tagtrail::engine::{ATTRIBUTION_VIEWS, Engine};
     use tagtrail::sources::timefmt::parse_iso;
 
@@ -214,29 +215,53 @@ async fn who_from_the_connections_that_named_the_table_answers_as_the_whole_lake
         let whole = Engine::open(&lake).await.unwrap();
         whole.cache_views(ATTRIBUTION_VIEWS).await.unwrap();
         let whole = whole.who(object, since, until).await.unwrap();
-        let text = |b: &[arrow::record_batch::RecordBatch]| {
-            arrow::util::pretty::pretty_format_batches(b)
-                .unwrap()
-                .to_string()
-        };
         let (focused, whole) = (text(&focused), text(&whole));
-        if focused != whole {
-            let only = |a: &str, b: &str| -> Vec<String> {
-                let b: Vec<&str> = b.lines().collect();
-                a.lines()
-                    .filter(|l| !b.contains(l))
-                    .map(str::to_string)
-                    .collect()
-            };
-            panic!(
-                "{object} [{since}, {until}): focused only {:#?}\nwhole lake only {:#?}",
-                only(&focused, &whole),
-                only(&whole, &focused)
-            );
-        }
+        assert_same(&format!("{object} [{since}, {until})"), &focused, &whole);
         let rows = whole.lines().filter(|l| l.starts_with("| ")).count() - 1;
         assert!(rows >= at_least, "{object}: {rows} rows\n{whole}");
         assert!(!whole.contains("pg-fixture"), "{whole}");
+    }
+    // timeline: a person with sessions on both stressed instances, a db user shared by
+    // two people (ambiguous sessions), one of those people, a password account.
+    let (since, until) = (at("2026-11-01T00:00:00Z"), at("2026-12-01T00:00:00Z"));
+    for (subject, at_least) in [
+        ("dave.okafor@example.com", 100),
+        ("reporting", 20),
+        ("grace.kim@example.com", 5),
+        ("app_legacy", 3),
+    ] {
+        let focused = Engine::open(&lake).await.unwrap();
+        let focused = focused.timeline(subject, since, until).await.unwrap();
+        let whole = Engine::open(&lake).await.unwrap();
+        whole.cache_views(ATTRIBUTION_VIEWS).await.unwrap();
+        let whole = whole.timeline(subject, since, until).await.unwrap();
+        let rows: usize = whole.iter().map(|b| b.num_rows()).sum();
+        assert!(rows >= at_least, "{subject}: {rows} rows");
+        assert_same(subject, &text(&focused), &text(&whole));
+    }
+}
+
+fn text(batches: &[arrow::record_batch::RecordBatch]) -> String {
+    arrow::util::pretty::pretty_format_batches(batches)
+        .unwrap()
+        .to_string()
+}
+
+/// Panics with the lines that only one of the two answers has.
+fn assert_same(asked: &str, focused: &str, whole: &str) {
+    if focused != whole {
+        let only = |a: &str, b: &str| -> Vec<String> {
+            let b: Vec<&str> = b.lines().collect();
+            a.lines()
+                .filter(|l| !b.contains(l))
+                .map(str::to_string)
+                .collect()
+        };
+        panic!(
+            "{asked}: focused only {:#?}\nwhole lake only {:#?}",
+            only(focused, whole),
+            only(whole, focused)
+        );
     }
 }
 
