@@ -398,6 +398,9 @@ impl Engine {
     }
 
     /// `tagtrail sessions`: sessions matching `filter` that connected in `[since, until)`.
+    ///
+    /// Focused on the person's (or else the db user's) connections when one is asked
+    /// for, like [`Engine::timeline`].
     pub async fn sessions(
         &self,
         filter: &SessionFilter,
@@ -405,19 +408,25 @@ impl Engine {
         until: i64,
     ) -> Result<Vec<RecordBatch>, EngineError> {
         let text = |v: &Option<String>| ScalarValue::Utf8(v.clone());
-        self.cache_views(ATTRIBUTION_VIEWS).await?;
-        self.sql_with(
-            views::SESSIONS,
-            vec![
-                text(&filter.person),
-                text(&filter.db_user),
-                text(&filter.instance),
-                ScalarValue::Boolean(Some(filter.unattributed)),
-                ts(since),
-                ts(until),
-            ],
-        )
-        .await
+        let params = vec![
+            text(&filter.person),
+            text(&filter.db_user),
+            text(&filter.instance),
+            ScalarValue::Boolean(Some(filter.unattributed)),
+            ts(since),
+            ts(until),
+        ];
+        match filter.person.as_ref().or(filter.db_user.as_ref()) {
+            Some(subject) => {
+                let focus = vec![ScalarValue::Utf8(Some(subject.clone()))];
+                self.answer_focused(views::SUBJECT_CONNECTIONS, focus, views::SESSIONS, params)
+                    .await
+            }
+            None => {
+                self.cache_views(ATTRIBUTION_VIEWS).await?;
+                self.sql_with(views::SESSIONS, params).await
+            }
+        }
     }
 
     /// `tagtrail timeline`: every event about `subject` (person or db user) in `[since, until)`.
@@ -433,7 +442,7 @@ impl Engine {
         let subject = ScalarValue::Utf8(Some(subject.to_string()));
         let focus = vec![subject.clone()];
         let params = vec![subject, ts(since), ts(until)];
-        self.answer_focused(views::TIMELINE_CONNECTIONS, focus, views::TIMELINE, params)
+        self.answer_focused(views::SUBJECT_CONNECTIONS, focus, views::TIMELINE, params)
             .await
     }
 

@@ -49,5 +49,6 @@ pub const SESSIONS: &str = include_str!("../../queries/sessions.sql");
 /// `tagtrail timeline`: `$1` person or db user, `$2`/`$3` period.
 pub const TIMELINE: &str = include_str!("../../queries/timeline.sql");
 
-/// The connections `timeline` can be about (`Engine::focused`): `$1` as in [`TIMELINE`].
-pub const TIMELINE_CONNECTIONS: &str = include_str!("../../queries/focus/timeline.sql");
+/// The connections of one person or db user `$1` (`Engine::focused`), for [`TIMELINE`]
+/// and for [`SESSIONS`] of one person or db user.
+pub const SUBJECT_CONNECTIONS: &str = include_str!("../../queries/focus/subject.sql");

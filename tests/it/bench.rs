@@ -63,3 +63,20 @@ fn the_benchmark_runs_every_suite_at_a_small_size_beside_duckdb() {
     assert!(cells[4].ends_with('×'), "{row}");
     assert!(stderr.contains("who: both name the same"), "{stderr}");
 }
+
+/// Regression: a mistyped flag printed anyhow's stack backtrace (RUST_BACKTRACE set).
+#[test]
+fn a_bad_flag_is_one_line_of_usage_not_a_backtrace() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tagtrail-bench"))
+        .arg("--help")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.starts_with("tagtrail-bench: error: unknown argument --help; usage: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

@@ -136,16 +136,17 @@ fn spans_between_opening_rows_number_sessions_as_a_running_count_does() {
 }
 
 /// `who` reads only the connections with a row naming the table in its period, and
-/// `timeline` those that logged in as its subject or as the subject's tag values
-/// (`Engine::focused`); each must give the answer the whole lake gives. The lake: the
+/// `timeline` and `sessions` of a person or db user those that logged in as the subject
+/// or as the subject's tag values (`Engine::focused`); each must give the answer the
+/// whole lake gives. The lake: the
 /// demo week; the stressed audit logs, where ids are reused all the time and sessions
 /// open before the period asked; and the real PostgreSQL twins with the csvlog records
 /// of the connections that touched customers left out. Those connections' stderr rows
 /// fall in an hour with csvlog, so they are twins and stay out: judged against every
 /// csvlog row of the hour, not only the focused connections' (which have none).
 #[tokio::test]
-async fn who_and_timeline_from_the_connections_asked_about_answer_as_the_whole_lake_does() {
-    use tagtrail::engine::{ATTRIBUTION_VIEWS, Engine};
+async fn questions_from_the_connections_asked_about_answer_as_the_whole_lake_does() {
+    use tagtrail::engine::{ATTRIBUTION_VIEWS, Engine, SessionFilter};
     use tagtrail::sources::timefmt::parse_iso;
 
     let dir = tempfile::tempdir().unwrap();
@@ -238,6 +239,33 @@ async fn who_and_timeline_from_the_connections_asked_about_answer_as_the_whole_l
         let rows: usize = whole.iter().map(|b| b.num_rows()).sum();
         assert!(rows >= at_least, "{subject}: {rows} rows");
         assert_same(subject, &text(&focused), &text(&whole));
+    }
+    // sessions of one person or db user.
+    let person = |p: &str| SessionFilter {
+        person: Some(p.to_string()),
+        ..SessionFilter::default()
+    };
+    let filters = [
+        (person("dave.okafor@example.com"), 60),
+        (person("heidi.schmidt@example.com"), 1),
+        (
+            SessionFilter {
+                db_user: Some("reporting".to_string()),
+                instance: Some("shop-prod".to_string()),
+                ..SessionFilter::default()
+            },
+            20,
+        ),
+    ];
+    for (filter, at_least) in filters {
+        let focused = Engine::open(&lake).await.unwrap();
+        let focused = focused.sessions(&filter, since, until).await.unwrap();
+        let whole = Engine::open(&lake).await.unwrap();
+        whole.cache_views(ATTRIBUTION_VIEWS).await.unwrap();
+        let whole = whole.sessions(&filter, since, until).await.unwrap();
+        let rows: usize = whole.iter().map(|b| b.num_rows()).sum();
+        assert!(rows >= at_least, "{filter:?}: {rows} rows");
+        assert_same(&format!("{filter:?}"), &text(&focused), &text(&whole));
     }
 }
 

@@ -168,7 +168,19 @@ pub fn lake_value(args: &Args, lake: &Path, sql: &str) -> anyhow::Result<String>
         .to_string())
 }
 
-fn main() -> anyhow::Result<()> {
+/// Errors are printed as their chain of causes, without the backtrace anyhow's `Debug`
+/// adds when `RUST_BACKTRACE` is set: a mistyped flag is not a crash.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tagtrail-bench: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args = parse_args()?;
     for suite in &args.suites {
         match suite.as_str() {
