@@ -2,6 +2,7 @@
 //! functions and the views from `queries/`, so every answer tagtrail gives is a SQL
 //! query a user can read, rerun and change with `tagtrail query`.
 
+mod focus;
 mod live_store;
 mod settings;
 pub mod udf;
@@ -13,17 +14,13 @@ use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
 use datafusion::common::ParamValues;
-use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTableUrl};
 use datafusion::error::DataFusionError;
-use datafusion::execution::memory_pool::{
-    GreedyMemoryPool, MemoryConsumer, MemoryPool, MemoryReservation, TrackConsumersPool,
-};
+use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryReservation, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
-use futures::StreamExt;
 use object_store::ObjectMeta;
 use object_store::path::Path;
 
@@ -193,70 +190,6 @@ impl Engine {
         Ok(())
     }
 
-    /// A new engine over the same lake and runtime (and memory limit) whose `db_events`
-    /// holds only the rows of the connections (instance, connection_id) that `ids_sql`
-    /// returns. The session views build a connection's sessions from that connection's
-    /// rows alone, so a question about those connections gets the answer the whole lake
-    /// gives, at the cost of their rows rather than of the lake. The one thing computed
-    /// across connections, the hours with a PostgreSQL csvlog, is computed here over
-    /// every row. The rows are held in memory when they take less than `budget` bytes
-    /// (reserved from the pool), and read again at each use otherwise.
-    async fn focused(
-        &self,
-        ids_sql: &str,
-        params: Vec<ScalarValue>,
-        budget: usize,
-    ) -> Result<Engine, EngineError> {
-        let mut config = self.ctx.copied_config();
-        // The rows asked about are a few in the lake: the scan evaluates the join's
-        // filter on the key columns first and decodes the other columns (statements)
-        // only where it holds (a third of the time over 34 M rows).
-        config.options_mut().execution.parquet.pushdown_filters = true;
-        let ctx = SessionContext::new_with_config_rt(config, self.ctx.runtime_env());
-        register_functions(&ctx);
-        let tables = ALL_TABLES.iter().map(|t| t.name);
-        for name in tables.chain(["attribution_settings"]) {
-            let provider = self
-                .ctx
-                .table_provider(name)
-                .await
-                .map_err(df(format!("reading table {name}")))?;
-            let as_name = if name == "db_events" {
-                "db_events_lake"
-            } else {
-                name
-            };
-            ctx.register_table(as_name, provider)
-                .map_err(df(format!("registering table {name}")))?;
-        }
-        let ids = bind(self.ctx.sql(ids_sql).await, params)?
-            .cache()
-            .await
-            .map_err(df("finding the connections asked about"))?;
-        ctx.register_table("focus_connections", ids.into_view())
-            .map_err(df("registering the connections asked about"))?;
-        let hours = self
-            .ctx
-            .table("pg_csvlog_hours")
-            .await
-            .map_err(df("reading view pg_csvlog_hours"))?
-            .cache()
-            .await
-            .map_err(df("computing view pg_csvlog_hours"))?;
-        ctx.register_table("pg_csvlog_hours", hours.into_view())
-            .map_err(df("registering view pg_csvlog_hours"))?;
-        let held = restrict_db_events(&ctx, budget).await?;
-        let engine = Engine {
-            ctx,
-            cached: std::sync::Mutex::new(["pg_csvlog_hours"].into()),
-            memory_limit: self.memory_limit,
-            _held: held,
-            _lake: self._lake.clone(),
-        };
-        engine.plan_views(false).await?;
-        Ok(engine)
-    }
-
     pub fn context(&self) -> &SessionContext {
         &self.ctx
     }
@@ -277,67 +210,6 @@ impl Engine {
             .await
             .map_err(df("running query"))
     }
-}
-
-/// Registers `db_events` in `ctx` as the rows of `db_events_lake` whose connection is in
-/// `focus_connections`: held in memory when they fit in `budget` (the views then read
-/// them from memory, several times), else as a view that reads them from the lake at
-/// each use. Returns the memory held.
-async fn restrict_db_events(
-    ctx: &SessionContext,
-    budget: usize,
-) -> Result<Option<MemoryReservation>, EngineError> {
-    const RESTRICTED: &str = "SELECT e.* FROM db_events_lake e \
-         LEFT SEMI JOIN focus_connections f \
-         ON e.instance = f.instance AND e.connection_id = f.connection_id";
-    let rows = ctx
-        .sql(RESTRICTED)
-        .await
-        .map_err(df("restricting db_events to the connections asked about"))?;
-    let pool = ctx.runtime_env().memory_pool.clone();
-    let held = hold(rows, &pool, budget, ctx.copied_config().target_partitions())
-        .await
-        .map_err(df("reading the rows of the connections asked about"))?;
-    Ok(match held {
-        Some((table, reservation)) => {
-            ctx.register_table("db_events", Arc::new(table))
-                .map_err(df("registering the rows of the connections asked about"))?;
-            Some(reservation)
-        }
-        None => {
-            ctx.sql(&format!("CREATE VIEW db_events AS {RESTRICTED}"))
-                .await
-                .map_err(df("restricting db_events to the connections asked about"))?;
-            None
-        }
-    })
-}
-
-/// The rows of `frame` held in memory, in `partitions` partitions, with the bytes they
-/// take reserved from `pool`; `None` when they would take more than `budget` or than the
-/// pool has left (the caller then reads them from the lake at each use).
-async fn hold(
-    frame: DataFrame,
-    pool: &Arc<dyn MemoryPool>,
-    budget: usize,
-    partitions: usize,
-) -> Result<Option<(MemTable, MemoryReservation)>, DataFusionError> {
-    let mut stream = frame.execute_stream().await?;
-    let schema = stream.schema();
-    let reservation = MemoryConsumer::new("rows of the connections asked about").register(pool);
-    let mut parts = vec![Vec::new(); partitions.max(1)];
-    let mut n = 0;
-    while let Some(batch) = stream.next().await {
-        let batch = batch?;
-        let bytes = batch.get_array_memory_size();
-        if reservation.size() + bytes > budget || reservation.try_grow(bytes).is_err() {
-            return Ok(None);
-        }
-        let i = n % parts.len();
-        parts[i].push(batch);
-        n += 1;
-    }
-    Ok(Some((MemTable::try_new(schema, parts)?, reservation)))
 }
 
 /// A planned query with `$1, $2, …` bound to `params`.
@@ -391,9 +263,10 @@ impl Engine {
             ts(since),
             ts(until),
         ];
-        let mut focus = params.clone();
-        focus.extend([partition(since), partition(until)]);
-        self.answer_focused(views::WHO_CONNECTIONS, focus, views::WHO, params)
+        // The focus query also reads $4/$5, the period's `date=` partitions.
+        let mut asked = params.clone();
+        asked.extend([focus::partition(since), focus::partition(until)]);
+        self.answer_focused(views::WHO_CONNECTIONS, asked, views::WHO, params)
             .await
     }
 
@@ -444,26 +317,6 @@ impl Engine {
         let params = vec![subject, ts(since), ts(until)];
         self.answer_focused(views::SUBJECT_CONNECTIONS, focus, views::TIMELINE, params)
             .await
-    }
-
-    /// `sql` with `params` over the attribution views, computed for the connections that
-    /// `ids_sql` with `focus` returns ([`Engine::focused`]); or, on an engine that already
-    /// holds the whole lake's sessions (a report), over those.
-    async fn answer_focused(
-        &self,
-        ids_sql: &str,
-        focus: Vec<ScalarValue>,
-        sql: &str,
-        params: Vec<ScalarValue>,
-    ) -> Result<Vec<RecordBatch>, EngineError> {
-        let cached = self.cached_views();
-        if ATTRIBUTION_VIEWS.iter().all(|v| cached.contains(v)) {
-            return self.sql_with(sql, params).await;
-        }
-        // A quarter of the limit: the sessions and the answer are computed beside them.
-        let focused = self.focused(ids_sql, focus, self.memory_limit / 4).await?;
-        focused.cache_views(ATTRIBUTION_VIEWS).await?;
-        focused.sql_with(sql, params).await
     }
 }
 
@@ -531,23 +384,12 @@ fn ts(t: i64) -> ScalarValue {
     ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()))
 }
 
-/// The `date=` partition value of time `t`. Partition values are compared as text, which
-/// is time order for years 0000–9999 only, so a period reaching past them (`--since`
-/// left out) is cut there.
-fn partition(t: i64) -> ScalarValue {
-    const YEAR_0: i64 = -62_167_219_200_000_000;
-    const YEAR_9999_END: i64 = 253_402_300_799_999_999;
-    ScalarValue::Utf8(Some(crate::sources::timefmt::partition_date(
-        t.clamp(YEAR_0, YEAR_9999_END),
-    )))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// An engine over a new, empty lake (kept while the folder lives).
-    async fn empty_engine() -> (tempfile::TempDir, Engine) {
+    pub(super) async fn empty_engine() -> (tempfile::TempDir, Engine) {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(&Lake::open(dir.path()).unwrap())
             .await
@@ -604,83 +446,6 @@ mod tests {
             4_000_000
         );
         assert!(spills(&plan) > 0, "the sort spilled");
-    }
-
-    /// A focused engine holds its rows when they fit the budget and the pool, and
-    /// gives them back (to be read from the lake) when they do not.
-    #[tokio::test]
-    async fn rows_are_held_only_within_the_budget() {
-        let (_dir, engine) = empty_engine().await;
-        let rows = || async {
-            engine
-                .context()
-                .sql("SELECT value FROM generate_series(1, 100000)")
-                .await
-                .unwrap()
-        };
-        let pool = engine.context().runtime_env().memory_pool.clone();
-        let (table, reservation) = hold(rows().await, &pool, 64 << 20, 2)
-            .await
-            .unwrap()
-            .expect("800 KB fit in 64 MiB");
-        assert!(reservation.size() >= 800_000, "{}", reservation.size());
-        assert_eq!(pool.reserved(), reservation.size());
-        let held = engine.context().read_table(Arc::new(table)).unwrap();
-        assert_eq!(held.count().await.unwrap(), 100_000);
-        drop(reservation);
-        assert!(
-            hold(rows().await, &pool, 100_000, 2)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert_eq!(pool.reserved(), 0, "a refused hold gives its memory back");
-    }
-
-    /// Rows of the focused connections that do not fit the budget are read from the
-    /// lake at each use, with the same answer (tests/it/sessions.rs compares focused
-    /// and whole-lake answers on harder data).
-    #[tokio::test]
-    async fn who_reads_the_focused_rows_from_the_lake_when_they_do_not_fit() {
-        let dir = tempfile::tempdir().unwrap();
-        let evidence = dir.path().join("evidence");
-        crate::demo::write_scenario(&evidence).unwrap();
-        let lake = Lake::open(dir.path().join("lake")).unwrap();
-        let opts = crate::ingest::IngestOptions::local(vec![evidence]);
-        crate::ingest::ingest(&lake, &opts, &mut crate::ingest::Silent)
-            .await
-            .unwrap();
-        let engine = Engine::open(&lake).await.unwrap();
-        let (since, until) = (i64::MIN / 2, i64::MAX / 2);
-        let held = engine
-            .who(crate::demo::DEMO_OBJECT, since, until)
-            .await
-            .unwrap();
-        let params = vec![
-            ScalarValue::Utf8(Some(crate::demo::DEMO_OBJECT.to_string())),
-            ts(since),
-            ts(until),
-        ];
-        let mut focus = params.clone();
-        focus.extend([partition(since), partition(until)]);
-        let unheld = engine
-            .focused(views::WHO_CONNECTIONS, focus, 0)
-            .await
-            .unwrap();
-        assert!(unheld._held.is_none());
-        unheld.cache_views(ATTRIBUTION_VIEWS).await.unwrap();
-        let read = unheld.sql_with(views::WHO, params).await.unwrap();
-        let text = |b: &[RecordBatch]| {
-            arrow::util::pretty::pretty_format_batches(b)
-                .unwrap()
-                .to_string()
-        };
-        assert_eq!(text(&read), text(&held));
-        assert!(
-            text(&held).contains("alice.nguyen@example.com"),
-            "{}",
-            text(&held)
-        );
     }
 
     /// `names_table` keeps the last table's compiled patterns: two tables asked in one
