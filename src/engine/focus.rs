@@ -17,7 +17,7 @@ use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
 
-use super::{ATTRIBUTION_VIEWS, Engine, EngineError, bind, df, register_functions};
+use super::{ATTRIBUTION_VIEWS, Engine, EngineError, SETTINGS_TABLE, bind, df, register_functions};
 use crate::lake::ALL_TABLES;
 
 impl Engine {
@@ -43,7 +43,7 @@ impl Engine {
         let ctx = SessionContext::new_with_config_rt(config, self.ctx.runtime_env());
         register_functions(&ctx);
         let tables = ALL_TABLES.iter().map(|t| t.name);
-        for name in tables.chain(["attribution_settings"]) {
+        for name in tables.chain([SETTINGS_TABLE]) {
             let provider = self
                 .ctx
                 .table_provider(name)
@@ -182,7 +182,6 @@ pub(super) fn partition(t: i64) -> ScalarValue {
 mod tests {
     use super::*;
     use crate::engine::tests::empty_engine;
-    use crate::engine::ts;
     use crate::engine::views;
     use crate::lake::Lake;
 
@@ -247,15 +246,9 @@ mod tests {
             .who(crate::demo::DEMO_OBJECT, since, until)
             .await
             .unwrap();
-        let params = vec![
-            ScalarValue::Utf8(Some(crate::demo::DEMO_OBJECT.to_string())),
-            ts(since),
-            ts(until),
-        ];
-        let mut focus = params.clone();
-        focus.extend([partition(since), partition(until)]);
+        let (asked, params) = crate::engine::who_params(crate::demo::DEMO_OBJECT, since, until);
         let unheld = engine
-            .focused(views::WHO_CONNECTIONS, focus, 0)
+            .focused(views::WHO_CONNECTIONS, asked, 0)
             .await
             .unwrap();
         assert!(unheld._held.is_none());

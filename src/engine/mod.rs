@@ -108,7 +108,7 @@ impl Engine {
         let settings_table = settings
             .table()
             .map_err(df("building attribution_settings"))?;
-        ctx.register_table("attribution_settings", Arc::new(settings_table))
+        ctx.register_table(SETTINGS_TABLE, Arc::new(settings_table))
             .map_err(df("registering attribution_settings"))?;
         let engine = Engine {
             ctx,
@@ -234,6 +234,9 @@ fn register_functions(ctx: &SessionContext) {
     }
 }
 
+/// The one-row table of the attribution settings an engine answers with.
+const SETTINGS_TABLE: &str = "attribution_settings";
+
 /// The views every question about sessions reads, most of them several times: the
 /// session spans (read again by `db_session_events` for the question's own rows), the
 /// sessions (one pass over every db event), the federated sessions, and the join.
@@ -258,14 +261,7 @@ impl Engine {
         since: i64,
         until: i64,
     ) -> Result<Vec<RecordBatch>, EngineError> {
-        let params = vec![
-            ScalarValue::Utf8(Some(object.to_string())),
-            ts(since),
-            ts(until),
-        ];
-        // The focus query also reads $4/$5, the period's `date=` partitions.
-        let mut asked = params.clone();
-        asked.extend([focus::partition(since), focus::partition(until)]);
+        let (asked, params) = who_params(object, since, until);
         self.answer_focused(views::WHO_CONNECTIONS, asked, views::WHO, params)
             .await
     }
@@ -378,6 +374,19 @@ async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<(), EngineEr
             .map_err(df(format!("registering table {} at {path}", table.name)))?;
     }
     Ok(())
+}
+
+/// The parameters of `who`'s focus query (`views::WHO_CONNECTIONS`) and of its answer
+/// (`views::WHO`): the focus query also reads $4/$5, the period's `date=` partitions.
+fn who_params(object: &str, since: i64, until: i64) -> (Vec<ScalarValue>, Vec<ScalarValue>) {
+    let params = vec![
+        ScalarValue::Utf8(Some(object.to_string())),
+        ts(since),
+        ts(until),
+    ];
+    let mut asked = params.clone();
+    asked.extend([focus::partition(since), focus::partition(until)]);
+    (asked, params)
 }
 
 fn ts(t: i64) -> ScalarValue {
