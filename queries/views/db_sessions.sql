@@ -1,7 +1,8 @@
 -- One row per database session, keyed (instance, connection_id, session_start) —
 -- `session_seq` is the same key in a form that is cheap to join on. Who connected from
 -- where and how, when, whether the login succeeded (and why not), and how many
--- statements ran.
+-- statements ran. `last_event_time` is the time of its last row: the disconnect, or
+-- the last thing it logged when the disconnect is not in the evidence.
 --
 -- auth_method, first that applies:
 -- 1. the log: `iam` when PostgreSQL authenticated the session with `method=pam` (RDS
@@ -24,6 +25,7 @@ SELECT
            MIN(event_time) FILTER (WHERE op_rank = 0),
            MIN(event_time)) AS connect_time,
   MAX(event_time) FILTER (WHERE operation = 'DISCONNECT') AS disconnect_time,
+  MAX(event_time) AS last_event_time,
   -- The connect row names the login user; TABLE rows inside routines name the definer.
   COALESCE(MAX(db_user) FILTER (WHERE operation IN ('CONNECT', 'FAILED_CONNECT', 'CHANGEUSER')),
            MAX(db_user) FILTER (WHERE operation LIKE 'QUERY%' OR operation LIKE 'AUDIT_%'),
@@ -80,6 +82,7 @@ SELECT
   s.engine,
   s.connect_time,
   s.disconnect_time,
+  s.last_event_time,
   s.db_user,
   s.client_host,
   s.client_port,

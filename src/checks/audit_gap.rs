@@ -159,6 +159,40 @@ mod tests {
         assert_eq!(f.last_seen.as_deref(), Some("2026-11-16T13:05:00Z"));
     }
 
+    /// The gap runs from the last row before the silence to the first row after it, in
+    /// db_events order (time, then file and line), down to the second: it is found
+    /// minute by minute, and rows of the same second must still pick the right bound.
+    #[tokio::test]
+    async fn db_gap_bounds_are_the_rows_next_to_the_silence() {
+        let mut lab = Lab::new();
+        for (at, query_id, op, rest) in [
+            ("2026-11-16 10:00:00", 0, "CONNECT", ",0"),
+            ("2026-11-16 10:05:10", 610, "QUERY", "'SELECT 1',0"),
+            ("2026-11-16 10:05:40", 611, "QUERY", "'SELECT 2',0"),
+            ("2026-11-16 10:05:40", 612, "QUERY", "'SELECT 3',0"),
+            ("2026-11-16 13:05:20", 613, "QUERY", "'SELECT 4',0"),
+            ("2026-11-16 13:05:20", 614, "QUERY", "'SELECT 5',0"),
+            ("2026-11-16 13:06:00", 0, "DISCONNECT", ",0"),
+        ] {
+            line(&mut lab, at, "app", 61, query_id, op, rest);
+        }
+        let found = lab.findings(&CHECK).await;
+        assert_eq!(subjects(&found), [("shop-prod".to_string(), 1)]);
+        let f = &found[0];
+        assert_eq!(
+            f.summary,
+            "no audit records from shop-prod for 179 min (2026-11-16T10:05:40Z to \
+             2026-11-16T13:05:20Z) while 1 session(s) were open"
+        );
+        let bounds: Vec<&str> = f.evidence["bounds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_str().unwrap().rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(bounds, ["server_audit.log#4", "server_audit.log#5"]);
+    }
+
     #[tokio::test]
     async fn db_near_misses() {
         // A quiet night: sessions before and after, none open across.
