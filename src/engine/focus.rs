@@ -183,7 +183,6 @@ mod tests {
     use super::*;
     use crate::engine::tests::empty_engine;
     use crate::engine::views;
-    use crate::lake::Lake;
 
     /// Partition values compare as text: a period left open is cut at years 0000 and
     /// 9999, where "+146138-…" would sort before "2026-…".
@@ -232,14 +231,7 @@ mod tests {
     /// and whole-lake answers on harder data).
     #[tokio::test]
     async fn who_reads_the_focused_rows_from_the_lake_when_they_do_not_fit() {
-        let dir = tempfile::tempdir().unwrap();
-        let evidence = dir.path().join("evidence");
-        crate::demo::write_scenario(&evidence).unwrap();
-        let lake = Lake::open(dir.path().join("lake")).unwrap();
-        let opts = crate::ingest::IngestOptions::local(vec![evidence]);
-        crate::ingest::ingest(&lake, &opts, &mut crate::ingest::Silent)
-            .await
-            .unwrap();
+        let (_dir, lake) = crate::engine::tests::demo_lake().await;
         let engine = Engine::open(&lake).await.unwrap();
         let (since, until) = (i64::MIN / 2, i64::MAX / 2);
         let held = engine
