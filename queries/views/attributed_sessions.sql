@@ -22,10 +22,6 @@ inventory AS (
     ON u.instance = l.instance AND u.user_name = l.user_name AND u.observed_at = l.at
   GROUP BY u.instance, u.user_name
 ),
-witness AS (
-  SELECT DISTINCT principal_id, source_ip, event_time FROM cloudtrail_events
-  WHERE principal_id IS NOT NULL AND source_ip IS NOT NULL AND event_name <> 'AssumeRoleWithSAML'
-),
 matches AS (
   SELECT s.instance, s.connection_id, s.session_seq, s.connect_time, s.client_host,
          r.*, r.tag_value = s.db_user AS exact_value
@@ -34,12 +30,16 @@ matches AS (
     ON lower(r.tag_value) = lower(s.db_user)
    AND s.connect_time >= r.window_start AND s.connect_time <= r.window_end
 ),
+-- The source IPs of the other calls of the role sessions that are candidates (a
+-- question about a few connections reads the calls of a few role sessions).
 ip_witness AS (
   SELECT DISTINCT r.federation_event_id, w.source_ip
-  FROM role_sessions r
-  JOIN witness w
+  FROM (SELECT DISTINCT federation_event_id, assumed_role_id, session_start, session_expiry
+        FROM matches WHERE exact_value) r
+  JOIN cloudtrail_events w
     ON w.principal_id = r.assumed_role_id
    AND w.event_time >= r.session_start AND w.event_time <= r.session_expiry
+  WHERE w.source_ip IS NOT NULL AND w.event_name <> 'AssumeRoleWithSAML'
 ),
 candidates AS (
   SELECT m.*, x.source_ip IS NOT NULL AS ip_match
