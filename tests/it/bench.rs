@@ -42,15 +42,24 @@ fn the_benchmark_runs_every_suite_at_a_small_size_beside_duckdb() {
         "PostgreSQL + pgaudit",
         "Okta System Log",
     ] {
-        for t in [1, 2] {
-            assert!(
-                stdout
+        // source, files, MB, threads, wall, MB/s, per core, events, events/s, RSS
+        let events: Vec<u64> = [1, 2]
+            .iter()
+            .map(|t| {
+                let row = stdout
                     .lines()
-                    .any(|l| l.starts_with(&format!("| {source} | "))
-                        && l.contains(&format!(" | {t} | "))),
-                "{source} with {t} thread(s)\n{stdout}"
-            );
-        }
+                    .find(|l| {
+                        l.starts_with(&format!("| {source} | ")) && l.contains(&format!(" | {t} | "))
+                    })
+                    .unwrap_or_else(|| panic!("{source} with {t} thread(s)\n{stdout}"));
+                let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+                assert_eq!(cells.len(), 10, "{row}");
+                assert!(cells[8].parse::<f64>().unwrap() > 0.0, "events/s: {row}");
+                cells[7].parse().unwrap()
+            })
+            .collect();
+        // Both thread counts read the same records, and there are some.
+        assert!(events[0] > 0 && events[0] == events[1], "{source}: {events:?}");
     }
     let row = stdout
         .lines()

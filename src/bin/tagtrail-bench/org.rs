@@ -137,9 +137,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             stamp["synth_rss_mib"].as_f64().unwrap_or_default()
         );
         println!(
-            "| source | files | MB | threads | wall s | MB/s | MB/s per core | peak RSS MiB |"
+            "| source | files | MB | threads | wall s | MB/s | MB/s per core | events | events/s | peak RSS MiB |"
         );
-        println!("|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for (name, folders) in SOURCES {
             let paths: Vec<PathBuf> = folders.iter().map(|f| evidence.join(f)).collect();
             let (mut bytes, mut files) = (0, 0);
@@ -158,10 +158,20 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                         .args(&paths),
                 )?;
                 let s = r.wall.as_secs_f64();
+                // Records read, as the manifest counts them (a CloudTrail record, an
+                // audit or log entry, an Okta event), rejected ones included.
+                let events: u64 = lake_value(
+                    args,
+                    work.path(),
+                    "SELECT sum(records) AS n FROM ingest_manifest",
+                )?
+                .parse()
+                .context("the ingest manifest's record count")?;
                 println!(
-                    "| {name} | {files} | {mb:.0} | {t} | {s:.2} | {:.0} | {:.0} | {:.0} |",
+                    "| {name} | {files} | {mb:.0} | {t} | {s:.2} | {:.0} | {:.0} | {events} | {:.0} | {:.0} |",
                     mb / s,
                     mb / s / t as f64,
+                    events as f64 / s,
                     r.peak_rss_mib
                 );
             }
