@@ -49,7 +49,8 @@ fn the_benchmark_runs_every_suite_at_a_small_size_beside_duckdb() {
                 let row = stdout
                     .lines()
                     .find(|l| {
-                        l.starts_with(&format!("| {source} | ")) && l.contains(&format!(" | {t} | "))
+                        l.starts_with(&format!("| {source} | "))
+                            && l.contains(&format!(" | {t} | "))
                     })
                     .unwrap_or_else(|| panic!("{source} with {t} thread(s)\n{stdout}"));
                 let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
@@ -59,7 +60,10 @@ fn the_benchmark_runs_every_suite_at_a_small_size_beside_duckdb() {
             })
             .collect();
         // Both thread counts read the same records, and there are some.
-        assert!(events[0] > 0 && events[0] == events[1], "{source}: {events:?}");
+        assert!(
+            events[0] > 0 && events[0] == events[1],
+            "{source}: {events:?}"
+        );
     }
     let row = stdout
         .lines()
