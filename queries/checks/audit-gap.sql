@@ -45,7 +45,7 @@ gap_times AS (
     AND m.first_time > $1 AND m.prev_time < $2
 ),
 -- The rows either side, in db_events order (time, file, line): the last row at the
--- gap's start and the first at its end. The gaps are the build side of these joins.
+-- gap's start and the first at its end.
 bound_rows AS (
   SELECT g.instance, g.gap_from, g.gap_to, 0 AS side,
          row_number() OVER (PARTITION BY g.instance, g.gap_from, g.gap_to
