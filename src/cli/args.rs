@@ -88,6 +88,10 @@ pub enum RawCommand {
         /// MySQL), `aurora` (Aurora MySQL Advanced Auditing).
         #[arg(long, value_parser = ["mariadb", "rds-mysql", "aurora"], value_name = "DIALECT")]
         mysql_dialect: Option<String>,
+        /// Do not update the session index after the run (reports and findings then
+        /// group every db event into sessions at each run, until `tagtrail index`).
+        #[arg(long)]
+        no_index: bool,
         #[command(flatten)]
         range: RawRange,
     },
@@ -293,6 +297,15 @@ pub enum RawCommand {
         /// Rows per row group of the merged files.
         #[arg(long, default_value_t = 131_072, value_name = "N")]
         row_group_rows: usize,
+    },
+    /// Store the lake's database sessions (the session index), so reports and findings
+    /// read one row per session instead of grouping every db event again. `tagtrail
+    /// ingest` does it after each run that adds database logs; an index that no longer
+    /// matches the lake is never used.
+    Index {
+        /// Rebuild it even when it matches the lake.
+        #[arg(long)]
+        force: bool,
     },
     /// Ingest the embedded demo scenario into a temporary lake and answer "who read shop.customers?".
     Demo {

@@ -35,7 +35,15 @@ pub struct Config {
 
 #[derive(Debug)]
 pub enum Command {
-    Ingest(IngestOptions),
+    Ingest {
+        opts: IngestOptions,
+        /// Update the session index after the run.
+        index: bool,
+    },
+    /// Build the session index (`force`: even when it is current).
+    Index {
+        force: bool,
+    },
     Who {
         object: String,
         since: i64,
@@ -137,9 +145,10 @@ impl Config {
                 range,
                 threads,
                 mysql_dialect,
+                no_index,
             } => {
                 let (since, until) = optional_range(&range)?;
-                Command::Ingest(IngestOptions {
+                let opts = IngestOptions {
                     inputs: paths
                         .iter()
                         .map(|p| parse_input(p))
@@ -171,8 +180,13 @@ impl Config {
                         Some(n) => n,
                         None => crate::ingest::default_threads(),
                     },
-                })
+                };
+                Command::Ingest {
+                    opts,
+                    index: !no_index,
+                }
             }
+            RawCommand::Index { force } => Command::Index { force },
             RawCommand::Who {
                 object,
                 range,
@@ -765,7 +779,7 @@ mod tests {
         .unwrap()
         .command
         {
-            Command::Ingest(o) => {
+            Command::Ingest { opts: o, .. } => {
                 assert_eq!(o.settings.tz, chrono_tz::Europe::Berlin);
                 assert_eq!(o.settings.kind, Some(SourceKind::MysqlAudit));
                 assert_eq!(o.settings.mysql_dialect, Some(Dialect::Aurora));
@@ -789,7 +803,7 @@ mod tests {
         .unwrap()
         .command
         {
-            Command::Ingest(o) => {
+            Command::Ingest { opts: o, .. } => {
                 assert_eq!(o.settings.kind, Some(SourceKind::PgStderr));
                 assert_eq!(o.settings.log_line_prefix.as_str(), "%m [%p] %q%u@%d ");
             }
@@ -828,7 +842,7 @@ mod tests {
         ])
         .unwrap()
         .command;
-        let Command::Ingest(o) = cmd else {
+        let Command::Ingest { opts: o, .. } = cmd else {
             panic!("{cmd:?}")
         };
         assert_eq!(

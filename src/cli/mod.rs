@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checks::{self, Severity, Status};
 use crate::demo;
-use crate::engine::{AttributionSettings, Engine, EngineError};
+use crate::engine::{AttributionSettings, Engine, EngineError, build_session_index};
 use crate::fetch::AwsOptions;
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::integrity::IntegrityError;
@@ -86,10 +86,17 @@ impl CliError {
 
 pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
     match config.command {
-        Command::Ingest(opts) => {
+        Command::Ingest { opts, index } => {
             let lake = create_lake(&config.lake, &config.aws).await?;
             let report = ingest_with_progress(&lake, &opts).await?;
             summary::ingest(out, &report)?;
+            if index {
+                summary::session_index(out, &build_session_index(&lake, false).await?)?;
+            }
+        }
+        Command::Index { force } => {
+            let lake = existing_lake(&config.lake, &config.aws).await?;
+            summary::session_index(out, &build_session_index(&lake, force).await?)?;
         }
         Command::Who {
             object,
@@ -328,6 +335,7 @@ async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
     )?;
     let report = ingest_with_progress(&lake, &opts).await?;
     summary::ingest(out, &report)?;
+    summary::session_index(out, &build_session_index(&lake, false).await?)?;
     let engine = Engine::open(&lake).await?;
     writeln!(out, "\nWho accessed {}?\n", demo::DEMO_OBJECT)?;
     let rows = who::rows(

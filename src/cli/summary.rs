@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, IndexOutcome};
 use crate::ingest::{FileStatus, IngestReport};
 use crate::report::{self, Format, new_table};
 
@@ -142,4 +142,16 @@ pub fn compact(
         r.files_after,
         r.orphans_removed
     )
+}
+
+/// One line on the session index after an ingest or `tagtrail index`.
+pub fn session_index(out: &mut dyn Write, outcome: &IndexOutcome) -> std::io::Result<()> {
+    match outcome {
+        IndexOutcome::UpToDate => writeln!(out, "Session index: up to date."),
+        IndexOutcome::Built { sessions, took } => writeln!(
+            out,
+            "Session index: {sessions} database sessions stored ({:.1} s).",
+            took.as_secs_f64()
+        ),
+    }
 }

@@ -78,6 +78,7 @@ impl Engine {
             ctx,
             cached: std::sync::Mutex::new(["pg_csvlog_hours"].into()),
             memory_limit: self.memory_limit,
+            indexed: false,
             _held: held,
             _lake: self._lake.clone(),
         };

@@ -3,6 +3,7 @@
 //! query a user can read, rerun and change with `tagtrail query`.
 
 mod focus;
+mod index;
 mod live_store;
 mod settings;
 pub mod udf;
@@ -28,6 +29,7 @@ use object_store::path::Path;
 
 use crate::lake::{ALL_TABLES, Lake, LakeError};
 
+pub use index::{IndexOutcome, build_session_index};
 pub use settings::{AttributionSettings, parse_duration, validate_tag_key};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,8 @@ pub struct Engine {
     cached: std::sync::Mutex<std::collections::BTreeSet<&'static str>>,
     /// What queries may use, in bytes (the pool's limit).
     memory_limit: usize,
+    /// Whether the views of [`index::INDEXED`] read the lake's session index.
+    indexed: bool,
     /// The pool's share held by a focused engine's rows ([`Engine::focused`]).
     _held: Option<MemoryReservation>,
     /// Keeps an S3 lake's connection (and its runtime) alive while queries run.
@@ -86,10 +90,32 @@ impl Engine {
     /// aggregations past it spill to the temporary directory, and an operator that
     /// cannot spill fails with DataFusion's "Resources exhausted" naming it, instead of
     /// the whole process being killed by the kernel for running out of memory.
+    ///
+    /// The session views read the lake's session index when it is current
+    /// ([`build_session_index`]).
     pub async fn open_limited(
         lake: &Lake,
         settings: &AttributionSettings,
         memory_limit: usize,
+    ) -> Result<Engine, EngineError> {
+        let indexed = index::is_current(lake)?;
+        Engine::open_indexed(lake, settings, memory_limit, indexed).await
+    }
+
+    /// Like [`Engine::open_limited`], computing every view from the events.
+    async fn open_unindexed(
+        lake: &Lake,
+        settings: &AttributionSettings,
+        memory_limit: usize,
+    ) -> Result<Engine, EngineError> {
+        Engine::open_indexed(lake, settings, memory_limit, false).await
+    }
+
+    async fn open_indexed(
+        lake: &Lake,
+        settings: &AttributionSettings,
+        memory_limit: usize,
+        indexed: bool,
     ) -> Result<Engine, EngineError> {
         let config = SessionConfig::new()
             .with_information_schema(true)
@@ -112,10 +138,21 @@ impl Engine {
             .map_err(df("building attribution_settings"))?;
         ctx.register_table(SETTINGS_TABLE, Arc::new(settings_table))
             .map_err(df("registering attribution_settings"))?;
+        if indexed {
+            for (view, table) in index::INDEXED {
+                let provider = ctx
+                    .table_provider(table.name)
+                    .await
+                    .map_err(df(format!("reading table {}", table.name)))?;
+                ctx.register_table(view, provider)
+                    .map_err(df(format!("registering {} as {view}", table.name)))?;
+            }
+        }
         let engine = Engine {
             ctx,
             cached: Default::default(),
             memory_limit,
+            indexed,
             _held: None,
             _lake: lake.clone(),
         };
@@ -173,16 +210,19 @@ impl Engine {
             .clone()
     }
 
-    /// Creates (or with `replace`, plans again) every view that is not cached, in
-    /// dependency order, over the tables and views registered now.
+    /// Creates (or with `replace`, plans again) every view that is not cached or read
+    /// from the index, in dependency order, over the tables and views registered now.
     async fn plan_views(&self, replace: bool) -> Result<(), EngineError> {
-        let cached = self.cached_views();
+        let mut skipped = self.cached_views();
+        if self.indexed {
+            skipped.extend(index::INDEXED.iter().map(|(view, _)| *view));
+        }
         let verb = if replace {
             "CREATE OR REPLACE VIEW"
         } else {
             "CREATE VIEW"
         };
-        for view in views::VIEWS.iter().filter(|v| !cached.contains(v.name)) {
+        for view in views::VIEWS.iter().filter(|v| !skipped.contains(v.name)) {
             let sql = format!("{verb} {} AS {}", view.name, view.sql);
             self.ctx.sql(&sql).await.map_err(df(format!(
                 "creating view {} (queries/{})",

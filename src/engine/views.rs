@@ -18,11 +18,12 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 14] = [
+pub const VIEWS: [View; 15] = [
     view!("pg_csvlog_hours"),
     view!("db_events_ordered"),
     view!("db_session_spans"),
     view!("db_session_events"),
+    view!("db_session_facts"),
     view!("db_sessions"),
     view!("iam_policy_documents"),
     view!("db_grants"),

@@ -18,6 +18,7 @@ pub mod manifest;
 mod merge;
 pub mod read;
 mod s3;
+pub mod session_index;
 pub(crate) mod store;
 pub mod tables;
 pub mod writer;
@@ -32,7 +33,8 @@ use store::Storage;
 
 pub use tables::{
     ALL_TABLES, CLOUDTRAIL_EVENTS, DB_EVENTS, DB_USERS, DIGEST_CHECKS, FEDERATED_SESSIONS,
-    INGEST_MANIFEST, INGEST_REJECTS, RDS_INSTANCES, TableDef, for_output,
+    INGEST_MANIFEST, INGEST_REJECTS, RDS_INSTANCES, SESSION_FACTS_INDEX, SESSION_SPANS_INDEX,
+    TableDef, for_output,
 };
 
 /// Errors say which file they concern, so a user can find it.

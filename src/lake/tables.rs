@@ -6,7 +6,7 @@
 use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
-use crate::lake::manifest;
+use crate::lake::{manifest, session_index};
 use crate::sources::{
     Output, cloudtrail, db_events, db_users, iam_policy, okta, rds_inventory, saml,
 };
@@ -239,7 +239,35 @@ pub static DB_USERS: TableDef = TableDef {
     ],
 };
 
-pub static ALL_TABLES: [&TableDef; 11] = [
+/// The session index ([`session_index`]): `db_session_spans`' rows.
+pub static SESSION_SPANS_INDEX: TableDef = TableDef {
+    name: "session_spans_index",
+    schema: session_index::spans_schema,
+    time_column: "session_start",
+    tie_column: "connection_id",
+    dictionary_columns: &["instance", "open_uri", "next_uri"],
+};
+
+/// The session index ([`session_index`]): `db_session_facts`' rows.
+pub static SESSION_FACTS_INDEX: TableDef = TableDef {
+    name: "session_facts_index",
+    schema: session_index::facts_schema,
+    time_column: "session_start",
+    tie_column: "connection_id",
+    dictionary_columns: &[
+        "instance",
+        "engine",
+        "db_user",
+        "client_host",
+        "initial_database",
+        "application_name",
+        "failure_sql_state",
+        "failure_reason",
+        "log_auth_method",
+    ],
+};
+
+pub static ALL_TABLES: [&TableDef; 13] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
@@ -251,6 +279,8 @@ pub static ALL_TABLES: [&TableDef; 11] = [
     &DB_USERS,
     &IDP_EVENTS,
     &SAML_ASSERTIONS,
+    &SESSION_SPANS_INDEX,
+    &SESSION_FACTS_INDEX,
 ];
 
 /// The table a source output goes to.

@@ -69,11 +69,17 @@ fn the_benchmark_runs_every_suite_at_a_small_size_beside_duckdb() {
         .lines()
         .find(|l| l.starts_with("| 12 | "))
         .unwrap_or_else(|| panic!("no query row\n{stdout}"));
-    // people, db_events rows, who, DuckDB who, ratio, timeline, findings, report, RSS
+    // people, db_events rows, sessions, index s, index RSS, who, DuckDB who, ratio,
+    // timeline, findings, report, RSS
     let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
-    assert_eq!(cells.len(), 9, "{row}");
-    assert!(cells[1].parse::<u64>().unwrap() > 100, "{row}");
-    assert!(cells[4].ends_with('×'), "{row}");
+    assert_eq!(cells.len(), 12, "{row}");
+    let (events, sessions) = (
+        cells[1].parse::<u64>().unwrap(),
+        cells[2].parse::<u64>().unwrap(),
+    );
+    assert!(events > 100 && sessions > 0 && sessions < events, "{row}");
+    assert!(cells[3].parse::<f64>().unwrap() > 0.0, "{row}");
+    assert!(cells[7].ends_with('×'), "{row}");
     assert!(stderr.contains("who: both name the same"), "{stderr}");
 }
 

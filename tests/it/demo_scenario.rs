@@ -104,6 +104,10 @@ fn demo_prints_the_answer() {
     let dir = temp_lake();
     let out = tagtrail(dir.path(), &["demo"]);
     assert!(out.contains("Who accessed shop.customers?"), "{out}");
+    assert!(
+        out.contains("Session index: 90 database sessions stored ("),
+        "{out}"
+    );
     for row in expected().as_array().unwrap() {
         assert!(out.contains(row["db_user"].as_str().unwrap()), "{out}");
     }

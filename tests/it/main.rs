@@ -30,6 +30,7 @@ mod report;
 mod report_browser;
 mod s3;
 mod saml;
+mod session_index;
 mod sessions;
 mod spark;
 mod support;

@@ -60,6 +60,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let ours = measure(
             Command::new(&args.tagtrail)
                 .arg("ingest")
+                .arg("--no-index")
                 .arg("--lake")
                 .arg(&lake)
                 .arg("--threads")

@@ -64,6 +64,7 @@ fn ingest(
     measure(
         Command::new(&args.tagtrail)
             .arg("ingest")
+            .arg("--no-index")
             .arg("--lake")
             .arg(lake)
             .arg("--threads")

@@ -1,6 +1,7 @@
 //! Suite `org`: a `tagtrail synth` organization at growing sizes. For each size it
 //! measures ingest per source (threads as given), then the questions users ask of the
-//! whole lake (`who`, `timeline`, `findings`, `report` over one week), and DuckDB
+//! whole lake (the session index that `ingest` builds, then `who`, `timeline`,
+//! `findings`, `report` over one week), and DuckDB
 //! answering "who accessed shop.customers" over the same Parquet lake, side by side.
 //! Both answers must name the same people, or the run fails.
 
@@ -153,7 +154,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 let work = tempfile::tempdir()?;
                 let r = measure(
                     tagtrail(args)
-                        .args(["ingest", "--threads", &t.to_string(), "--lake"])
+                        .args(["ingest", "--no-index", "--threads", &t.to_string()])
+                        .arg("--lake")
                         .arg(work.path())
                         .args(&paths),
                 )?;
@@ -185,10 +187,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let threads = args.threads.iter().max().copied().unwrap_or(2);
         measure(
             tagtrail(args)
-                .args(["ingest", "--threads", &threads.to_string(), "--lake"])
+                .args(["ingest", "--no-index", "--threads", &threads.to_string()])
+                .arg("--lake")
                 .arg(&lake)
                 .arg(&evidence),
         )?;
+        // The session index, measured on its own (`ingest` runs it after each run).
+        let index = measure(tagtrail(args).args(["index", "--force", "--lake"]).arg(&lake))?;
+        let sessions = lake_value(args, &lake, "SELECT count(*) AS n FROM session_facts_index")?;
         let db_events = lake_value(args, &lake, "SELECT count(*) AS n FROM db_events")?;
         let (since, until) = (start.to_string(), (start + Duration::days(7)).to_string());
         let week = format!(
@@ -254,20 +260,22 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         } else {
             None
         };
-        queries.push((people, db_events, who, timeline, findings, report, duck));
+        queries.push((people, db_events, sessions, index, who, timeline, findings, report, duck));
     }
     println!("### Questions over one week, as the lake grows\n");
     println!(
-        "| people | db_events rows | who s | DuckDB who s | who vs DuckDB | timeline s | findings s | report s | peak RSS MiB (max) |"
+        "| people | db_events rows | sessions | index s | index peak RSS MiB | who s | DuckDB who s | who vs DuckDB | timeline s | findings s | report s | peak RSS MiB (max) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for (people, n, who, timeline, findings, report, duck) in &queries {
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (people, n, sessions, index, who, timeline, findings, report, duck) in &queries {
         let rss = [who, timeline, findings, report]
             .iter()
             .map(|r| r.peak_rss_mib)
             .fold(0.0, f64::max);
         println!(
-            "| {people} | {n} | {:.2} | {} | {} | {:.2} | {:.2} | {:.2} | {rss:.0} |",
+            "| {people} | {n} | {sessions} | {:.2} | {:.0} | {:.2} | {} | {} | {:.2} | {:.2} | {:.2} | {rss:.0} |",
+            index.wall.as_secs_f64(),
+            index.peak_rss_mib,
             who.wall.as_secs_f64(),
             duck.as_ref()
                 .map_or(String::new(), |d| format!("{:.2}", d.wall.as_secs_f64())),

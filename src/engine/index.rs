@@ -1,0 +1,325 @@
+//! Building the session index ([`crate::lake::session_index`]) and answering from it.
+//!
+//! A report or `findings` over the whole lake used to group every db event into
+//! sessions at every run (at 33 M events, most of its 37 s). The index stores the rows
+//! of the two views that cost it, computed by those same views, so every answer is
+//! the one the views give; an index that no longer matches the lake is ignored.
+
+use std::time::{Duration, Instant};
+
+use arrow::array::{ArrayRef, new_null_array};
+use arrow::compute::cast;
+use arrow::record_batch::RecordBatch;
+use futures::StreamExt;
+
+use super::{AttributionSettings, Engine, EngineError, default_memory_limit, df, views};
+use crate::lake::session_index::{self, fingerprint, stored_fingerprint};
+use crate::lake::writer::LakeWriter;
+use crate::lake::{Lake, LakeError, SESSION_FACTS_INDEX, SESSION_SPANS_INDEX, TableDef};
+
+/// Each view the index stores, with the lake table that holds its rows.
+pub(super) const INDEXED: [(&str, &TableDef); 2] = [
+    ("db_session_spans", &SESSION_SPANS_INDEX),
+    ("db_session_facts", &SESSION_FACTS_INDEX),
+];
+
+/// What building the index did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexOutcome {
+    /// The stored index already matched the lake.
+    UpToDate,
+    /// Stored anew: how many sessions, and how long it took.
+    Built { sessions: u64, took: Duration },
+}
+
+/// The text of every view the indexed views are computed from (they come first in
+/// [`views::VIEWS`]), so an index made by another version of them is not used.
+fn index_sql() -> String {
+    let last = INDEXED
+        .iter()
+        .filter_map(|(name, _)| views::VIEWS.iter().position(|v| v.name == *name))
+        .max()
+        .expect("the indexed views are views");
+    views::VIEWS[..=last]
+        .iter()
+        .map(|v| v.sql)
+        .collect::<Vec<_>>()
+        .join("\n;\n")
+}
+
+/// Whether the lake's stored index is the one for its db events now.
+pub(super) fn is_current(lake: &Lake) -> Result<bool, LakeError> {
+    let Some(stored) = stored_fingerprint(lake)? else {
+        return Ok(false);
+    };
+    Ok(stored == fingerprint(lake, &index_sql())?)
+}
+
+/// Computes the sessions of every db event in the lake and stores them as the index,
+/// replacing the previous one in one commit; does nothing when the stored index is
+/// current, unless `force`. The rows are computed by the views over the events (never
+/// from an older index) and written as they stream out. Fails, changing nothing, when
+/// another ingest or compaction commits meanwhile.
+pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcome, EngineError> {
+    let start = Instant::now();
+    let generation = lake.live_files()?.generation;
+    let now = fingerprint(lake, &index_sql())?;
+    if !force && stored_fingerprint(lake)?.as_deref() == Some(now.as_str()) {
+        return Ok(IndexOutcome::UpToDate);
+    }
+    let engine = Engine::open_unindexed(
+        lake,
+        &AttributionSettings::default(),
+        default_memory_limit(),
+    )
+    .await?;
+    // The events are joined to the spans: held in memory, the join builds from them.
+    engine.cache_views(&[INDEXED[0].0]).await?;
+    let mut writer = LakeWriter::new(lake);
+    let mut sessions = 0;
+    for (view, table) in INDEXED {
+        let mut stream = engine
+            .ctx
+            .table(view)
+            .await
+            .map_err(df(format!("reading view {view}")))?
+            .execute_stream()
+            .await
+            .map_err(df(format!("computing view {view}")))?;
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(df(format!("computing view {view}")))?;
+            if table.name == SESSION_FACTS_INDEX.name {
+                sessions += batch.num_rows() as u64;
+            }
+            writer.add(table, conform(&batch, table)?)?;
+        }
+    }
+    let added = writer.finish_staged()?;
+    let live = lake.live_files()?;
+    let replaced: Vec<String> = INDEXED
+        .iter()
+        .flat_map(|(_, t)| live.of(t.name, None))
+        .map(|(path, _)| path.to_string())
+        .collect();
+    lake.swap(Some(generation), &replaced, &added)?;
+    session_index::store_fingerprint(lake, &now)?;
+    for path in &replaced {
+        lake.storage().delete(path)?;
+    }
+    Ok(IndexOutcome::Built {
+        sessions,
+        took: start.elapsed(),
+    })
+}
+
+/// `batch` in `table`'s schema: columns by name, cast where the view's type differs
+/// (text the view gives as `Utf8View`; a test checks there is nothing else), and a
+/// column the view lacks is an error.
+fn conform(batch: &RecordBatch, table: &TableDef) -> Result<RecordBatch, LakeError> {
+    let schema = (table.schema)();
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let column = batch.column_by_name(field.name()).ok_or_else(|| {
+                arrow::error::ArrowError::SchemaError(format!(
+                    "{}: the view has no column {}",
+                    table.name,
+                    field.name()
+                ))
+            })?;
+            if column.data_type() == field.data_type() {
+                Ok(column.clone())
+            } else if column.null_count() == column.len() {
+                Ok(new_null_array(field.data_type(), column.len()))
+            } else {
+                cast(column, field.data_type())
+            }
+        })
+        .collect::<Result<Vec<ArrayRef>, _>>()?;
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::ingest::{IngestOptions, Silent, ingest};
+
+    const SESSIONS: &str = "SELECT * FROM db_sessions ORDER BY instance, connection_id, session_seq";
+    const EVENTS: &str = "SELECT instance, connection_id, session_seq, session_start, \
+         source_uri, source_offset FROM db_session_events \
+         ORDER BY source_uri, source_offset, operation, event_time";
+
+    /// The demo scenario in a new lake, without the files `held` (paths under the
+    /// scenario), which are returned in a folder of their own, in the same layout.
+    async fn demo_without(held: &[&str]) -> (tempfile::TempDir, Lake, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let evidence = dir.path().join("evidence");
+        crate::demo::write_scenario(&evidence).unwrap();
+        let later = dir.path().join("later");
+        for rel in held {
+            let to = later.join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::rename(evidence.join(rel), &to).unwrap();
+        }
+        let lake = Lake::open(dir.path().join("lake")).unwrap();
+        ingest_into(&lake, &evidence).await;
+        (dir, lake, later)
+    }
+
+    async fn ingest_into(lake: &Lake, path: &Path) {
+        let report = ingest(lake, &IngestOptions::local(vec![path.to_path_buf()]), &mut Silent)
+            .await
+            .unwrap();
+        assert!(!report.files.is_empty());
+    }
+
+    async fn text(engine: &Engine, sql: &str) -> String {
+        let batches = engine.sql(sql).await.unwrap();
+        arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string()
+    }
+
+    async fn plan(engine: &Engine, sql: &str) -> String {
+        let batches = engine
+            .context()
+            .sql(&format!("EXPLAIN {sql}"))
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string()
+    }
+
+    /// How [`text`] shows `SELECT count(*) AS n` answering `n`.
+    fn text_of_count(n: u64) -> String {
+        let batch = RecordBatch::try_from_iter([(
+            "n",
+            std::sync::Arc::new(arrow::array::Int64Array::from(vec![n as i64])) as ArrayRef,
+        )])
+        .unwrap();
+        arrow::util::pretty::pretty_format_batches(&[batch])
+            .unwrap()
+            .to_string()
+    }
+
+    fn sessions_built(outcome: IndexOutcome) -> u64 {
+        match outcome {
+            IndexOutcome::Built { sessions, .. } => sessions,
+            IndexOutcome::UpToDate => panic!("the index was not built"),
+        }
+    }
+
+    #[tokio::test]
+    async fn questions_over_the_index_get_the_answers_the_views_compute() {
+        let (_dir, lake, _) = demo_without(&[]).await;
+        let computed = Engine::open(&lake).await.unwrap();
+        assert!(!computed.indexed, "no index yet");
+        let sessions = text(&computed, SESSIONS).await;
+        let events = text(&computed, EVENTS).await;
+        assert_eq!(sessions_built(build_session_index(&lake, false).await.unwrap()), 90);
+
+        let indexed = Engine::open(&lake).await.unwrap();
+        assert!(indexed.indexed);
+        let read = plan(&indexed, "SELECT count(*) FROM db_sessions").await;
+        assert!(read.contains("TableScan: db_session_facts"), "{read}");
+        assert!(!read.contains("db_events"), "{read}");
+        assert_eq!(text(&indexed, SESSIONS).await, sessions);
+        assert_eq!(text(&indexed, EVENTS).await, events);
+        assert_eq!(
+            build_session_index(&lake, false).await.unwrap(),
+            IndexOutcome::UpToDate
+        );
+    }
+
+    #[tokio::test]
+    async fn an_ingest_of_database_logs_makes_the_index_stale_until_it_is_built_again() {
+        let mysql = "rds/billing-prod/audit/server_audit.log";
+        let okta = "okta/system-log-2026-11-16.json";
+        let (_dir, lake, later) = demo_without(&[mysql, okta]).await;
+        let count = "SELECT count(*) AS n FROM db_sessions";
+        let first = Engine::open(&lake).await.unwrap();
+        let before = sessions_built(build_session_index(&lake, false).await.unwrap());
+        assert_eq!(text(&first, count).await, text_of_count(before));
+        assert!(before < 90, "billing-prod's sessions are not in the lake yet");
+
+        // Okta events change no session: the index stays current.
+        ingest_into(&lake, &later.join(okta)).await;
+        assert!(is_current(&lake).unwrap());
+
+        ingest_into(&lake, &later.join(mysql)).await;
+        assert!(!is_current(&lake).unwrap());
+        let stale = Engine::open(&lake).await.unwrap();
+        assert!(!stale.indexed, "a stale index is not read");
+        let computed = text(&stale, count).await;
+        assert_eq!(computed, text_of_count(90));
+
+        assert_eq!(sessions_built(build_session_index(&lake, false).await.unwrap()), 90);
+        let indexed = Engine::open(&lake).await.unwrap();
+        assert!(indexed.indexed);
+        assert_eq!(text(&indexed, count).await, computed);
+        // The first index's parts were replaced, not added to.
+        let live = lake.live_files().unwrap();
+        let facts: usize = live
+            .of(SESSION_FACTS_INDEX.name, None)
+            .iter()
+            .map(|(path, file)| {
+                crate::lake::read::read_file(&lake, path, file.size, None)
+                    .unwrap()
+                    .iter()
+                    .map(RecordBatch::num_rows)
+                    .sum::<usize>()
+            })
+            .sum();
+        assert_eq!(facts, 90);
+    }
+
+    #[tokio::test]
+    async fn an_index_whose_marker_does_not_match_the_lake_is_not_read() {
+        let (_dir, lake, _) = demo_without(&[]).await;
+        build_session_index(&lake, false).await.unwrap();
+        assert!(is_current(&lake).unwrap());
+        // What an index interrupted between its commit and its marker leaves: another
+        // index's marker.
+        session_index::store_fingerprint(&lake, "an older index").unwrap();
+        assert!(!Engine::open(&lake).await.unwrap().indexed);
+        assert_eq!(sessions_built(build_session_index(&lake, false).await.unwrap()), 90);
+        assert!(Engine::open(&lake).await.unwrap().indexed);
+    }
+
+    /// The column's type as stored: the views give some text columns as `Utf8View`
+    /// (a `CAST(NULL AS VARCHAR)`), which Parquet stores as text all the same.
+    fn stored_type(t: &arrow::datatypes::DataType) -> arrow::datatypes::DataType {
+        match t {
+            arrow::datatypes::DataType::Utf8View => arrow::datatypes::DataType::Utf8,
+            other => other.clone(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_index_tables_have_the_types_of_the_views() {
+        let (_dir, lake, _) = demo_without(&[]).await;
+        let engine = Engine::open(&lake).await.unwrap();
+        for (view, table) in INDEXED {
+            let frame = engine.context().table(view).await.unwrap();
+            let columns: Vec<(String, arrow::datatypes::DataType)> = frame
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| (f.name().clone(), stored_type(f.data_type())))
+                .collect();
+            let stored: Vec<(String, arrow::datatypes::DataType)> = (table.schema)()
+                .fields()
+                .iter()
+                .map(|f| (f.name().clone(), f.data_type().clone()))
+                .collect();
+            assert_eq!(columns, stored, "{view}");
+        }
+    }
+}

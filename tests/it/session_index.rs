@@ -1,0 +1,58 @@
+//! The session index through the CLI: `ingest` builds it, `--no-index` and `index`
+//! leave it to the user, and a lake answers the same with and without it.
+
+use crate::support::{fixture, tagtrail, temp_lake};
+
+/// What the questions that read every session answer: findings, sessions, the weekly
+/// report's JSON and the sessions view.
+fn answers(lake: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = [
+        vec!["findings", "--format", "json"],
+        vec!["sessions", "--format", "csv"],
+        vec![
+            "query",
+            "SELECT * FROM db_sessions ORDER BY instance, connection_id, session_seq",
+            "--format",
+            "csv",
+        ],
+    ]
+    .iter()
+    .map(|args| tagtrail(lake, args))
+    .collect();
+    let reports = tempfile::tempdir().unwrap();
+    let dir = reports.path().to_str().unwrap();
+    tagtrail(lake, &["report", "--week", "2026-W47", "--format", "json", "--out", dir]);
+    out.push(std::fs::read_to_string(reports.path().join("2026-W47.json")).unwrap());
+    out
+}
+
+#[test]
+fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
+    let demo = fixture("demo");
+    let demo = demo.to_str().unwrap();
+    let indexed = temp_lake();
+    let ingest = tagtrail(indexed.path(), &["ingest", demo]);
+    assert!(
+        ingest.contains("Session index: 90 database sessions stored ("),
+        "{ingest}"
+    );
+    let plain = temp_lake();
+    let ingest = tagtrail(plain.path(), &["ingest", "--no-index", demo]);
+    assert!(!ingest.contains("Session index"), "{ingest}");
+
+    let with = answers(indexed.path());
+    let without = answers(plain.path());
+    assert!(with[0].contains("missing-mfa"), "{}", with[0]);
+    assert_eq!(with, without);
+
+    // The same files again: nothing new, nothing to index.
+    let again = tagtrail(indexed.path(), &["ingest", demo]);
+    assert!(again.contains("Session index: up to date."), "{again}");
+    let built = tagtrail(plain.path(), &["index"]);
+    assert!(
+        built.starts_with("Session index: 90 database sessions stored ("),
+        "{built}"
+    );
+    assert_eq!(tagtrail(plain.path(), &["index"]), "Session index: up to date.\n");
+    assert_eq!(answers(plain.path()), without);
+}
