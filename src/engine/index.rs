@@ -147,7 +147,8 @@ mod tests {
     use super::*;
     use crate::ingest::{IngestOptions, Silent, ingest};
 
-    const SESSIONS: &str = "SELECT * FROM db_sessions ORDER BY instance, connection_id, session_seq";
+    const SESSIONS: &str =
+        "SELECT * FROM db_sessions ORDER BY instance, connection_id, session_seq";
     const EVENTS: &str = "SELECT instance, connection_id, session_seq, session_start, \
          source_uri, source_offset FROM db_session_events \
          ORDER BY source_uri, source_offset, operation, event_time";
@@ -170,9 +171,13 @@ mod tests {
     }
 
     async fn ingest_into(lake: &Lake, path: &Path) {
-        let report = ingest(lake, &IngestOptions::local(vec![path.to_path_buf()]), &mut Silent)
-            .await
-            .unwrap();
+        let report = ingest(
+            lake,
+            &IngestOptions::local(vec![path.to_path_buf()]),
+            &mut Silent,
+        )
+        .await
+        .unwrap();
         assert!(!report.files.is_empty());
     }
 
@@ -223,7 +228,10 @@ mod tests {
         assert!(!computed.indexed, "no index yet");
         let sessions = text(&computed, SESSIONS).await;
         let events = text(&computed, EVENTS).await;
-        assert_eq!(sessions_built(build_session_index(&lake, false).await.unwrap()), 90);
+        assert_eq!(
+            sessions_built(build_session_index(&lake, false).await.unwrap()),
+            90
+        );
 
         let indexed = Engine::open(&lake).await.unwrap();
         assert!(indexed.indexed);
@@ -247,7 +255,10 @@ mod tests {
         let first = Engine::open(&lake).await.unwrap();
         let before = sessions_built(build_session_index(&lake, false).await.unwrap());
         assert_eq!(text(&first, count).await, text_of_count(before));
-        assert!(before < 90, "billing-prod's sessions are not in the lake yet");
+        assert!(
+            before < 90,
+            "billing-prod's sessions are not in the lake yet"
+        );
 
         // Okta events change no session: the index stays current.
         ingest_into(&lake, &later.join(okta)).await;
@@ -260,7 +271,10 @@ mod tests {
         let computed = text(&stale, count).await;
         assert_eq!(computed, text_of_count(90));
 
-        assert_eq!(sessions_built(build_session_index(&lake, false).await.unwrap()), 90);
+        assert_eq!(
+            sessions_built(build_session_index(&lake, false).await.unwrap()),
+            90
+        );
         let indexed = Engine::open(&lake).await.unwrap();
         assert!(indexed.indexed);
         assert_eq!(text(&indexed, count).await, computed);
@@ -289,7 +303,10 @@ mod tests {
         // index's marker.
         session_index::store_fingerprint(&lake, "an older index").unwrap();
         assert!(!Engine::open(&lake).await.unwrap().indexed);
-        assert_eq!(sessions_built(build_session_index(&lake, false).await.unwrap()), 90);
+        assert_eq!(
+            sessions_built(build_session_index(&lake, false).await.unwrap()),
+            90
+        );
         assert!(Engine::open(&lake).await.unwrap().indexed);
     }
 

@@ -102,7 +102,14 @@ pub fn fingerprint(lake: &Lake, sql: &str) -> Result<String, LakeError> {
     for batch in read::table_columns(
         lake,
         &INGEST_MANIFEST,
-        &["source_uri", "sha256", "kind", "status", "kept", "ingested_at"],
+        &[
+            "source_uri",
+            "sha256",
+            "kind",
+            "status",
+            "kept",
+            "ingested_at",
+        ],
     )? {
         let (uri, sha, kind, status) = (
             string_column(&batch, 0)?,

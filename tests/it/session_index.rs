@@ -21,7 +21,12 @@ fn answers(lake: &std::path::Path) -> Vec<String> {
     .collect();
     let reports = tempfile::tempdir().unwrap();
     let dir = reports.path().to_str().unwrap();
-    tagtrail(lake, &["report", "--week", "2026-W47", "--format", "json", "--out", dir]);
+    tagtrail(
+        lake,
+        &[
+            "report", "--week", "2026-W47", "--format", "json", "--out", dir,
+        ],
+    );
     out.push(std::fs::read_to_string(reports.path().join("2026-W47.json")).unwrap());
     out
 }
@@ -53,6 +58,9 @@ fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
         built.starts_with("Session index: 90 database sessions stored ("),
         "{built}"
     );
-    assert_eq!(tagtrail(plain.path(), &["index"]), "Session index: up to date.\n");
+    assert_eq!(
+        tagtrail(plain.path(), &["index"]),
+        "Session index: up to date.\n"
+    );
     assert_eq!(answers(plain.path()), without);
 }

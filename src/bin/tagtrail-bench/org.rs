@@ -193,7 +193,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 .arg(&evidence),
         )?;
         // The session index, measured on its own (`ingest` runs it after each run).
-        let index = measure(tagtrail(args).args(["index", "--force", "--lake"]).arg(&lake))?;
+        let index = measure(
+            tagtrail(args)
+                .args(["index", "--force", "--lake"])
+                .arg(&lake),
+        )?;
         let sessions = lake_value(args, &lake, "SELECT count(*) AS n FROM session_facts_index")?;
         let db_events = lake_value(args, &lake, "SELECT count(*) AS n FROM db_events")?;
         let (since, until) = (start.to_string(), (start + Duration::days(7)).to_string());
@@ -260,7 +264,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         } else {
             None
         };
-        queries.push((people, db_events, sessions, index, who, timeline, findings, report, duck));
+        queries.push((
+            people, db_events, sessions, index, who, timeline, findings, report, duck,
+        ));
     }
     println!("### Questions over one week, as the lake grows\n");
     println!(
