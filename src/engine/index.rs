@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use arrow::array::{ArrayRef, new_null_array};
 use arrow::compute::cast;
 use arrow::record_batch::RecordBatch;
+use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
 use super::{AttributionSettings, Engine, EngineError, default_memory_limit, df, views};
@@ -45,6 +46,38 @@ fn index_sql() -> String {
         .map(|v| v.sql)
         .collect::<Vec<_>>()
         .join("\n;\n")
+}
+
+/// Creates each indexed view as its index table's columns (the `date` partition left
+/// out), only of the connections in table `focus` (instance, connection_id) when given
+/// ([`Engine::focused`]): a connection's sessions come from its own rows alone, so its
+/// stored sessions are the ones its rows give.
+pub(super) async fn create_views(
+    ctx: &SessionContext,
+    focus: Option<&str>,
+) -> Result<(), EngineError> {
+    for (view, table) in INDEXED {
+        let schema = (table.schema)();
+        let columns: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| format!("i.{}", f.name()))
+            .collect();
+        let restrict = focus.map_or(String::new(), |f| {
+            format!(
+                " LEFT SEMI JOIN {f} f ON i.instance = f.instance AND i.connection_id = f.connection_id"
+            )
+        });
+        let sql = format!(
+            "CREATE OR REPLACE VIEW {view} AS SELECT {} FROM {} i{restrict}",
+            columns.join(", "),
+            table.name
+        );
+        ctx.sql(&sql)
+            .await
+            .map_err(df(format!("reading view {view} from table {}", table.name)))?;
+    }
+    Ok(())
 }
 
 /// Whether the lake's stored index is the one for its db events now.
@@ -236,13 +269,42 @@ mod tests {
         let indexed = Engine::open(&lake).await.unwrap();
         assert!(indexed.indexed);
         let read = plan(&indexed, "SELECT count(*) FROM db_sessions").await;
-        assert!(read.contains("TableScan: db_session_facts"), "{read}");
+        assert!(read.contains("TableScan: session_facts_index"), "{read}");
         assert!(!read.contains("db_events"), "{read}");
         assert_eq!(text(&indexed, SESSIONS).await, sessions);
         assert_eq!(text(&indexed, EVENTS).await, events);
         assert_eq!(
             build_session_index(&lake, false).await.unwrap(),
             IndexOutcome::UpToDate
+        );
+    }
+
+    #[tokio::test]
+    async fn who_over_the_index_names_whom_the_events_name() {
+        let (_dir, lake, _) = demo_without(&[]).await;
+        let (since, until) = (i64::MIN / 2, i64::MAX / 2);
+        let pretty = |batches: Vec<RecordBatch>| {
+            arrow::util::pretty::pretty_format_batches(&batches)
+                .unwrap()
+                .to_string()
+        };
+        let computed = Engine::open(&lake).await.unwrap();
+        let want = pretty(computed.who("shop.customers", since, until).await.unwrap());
+        assert!(want.contains("alice.nguyen@example.com"), "{want}");
+        build_session_index(&lake, false).await.unwrap();
+
+        let indexed = Engine::open(&lake).await.unwrap();
+        let (asked, _) = super::super::who_params("shop.customers", since, until);
+        let focused = indexed
+            .focused(views::WHO_CONNECTIONS, asked, usize::MAX)
+            .await
+            .unwrap();
+        let read = plan(&focused, "SELECT count(*) FROM db_sessions").await;
+        assert!(read.contains("TableScan: session_facts_index"), "{read}");
+        assert!(read.contains("focus_connections"), "{read}");
+        assert_eq!(
+            pretty(indexed.who("shop.customers", since, until).await.unwrap()),
+            want
         );
     }
 

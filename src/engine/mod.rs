@@ -139,14 +139,7 @@ impl Engine {
         ctx.register_table(SETTINGS_TABLE, Arc::new(settings_table))
             .map_err(df("registering attribution_settings"))?;
         if indexed {
-            for (view, table) in index::INDEXED {
-                let provider = ctx
-                    .table_provider(table.name)
-                    .await
-                    .map_err(df(format!("reading table {}", table.name)))?;
-                ctx.register_table(view, provider)
-                    .map_err(df(format!("registering {} as {view}", table.name)))?;
-            }
+            index::create_views(&ctx, None).await?;
         }
         let engine = Engine {
             ctx,
