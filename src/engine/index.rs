@@ -178,6 +178,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::engine::tests::explain;
     use crate::ingest::{IngestOptions, Silent, ingest};
 
     const SESSIONS: &str =
@@ -221,20 +222,6 @@ mod tests {
             .to_string()
     }
 
-    async fn plan(engine: &Engine, sql: &str) -> String {
-        let batches = engine
-            .context()
-            .sql(&format!("EXPLAIN {sql}"))
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap();
-        arrow::util::pretty::pretty_format_batches(&batches)
-            .unwrap()
-            .to_string()
-    }
-
     /// How [`text`] shows `SELECT count(*) AS n` answering `n`.
     fn text_of_count(n: u64) -> String {
         let batch = RecordBatch::try_from_iter([(
@@ -268,7 +255,7 @@ mod tests {
 
         let indexed = Engine::open(&lake).await.unwrap();
         assert!(indexed.indexed);
-        let read = plan(&indexed, "SELECT count(*) FROM db_sessions").await;
+        let read = explain(&indexed, "SELECT count(*) FROM db_sessions").await;
         assert!(read.contains("TableScan: session_facts_index"), "{read}");
         assert!(!read.contains("db_events"), "{read}");
         assert_eq!(text(&indexed, SESSIONS).await, sessions);
@@ -299,7 +286,7 @@ mod tests {
             .focused(views::WHO_CONNECTIONS, asked, usize::MAX)
             .await
             .unwrap();
-        let read = plan(&focused, "SELECT count(*) FROM db_sessions").await;
+        let read = explain(&focused, "SELECT count(*) FROM db_sessions").await;
         assert!(read.contains("TableScan: session_facts_index"), "{read}");
         assert!(read.contains("focus_connections"), "{read}");
         assert_eq!(

@@ -487,9 +487,9 @@ mod tests {
         (dir, lake)
     }
 
-    /// Window operators in the plan of `sql`: each is a pass over every row it numbers.
-    /// Planned on the context, not through [`Engine::sql`], which would hold the spans.
-    async fn windows(engine: &Engine, sql: &str) -> usize {
+    /// The logical and physical plans of `sql`, as text. Planned on the context, not
+    /// through [`Engine::sql`], which would hold the spans first.
+    pub(super) async fn explain(engine: &Engine, sql: &str) -> String {
         let plan = engine
             .context()
             .sql(&format!("EXPLAIN {sql}"))
@@ -498,10 +498,14 @@ mod tests {
             .collect()
             .await
             .unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&plan)
+        arrow::util::pretty::pretty_format_batches(&plan)
             .unwrap()
-            .to_string();
-        text.matches("WindowAggExec").count()
+            .to_string()
+    }
+
+    /// Window operators in the plan of `sql`: each is a pass over every row it numbers.
+    async fn windows(engine: &Engine, sql: &str) -> usize {
+        explain(engine, sql).await.matches("WindowAggExec").count()
     }
 
     #[test]
