@@ -139,7 +139,7 @@ impl Engine {
         ctx.register_table(SETTINGS_TABLE, Arc::new(settings_table))
             .map_err(df("registering attribution_settings"))?;
         if indexed {
-            index::create_views(&ctx, None).await?;
+            index::create_views(&ctx).await?;
         }
         let engine = Engine {
             ctx,
