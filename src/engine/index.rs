@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use arrow::array::{ArrayRef, new_null_array};
+use arrow::array::ArrayRef;
 use arrow::compute::cast;
 use arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
@@ -149,8 +149,6 @@ fn conform(batch: &RecordBatch, table: &TableDef) -> Result<RecordBatch, LakeErr
             })?;
             if column.data_type() == field.data_type() {
                 Ok(column.clone())
-            } else if column.null_count() == column.len() {
-                Ok(new_null_array(field.data_type(), column.len()))
             } else {
                 cast(column, field.data_type())
             }
@@ -161,10 +159,10 @@ fn conform(batch: &RecordBatch, table: &TableDef) -> Result<RecordBatch, LakeErr
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use super::*;
-    use crate::engine::tests::explain;
+    use crate::engine::tests::{demo_lake, demo_lake_without, explain, pretty};
     use crate::ingest::{IngestOptions, Silent, ingest};
 
     const SESSIONS: &str =
@@ -172,23 +170,6 @@ mod tests {
     const EVENTS: &str = "SELECT instance, connection_id, session_seq, session_start, \
          source_uri, source_offset FROM db_session_events \
          ORDER BY source_uri, source_offset, operation, event_time";
-
-    /// The demo scenario in a new lake, without the files `held` (paths under the
-    /// scenario), which are returned in a folder of their own, in the same layout.
-    async fn demo_without(held: &[&str]) -> (tempfile::TempDir, Lake, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let evidence = dir.path().join("evidence");
-        crate::demo::write_scenario(&evidence).unwrap();
-        let later = dir.path().join("later");
-        for rel in held {
-            let to = later.join(rel);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::rename(evidence.join(rel), &to).unwrap();
-        }
-        let lake = Lake::open(dir.path().join("lake")).unwrap();
-        ingest_into(&lake, &evidence).await;
-        (dir, lake, later)
-    }
 
     async fn ingest_into(lake: &Lake, path: &Path) {
         let report = ingest(
@@ -202,10 +183,7 @@ mod tests {
     }
 
     async fn text(engine: &Engine, sql: &str) -> String {
-        let batches = engine.sql(sql).await.unwrap();
-        arrow::util::pretty::pretty_format_batches(&batches)
-            .unwrap()
-            .to_string()
+        pretty(&engine.sql(sql).await.unwrap())
     }
 
     /// How [`text`] shows `SELECT count(*) AS n` answering `n`.
@@ -215,9 +193,7 @@ mod tests {
             std::sync::Arc::new(arrow::array::Int64Array::from(vec![n as i64])) as ArrayRef,
         )])
         .unwrap();
-        arrow::util::pretty::pretty_format_batches(&[batch])
-            .unwrap()
-            .to_string()
+        pretty(&[batch])
     }
 
     fn sessions_built(outcome: IndexOutcome) -> u64 {
@@ -229,7 +205,7 @@ mod tests {
 
     #[tokio::test]
     async fn questions_over_the_index_get_the_answers_the_views_compute() {
-        let (_dir, lake, _) = demo_without(&[]).await;
+        let (_dir, lake) = demo_lake().await;
         let computed = Engine::open(&lake).await.unwrap();
         assert!(!computed.indexed, "no index yet");
         let sessions = text(&computed, SESSIONS).await;
@@ -254,15 +230,10 @@ mod tests {
 
     #[tokio::test]
     async fn who_over_the_index_names_whom_the_events_name() {
-        let (_dir, lake, _) = demo_without(&[]).await;
+        let (_dir, lake) = demo_lake().await;
         let (since, until) = (i64::MIN / 2, i64::MAX / 2);
-        let pretty = |batches: Vec<RecordBatch>| {
-            arrow::util::pretty::pretty_format_batches(&batches)
-                .unwrap()
-                .to_string()
-        };
         let computed = Engine::open(&lake).await.unwrap();
-        let want = pretty(computed.who("shop.customers", since, until).await.unwrap());
+        let want = pretty(&computed.who("shop.customers", since, until).await.unwrap());
         assert!(want.contains("alice.nguyen@example.com"), "{want}");
         build_session_index(&lake, false).await.unwrap();
 
@@ -278,7 +249,7 @@ mod tests {
         assert!(!read.contains("session_facts_index"), "{read}");
         assert!(read.contains("TableScan: db_events"), "{read}");
         assert_eq!(
-            pretty(indexed.who("shop.customers", since, until).await.unwrap()),
+            pretty(&indexed.who("shop.customers", since, until).await.unwrap()),
             want
         );
     }
@@ -287,7 +258,8 @@ mod tests {
     async fn an_ingest_of_database_logs_makes_the_index_stale_until_it_is_built_again() {
         let mysql = "rds/billing-prod/audit/server_audit.log";
         let okta = "okta/system-log-2026-11-16.json";
-        let (_dir, lake, later) = demo_without(&[mysql, okta]).await;
+        let (dir, lake) = demo_lake_without(&[mysql, okta]).await;
+        let later = dir.path().join("later");
         let count = "SELECT count(*) AS n FROM db_sessions";
         let first = Engine::open(&lake).await.unwrap();
         let before = sessions_built(build_session_index(&lake, false).await.unwrap());
@@ -333,7 +305,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_index_whose_marker_does_not_match_the_lake_is_not_read() {
-        let (_dir, lake, _) = demo_without(&[]).await;
+        let (_dir, lake) = demo_lake().await;
         build_session_index(&lake, false).await.unwrap();
         assert!(is_current(&lake).unwrap());
         // What an index interrupted between its commit and its marker leaves: another
@@ -358,7 +330,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_index_tables_have_the_types_of_the_views() {
-        let (_dir, lake, _) = demo_without(&[]).await;
+        let (_dir, lake) = demo_lake().await;
         let engine = Engine::open(&lake).await.unwrap();
         for (view, table) in INDEXED {
             let frame = engine.context().table(view).await.unwrap();

@@ -476,9 +476,20 @@ mod tests {
 
     /// The demo scenario ingested into a new lake (kept while the folder lives).
     pub(super) async fn demo_lake() -> (tempfile::TempDir, Lake) {
+        demo_lake_without(&[]).await
+    }
+
+    /// The demo lake without the scenario's files `held`, which are moved to `later/`
+    /// (same layout) under the returned folder.
+    pub(super) async fn demo_lake_without(held: &[&str]) -> (tempfile::TempDir, Lake) {
         let dir = tempfile::tempdir().unwrap();
         let evidence = dir.path().join("evidence");
         crate::demo::write_scenario(&evidence).unwrap();
+        for rel in held {
+            let to = dir.path().join("later").join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::rename(evidence.join(rel), &to).unwrap();
+        }
         let lake = Lake::open(dir.path().join("lake")).unwrap();
         let opts = crate::ingest::IngestOptions::local(vec![evidence]);
         crate::ingest::ingest(&lake, &opts, &mut crate::ingest::Silent)
@@ -498,7 +509,12 @@ mod tests {
             .collect()
             .await
             .unwrap();
-        arrow::util::pretty::pretty_format_batches(&plan)
+        pretty(&plan)
+    }
+
+    /// `batches` as the text table arrow prints.
+    pub(super) fn pretty(batches: &[RecordBatch]) -> String {
+        arrow::util::pretty::pretty_format_batches(batches)
             .unwrap()
             .to_string()
     }
