@@ -23,49 +23,25 @@
 --   trail), severity high: this is evidence altered or removed, not just absent.
 --   count = failed checks.
 WITH settings AS (SELECT * FROM check_settings),
--- Consecutive rows are found minute by minute: every gap longer than a minute (the
--- threshold is at least one) lies between the last row of one minute that has rows and
--- the first row of the next such minute. (A window over every row sorted the whole
--- table per instance and took a minute at 30 M rows.)
-minutes AS (
-  SELECT instance, date_trunc('minute', event_time) AS minute,
-         MIN(event_time) AS first_time, MAX(event_time) AS last_time
-  FROM db_events
-  GROUP BY instance, date_trunc('minute', event_time)
-),
-gap_times AS (
-  SELECT m.instance, m.prev_time AS gap_from, m.first_time AS gap_to
+-- Consecutive rows are found minute by minute (db_event_minutes): every gap longer
+-- than a minute (the threshold is at least one) lies between the last row of one
+-- minute that has rows and the first row of the next such minute. The view also names
+-- those two rows, in db_events order (time, file, line): the gap's bounds. (A window
+-- over every row sorted the whole table per instance and took a minute at 30 M rows.)
+db_gaps AS (
+  SELECT m.instance, m.prev_time AS gap_from, m.first_time AS gap_to,
+         concat(m.prev_uri, '#', CAST(m.prev_offset AS VARCHAR)) AS before_ref,
+         concat(m.first_uri, '#', CAST(m.first_offset AS VARCHAR)) AS after_ref
   FROM (
-    SELECT instance, first_time,
-           LAG(last_time) OVER (PARTITION BY instance ORDER BY minute) AS prev_time
-    FROM minutes
+    SELECT instance, first_time, first_uri, first_offset,
+           LAG(last_time) OVER (PARTITION BY instance ORDER BY minute) AS prev_time,
+           LAG(last_uri) OVER (PARTITION BY instance ORDER BY minute) AS prev_uri,
+           LAG(last_offset) OVER (PARTITION BY instance ORDER BY minute) AS prev_offset
+    FROM db_event_minutes
   ) m CROSS JOIN settings s
   WHERE m.prev_time IS NOT NULL
     AND CAST(m.first_time AS BIGINT) - CAST(m.prev_time AS BIGINT) > s.audit_gap_minutes * 60000000
     AND m.first_time > $1 AND m.prev_time < $2
-),
--- The rows either side, in db_events order (time, file, line): the last row at the
--- gap's start and the first at its end.
-bound_rows AS (
-  SELECT g.instance, g.gap_from, g.gap_to, 0 AS side,
-         row_number() OVER (PARTITION BY g.instance, g.gap_from, g.gap_to
-                            ORDER BY e.source_uri DESC, e.source_offset DESC) AS rn,
-         concat(e.source_uri, '#', CAST(e.source_offset AS VARCHAR)) AS ref
-  FROM gap_times g JOIN db_events e ON e.instance = g.instance AND e.event_time = g.gap_from
-  UNION ALL
-  SELECT g.instance, g.gap_from, g.gap_to, 1 AS side,
-         row_number() OVER (PARTITION BY g.instance, g.gap_from, g.gap_to
-                            ORDER BY e.source_uri, e.source_offset) AS rn,
-         concat(e.source_uri, '#', CAST(e.source_offset AS VARCHAR)) AS ref
-  FROM gap_times g JOIN db_events e ON e.instance = g.instance AND e.event_time = g.gap_to
-),
-db_gaps AS (
-  SELECT instance, gap_from, gap_to,
-         MAX(CASE WHEN side = 0 THEN ref END) AS before_ref,
-         MAX(CASE WHEN side = 1 THEN ref END) AS after_ref
-  FROM bound_rows
-  WHERE rn = 1
-  GROUP BY instance, gap_from, gap_to
 ),
 -- A session's rows run from session_start (its first row) to last_event_time.
 spans AS (

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{Check, CheckConfig, Finding};
-use crate::engine::{AttributionSettings, Engine};
+use crate::engine::{AttributionSettings, Engine, build_session_index};
 use crate::ingest::{IngestOptions, Silent, ingest};
 use crate::lake::Lake;
 
@@ -234,7 +234,23 @@ impl Lab {
         if !self.digests.is_empty() {
             self.verify_digests(&input, &lake);
         }
-        let engine = Engine::open_with(&lake, &self.settings).await.unwrap();
+        let computed = self.run(&lake, check, false).await;
+        // Every check answers the same over the session index.
+        build_session_index(&lake, true).await.unwrap();
+        assert_eq!(
+            self.run(&lake, check, true).await,
+            computed,
+            "{} over the session index",
+            check.id
+        );
+        computed
+    }
+
+    /// `check`'s findings over all time, by an engine that reads the session index or
+    /// (`indexed` false) computes the sessions from the events.
+    async fn run(&self, lake: &Lake, check: &'static Check, indexed: bool) -> Vec<Finding> {
+        let engine = Engine::open_with(lake, &self.settings).await.unwrap();
+        assert_eq!(engine.reads_session_index(), indexed);
         super::tables::register(engine.context(), &self.config, &self.settings.tag_key).unwrap();
         super::run(&engine, &[check], &self.config, i64::MIN / 2, i64::MAX / 2)
             .await

@@ -16,12 +16,15 @@ use futures::StreamExt;
 use super::{AttributionSettings, Engine, EngineError, default_memory_limit, df, views};
 use crate::lake::session_index::{self, fingerprint, stored_fingerprint};
 use crate::lake::writer::LakeWriter;
-use crate::lake::{Lake, LakeError, SESSION_FACTS_INDEX, SESSION_SPANS_INDEX, TableDef};
+use crate::lake::{
+    EVENT_MINUTES_INDEX, Lake, LakeError, SESSION_FACTS_INDEX, SESSION_SPANS_INDEX, TableDef,
+};
 
 /// Each view the index stores, with the lake table that holds its rows.
-pub(super) const INDEXED: [(&str, &TableDef); 2] = [
+pub(super) const INDEXED: [(&str, &TableDef); 3] = [
     ("db_session_spans", &SESSION_SPANS_INDEX),
     ("db_session_facts", &SESSION_FACTS_INDEX),
+    ("db_event_minutes", &EVENT_MINUTES_INDEX),
 ];
 
 /// What building the index did.
@@ -170,6 +173,7 @@ mod tests {
     const EVENTS: &str = "SELECT instance, connection_id, session_seq, session_start, \
          source_uri, source_offset FROM db_session_events \
          ORDER BY source_uri, source_offset, operation, event_time";
+    const MINUTES: &str = "SELECT * FROM db_event_minutes ORDER BY instance, minute";
 
     async fn ingest_into(lake: &Lake, path: &Path) {
         let report = ingest(
@@ -210,6 +214,8 @@ mod tests {
         assert!(!computed.indexed, "no index yet");
         let sessions = text(&computed, SESSIONS).await;
         let events = text(&computed, EVENTS).await;
+        let minutes = text(&computed, MINUTES).await;
+        assert!(minutes.contains("shop-prod"), "{minutes}");
         assert_eq!(
             sessions_built(build_session_index(&lake, false).await.unwrap()),
             90
@@ -222,6 +228,9 @@ mod tests {
         assert!(!read.contains("db_events"), "{read}");
         assert_eq!(text(&indexed, SESSIONS).await, sessions);
         assert_eq!(text(&indexed, EVENTS).await, events);
+        let read = explain(&indexed, MINUTES).await;
+        assert!(read.contains("TableScan: event_minutes_index"), "{read}");
+        assert_eq!(text(&indexed, MINUTES).await, minutes);
         assert_eq!(
             build_session_index(&lake, false).await.unwrap(),
             IndexOutcome::UpToDate

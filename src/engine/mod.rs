@@ -177,10 +177,14 @@ impl Engine {
                 .table(view.name)
                 .await
                 .map_err(df(format!("reading view {name}")))?;
+            let t0 = std::time::Instant::now();
             let cached = frame
                 .cache()
                 .await
                 .map_err(df(format!("computing view {name}")))?;
+            if std::env::var_os("TT_PROFILE").is_some() {
+                eprintln!("PROFILE {:>8.3}s cache {name}", t0.elapsed().as_secs_f64());
+            }
             self.ctx
                 .deregister_table(view.name)
                 .map_err(df(format!("replacing view {name}")))?;
@@ -194,6 +198,13 @@ impl Engine {
             self.plan_views(true).await?;
         }
         Ok(())
+    }
+
+    /// Whether questions read the stored session index or compute the sessions from
+    /// the db events (no index, or one the lake has outgrown): the second costs a pass
+    /// over every event.
+    pub fn reads_session_index(&self) -> bool {
+        self.indexed
     }
 
     fn cached_views(&self) -> std::collections::BTreeSet<&'static str> {
@@ -250,7 +261,13 @@ impl Engine {
             self.cache_views(&[SESSION_SPANS]).await?;
             frame = bind(self.ctx.sql(sql).await, params)?;
         }
-        frame.collect().await.map_err(df("running query"))
+        let t0 = std::time::Instant::now();
+        let r = frame.collect().await.map_err(df("running query"));
+        if std::env::var_os("TT_PROFILE").is_some() {
+            let label: String = sql.lines().next().unwrap_or("").chars().take(60).collect();
+            eprintln!("PROFILE {:>8.3}s {label}", t0.elapsed().as_secs_f64());
+        }
+        r
     }
 }
 

@@ -18,9 +18,10 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 15] = [
+pub const VIEWS: [View; 16] = [
     view!("pg_csvlog_hours"),
     view!("db_events_ordered"),
+    view!("db_event_minutes"),
     view!("db_session_spans"),
     view!("db_session_events"),
     view!("db_session_facts"),

@@ -1,9 +1,10 @@
 //! The session index: the lake's database sessions, stored so that a question reads one
-//! row per session instead of grouping every db event again. `tagtrail ingest` (or
-//! `tagtrail index`) computes it with the views `db_session_spans` and
-//! `db_session_facts` and stores their rows in `session_spans_index` and
-//! `session_facts_index`; the engine reads those tables in place of the views while they
-//! are current.
+//! row per session instead of grouping every db event again, and the minutes with db
+//! events (what `audit-gap` looks for silences in). `tagtrail ingest` (or
+//! `tagtrail index`) computes it with the views `db_session_spans`, `db_session_facts`
+//! and `db_event_minutes` and stores their rows in `session_spans_index`,
+//! `session_facts_index` and `event_minutes_index`; the engine reads those tables in
+//! place of the views while they are current.
 //!
 //! Current means: computed from the db events the lake holds now, by the SQL the binary
 //! holds now. `_tagtrail/session_index.json` records the [`fingerprint`] of both, and is
@@ -81,6 +82,24 @@ pub fn facts_schema() -> SchemaRef {
             s("log_auth_method"),
             b("ssl"),
             i("statement_count"),
+        ]))
+    });
+    SCHEMA.clone()
+}
+
+/// Schema of `event_minutes_index`: the rows of the view `db_event_minutes`
+/// (`queries/views/db_event_minutes.sql` documents the columns).
+pub fn minutes_schema() -> SchemaRef {
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            Field::new("instance", DataType::Utf8, true),
+            Field::new("minute", ts_type(), true),
+            Field::new("first_time", ts_type(), true),
+            Field::new("last_time", ts_type(), true),
+            Field::new("first_uri", DataType::Utf8, true),
+            Field::new("first_offset", DataType::Int64, true),
+            Field::new("last_uri", DataType::Utf8, true),
+            Field::new("last_offset", DataType::Int64, true),
         ]))
     });
     SCHEMA.clone()

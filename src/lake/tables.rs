@@ -267,7 +267,16 @@ pub static SESSION_FACTS_INDEX: TableDef = TableDef {
     ],
 };
 
-pub static ALL_TABLES: [&TableDef; 13] = [
+/// The session index ([`session_index`]): `db_event_minutes`' rows.
+pub static EVENT_MINUTES_INDEX: TableDef = TableDef {
+    name: "event_minutes_index",
+    schema: session_index::minutes_schema,
+    time_column: "minute",
+    tie_column: "first_offset",
+    dictionary_columns: &["instance", "first_uri", "last_uri"],
+};
+
+pub static ALL_TABLES: [&TableDef; 14] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
@@ -281,6 +290,7 @@ pub static ALL_TABLES: [&TableDef; 13] = [
     &SAML_ASSERTIONS,
     &SESSION_SPANS_INDEX,
     &SESSION_FACTS_INDEX,
+    &EVENT_MINUTES_INDEX,
 ];
 
 /// The table a source output goes to.
