@@ -12,7 +12,8 @@
 --   permission set whose federated sessions (role_sessions) in the period belong to
 --   ≥ 2 persons.
 -- A person's own sessions from several addresses are not sharing (rule 1 counts
--- persons; rule 2 only looks at sessions nobody is attributed to).
+-- persons; rule 2 only looks at sessions nobody is attributed to). evidence.sessions
+-- names the first 100 sessions in sorted order; count is all of them.
 WITH period_sessions AS (
   SELECT *,
          concat(instance, ':', CAST(connection_id AS VARCHAR), ':', CAST(session_seq AS VARCHAR)) AS session_ref
@@ -91,7 +92,7 @@ per_user AS (
          COALESCE(array_sort(array_agg(DISTINCT grant_ref) FILTER (WHERE grant_ref IS NOT NULL)), make_array()) AS grants,
          COALESCE(array_sort(array_agg(DISTINCT grant_person) FILTER (WHERE grant_person IS NOT NULL)), make_array()) AS grant_persons,
          COALESCE(array_sort(array_agg(DISTINCT instance) FILTER (WHERE instance IS NOT NULL)), make_array()) AS instances,
-         COALESCE(array_sort(array_agg(DISTINCT session_ref) FILTER (WHERE session_ref IS NOT NULL)), make_array()) AS sessions,
+         COALESCE(array_sort(array_distinct(array_agg(session_ref) FILTER (WHERE session_ref IS NOT NULL))), make_array()) AS all_sessions,
          MIN(at) AS first_seen,
          MAX(at) AS last_seen
   FROM evidence_rows
@@ -117,9 +118,9 @@ SELECT db_user AS subject,
          'grants', grants,
          'grant_persons', grant_persons,
          'instances', instances,
-         'sessions', sessions
+         'sessions', array_slice(all_sessions, 1, 100)
        ) AS evidence,
        first_seen,
        last_seen,
-       CASE WHEN cardinality(sessions) > 0 THEN cardinality(sessions) ELSE cardinality(grant_persons) END AS count
+       CASE WHEN cardinality(all_sessions) > 0 THEN cardinality(all_sessions) ELSE cardinality(grant_persons) END AS count
 FROM per_user

@@ -1,6 +1,8 @@
 -- unattributed-session: successful database sessions that no federated session
 -- explains, one finding per (instance, db user, kind of reason). The reasons are the
--- ones attributed_sessions gives (docs/attribution.md).
+-- ones attributed_sessions gives (docs/attribution.md). evidence.sessions names the
+-- first 100 sessions in sorted order (a service account logs hundreds of thousands a
+-- week); count is all of them.
 WITH s AS (
   SELECT *,
          concat(instance, ':', CAST(connection_id AS VARCHAR), ':', CAST(session_seq AS VARCHAR)) AS session_ref,
@@ -19,7 +21,7 @@ SELECT COALESCE(db_user, '(unknown)') AS subject,
        named_struct(
          'instance', instance,
          'reason', kind,
-         'sessions', array_sort(array_agg(session_ref)),
+         'sessions', array_slice(array_sort(array_agg(session_ref)), 1, 100),
          'client_hosts', array_sort(array_agg(DISTINCT client_host)),
          'reasons', array_sort(array_agg(DISTINCT reason))
        ) AS evidence,

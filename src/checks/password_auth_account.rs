@@ -19,7 +19,7 @@ says IAM database authentication is enabled: accounts whose plugin is not
 `AWSAuthenticationPlugin` (MySQL family) or that are not members of `rds_iam`
 (PostgreSQL) in the latest user export, and users the database log shows logging in with
 a password (`method=md5` / `scram-sha-256`). One finding per instance and user, with the
-password logins of the period. The master user is flagged as such; `rdsadmin`, the
+password logins of the period (`count`; the evidence names the first 100 in sorted order). The master user is flagged as such; `rdsadmin`, the
 account RDS itself manages the instance with, is reported as `info`. Instances with IAM
 authentication off are `iam-auth-disabled`'s finding instead.
 
@@ -52,7 +52,7 @@ Manager.
 mod tests {
     use super::CHECK;
     use crate::checks::Severity;
-    use crate::checks::testing::{Lab, subjects};
+    use crate::checks::testing::{Lab, assert_first_hundred_sessions, subjects};
 
     fn lab() -> Lab {
         let mut lab = Lab::new();
@@ -170,5 +170,21 @@ mod tests {
             "md5",
         );
         assert_eq!(subjects(&lab.findings(&CHECK).await), []);
+    }
+
+    #[tokio::test]
+    async fn a_service_account_counts_every_login_and_names_a_hundred() {
+        let mut lab = lab();
+        lab.pool_sessions("shop-prod", "app_legacy", &["10.0.3.17"], 102);
+        let found = lab.findings(&CHECK).await;
+        assert_eq!(found[1].subject, "app_legacy");
+        assert_first_hundred_sessions(&found[1], "shop-prod", 102);
+        assert!(
+            found[1]
+                .summary
+                .ends_with("; 102 password login(s) in the period"),
+            "{}",
+            found[1].summary
+        );
     }
 }

@@ -21,7 +21,8 @@ A database user is shared when, in the period:
 - a policy allows `rds-db:connect` on that literal user (not `${aws:PrincipalTag/…}`) to a
   role or permission set two or more people federated into.
 One finding per db user, with the rules that fired (`rules`), the people (`persons`,
-`grant_persons`), the client addresses, the grants, instances and sessions. A person's
+`grant_persons`), the client addresses, the grants, instances and sessions (the first 100
+in sorted order; `count` is all of them). A person's
 own sessions, from however many addresses, are not sharing.
 
 ## Why it matters
@@ -52,7 +53,7 @@ justification.
 #[cfg(test)]
 mod tests {
     use super::CHECK;
-    use crate::checks::testing::{Lab, subjects};
+    use crate::checks::testing::{Lab, assert_first_hundred_sessions, subjects};
     use serde_json::json;
 
     #[tokio::test]
@@ -271,5 +272,19 @@ mod tests {
         ]});
         lab.permission_set_policy("DatabaseAccess", inline);
         assert_eq!(subjects(&lab.findings(&CHECK).await), []);
+    }
+
+    #[tokio::test]
+    async fn a_shared_service_account_counts_every_session_and_names_a_hundred() {
+        let mut lab = Lab::new();
+        lab.db_users(&[("shop-prod", "app_legacy", "mysql_native_password")]);
+        lab.pool_sessions("shop-prod", "app_legacy", &["10.0.3.17", "10.0.3.18"], 102);
+        let found = lab.findings(&CHECK).await;
+        assert_eq!(subjects(&found), [("app_legacy".to_string(), 102)]);
+        assert_first_hundred_sessions(&found[0], "shop-prod", 102);
+        assert_eq!(
+            found[0].evidence["client_hosts"],
+            json!(["10.0.3.17", "10.0.3.18"])
+        );
     }
 }

@@ -158,6 +158,17 @@ impl Lab {
         );
     }
 
+    /// A service's connection pool: `n` sessions of `user` on connections 1000, 1001, …,
+    /// one every minute from 2026-11-17 00:00, taking turns among `hosts`.
+    pub fn pool_sessions(&mut self, instance: &str, user: &str, hosts: &[&str], n: u32) {
+        for i in 0..n {
+            let at = t("2026-11-17 00:00:00") + chrono::Duration::minutes(i64::from(i));
+            let at = at.format("%Y-%m-%d %H:%M:%S").to_string();
+            let host = hosts[i as usize % hosts.len()];
+            self.mysql_session(instance, user, host, 1000 + i, &at, None);
+        }
+    }
+
     /// A failed MariaDB login (error 1045).
     pub fn mysql_failed_login(
         &mut self,
@@ -716,6 +727,14 @@ fn display_name(login: &str) -> String {
 }
 
 /// (subject, count) of each finding, in order.
+/// A finding about [`Lab::pool_sessions`]' `n` sessions (more than 100) counts them
+/// all and names the first 100: connections 1000 to 1099.
+pub fn assert_first_hundred_sessions(finding: &Finding, instance: &str, n: i64) {
+    assert_eq!(finding.count, n, "{finding:?}");
+    let named: Vec<String> = (1000..1100).map(|c| format!("{instance}:{c}:1")).collect();
+    assert_eq!(finding.evidence["sessions"], serde_json::json!(named));
+}
+
 pub fn subjects(findings: &[Finding]) -> Vec<(String, i64)> {
     findings
         .iter()

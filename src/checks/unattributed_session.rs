@@ -16,7 +16,9 @@ pub const CHECK: Check = Check {
 Successful database sessions that tagtrail cannot attribute to any person, one finding
 per instance, database user and kind of reason: a password account, a tag value that
 differs from the db user only in case, a login outside every federated session window,
-or no federated session carrying that db user at all.
+or no federated session carrying that db user at all. The evidence names the first 100
+sessions in sorted order (a service account logs hundreds of thousands a week; `tagtrail
+sessions --db-user …` lists them all); `count` is every one.
 
 ## Why it matters
 The point of IAM database authentication with session tags is that every session names a
@@ -44,7 +46,7 @@ its justification.
 #[cfg(test)]
 mod tests {
     use super::CHECK;
-    use crate::checks::testing::{Lab, subjects};
+    use crate::checks::testing::{Lab, assert_first_hundred_sessions, subjects};
 
     fn lab() -> Lab {
         let mut lab = Lab::new();
@@ -122,5 +124,14 @@ mod tests {
             None,
         );
         assert_eq!(subjects(&lab.findings(&CHECK).await), []);
+    }
+
+    #[tokio::test]
+    async fn a_service_account_counts_every_session_and_names_a_hundred() {
+        let mut lab = lab();
+        lab.pool_sessions("shop-prod", "app_pool", &["10.0.2.9"], 102);
+        let found = lab.findings(&CHECK).await;
+        assert_eq!(subjects(&found), [("app_pool".to_string(), 102)]);
+        assert_first_hundred_sessions(&found[0], "shop-prod", 102);
     }
 }

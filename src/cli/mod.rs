@@ -191,6 +191,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         }
         Command::Report(opts) => {
             let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
+            note_unindexed(&engine);
             weekly_report::run(out, &engine, &config.checks, &config.attribution, &opts).await?;
         }
         Command::Compact(opts) => {
@@ -208,6 +209,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             format,
         } => {
             let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
+            note_unindexed(&engine);
             checks::tables::register(
                 engine.context(),
                 &config.checks,
@@ -233,6 +235,18 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// Tells the engineer wondering why a report is slow: without a current session index
+/// every run of `findings` or `report` groups the whole lake's db events again.
+fn note_unindexed(engine: &Engine) {
+    if !engine.reads_session_index() {
+        eprintln!(
+            "tagtrail: note: the session index is missing or older than the lake's database \
+             logs (an ingest with --no-index?): this run groups every db event into sessions, \
+             which is slow on a large lake; `tagtrail index` stores them"
+        );
+    }
 }
 
 async fn open_engine(

@@ -177,14 +177,10 @@ impl Engine {
                 .table(view.name)
                 .await
                 .map_err(df(format!("reading view {name}")))?;
-            let t0 = std::time::Instant::now();
             let cached = frame
                 .cache()
                 .await
                 .map_err(df(format!("computing view {name}")))?;
-            if std::env::var_os("TT_PROFILE").is_some() {
-                eprintln!("PROFILE {:>8.3}s cache {name}", t0.elapsed().as_secs_f64());
-            }
             self.ctx
                 .deregister_table(view.name)
                 .map_err(df(format!("replacing view {name}")))?;
@@ -261,13 +257,7 @@ impl Engine {
             self.cache_views(&[SESSION_SPANS]).await?;
             frame = bind(self.ctx.sql(sql).await, params)?;
         }
-        let t0 = std::time::Instant::now();
-        let r = frame.collect().await.map_err(df("running query"));
-        if std::env::var_os("TT_PROFILE").is_some() {
-            let label: String = sql.lines().next().unwrap_or("").chars().take(60).collect();
-            eprintln!("PROFILE {:>8.3}s {label}", t0.elapsed().as_secs_f64());
-        }
-        r
+        frame.collect().await.map_err(df("running query"))
     }
 }
 

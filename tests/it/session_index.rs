@@ -1,7 +1,18 @@
 //! The session index through the CLI: `ingest` builds it, `--no-index` and `index`
 //! leave it to the user, and a lake answers the same with and without it.
 
-use crate::support::{fixture, tagtrail, temp_lake};
+use crate::support::{fixture, tagtrail, tagtrail_output, temp_lake};
+
+/// What `findings` and `report` say on stderr when they compute the sessions.
+const UNINDEXED_NOTE: &str = "tagtrail: note: the session index is missing or older than the \
+    lake's database logs (an ingest with --no-index?): this run groups every db event into \
+    sessions, which is slow on a large lake; `tagtrail index` stores them\n";
+
+fn findings_stderr(lake: &std::path::Path) -> String {
+    let out = tagtrail_output(lake, &["findings", "--format", "json"]);
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
 
 /// What the questions that read every session answer: findings, sessions, the weekly
 /// report's JSON and the sessions view.
@@ -45,6 +56,8 @@ fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
     let ingest = tagtrail(plain.path(), &["ingest", "--no-index", demo]);
     assert!(!ingest.contains("Session index"), "{ingest}");
 
+    assert_eq!(findings_stderr(plain.path()), UNINDEXED_NOTE);
+    assert_eq!(findings_stderr(indexed.path()), "");
     let with = answers(indexed.path());
     let without = answers(plain.path());
     assert!(with[0].contains("missing-mfa"), "{}", with[0]);
@@ -62,5 +75,6 @@ fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
         tagtrail(plain.path(), &["index"]),
         "Session index: up to date.\n"
     );
+    assert_eq!(findings_stderr(plain.path()), "");
     assert_eq!(answers(plain.path()), without);
 }
