@@ -31,13 +31,20 @@ inventory AS (
   GROUP BY instance, user_name
   HAVING NOT bool_or(iam)
 ),
+-- The password logins of the period, per (instance, user): at 5000 people a week holds
+-- 1.7 M of them, so they are grouped once, before the join.
 logins AS (
   SELECT instance, db_user AS user_name,
-         concat(instance, ':', CAST(connection_id AS VARCHAR), ':', CAST(session_seq AS VARCHAR)) AS session_ref,
-         client_host, connect_time
+         array_slice(array_sort(array_agg(
+           concat(instance, ':', CAST(connection_id AS VARCHAR), ':', CAST(session_seq AS VARCHAR)))), 1, 100) AS sessions,
+         array_sort(array_agg(DISTINCT client_host) FILTER (WHERE client_host IS NOT NULL)) AS client_hosts,
+         MIN(connect_time) AS first_seen,
+         MAX(connect_time) AS last_seen,
+         count(*) AS logins
   FROM db_sessions
   WHERE auth_method = 'password' AND success AND db_user IS NOT NULL
     AND connect_time >= $1 AND connect_time < $2
+  GROUP BY instance, db_user
 ),
 users AS (
   SELECT instance, user_name FROM inventory
@@ -46,17 +53,12 @@ users AS (
 ),
 per_user AS (
   SELECT u.instance, u.user_name, i.master_username = u.user_name AS master_user,
-         v.auth_plugins,
-         array_slice(array_sort(array_agg(l.session_ref) FILTER (WHERE l.session_ref IS NOT NULL)), 1, 100) AS sessions,
-         array_sort(array_agg(DISTINCT l.client_host) FILTER (WHERE l.client_host IS NOT NULL)) AS client_hosts,
-         MIN(l.connect_time) AS first_seen,
-         MAX(l.connect_time) AS last_seen,
-         count(l.session_ref) AS logins
+         v.auth_plugins, l.sessions, l.client_hosts, l.first_seen, l.last_seen,
+         COALESCE(l.logins, 0) AS logins
   FROM users u
   JOIN instances i ON i.identifier = u.instance
   LEFT JOIN inventory v ON v.instance = u.instance AND v.user_name = u.user_name
   LEFT JOIN logins l ON l.instance = u.instance AND l.user_name = u.user_name
-  GROUP BY u.instance, u.user_name, i.master_username, v.auth_plugins
 )
 SELECT user_name AS subject,
        CASE WHEN user_name = 'rdsadmin' THEN 'info' END AS severity,

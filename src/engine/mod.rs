@@ -469,7 +469,7 @@ fn ts(t: i64) -> ScalarValue {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// An engine over a new, empty lake (kept while the folder lives).
@@ -482,7 +482,7 @@ mod tests {
     }
 
     /// The demo scenario ingested into a new lake (kept while the folder lives).
-    pub(super) async fn demo_lake() -> (tempfile::TempDir, Lake) {
+    pub(crate) async fn demo_lake() -> (tempfile::TempDir, Lake) {
         demo_lake_without(&[]).await
     }
 

@@ -96,6 +96,7 @@ pub fn minutes_schema() -> SchemaRef {
             Field::new("minute", ts_type(), true),
             Field::new("first_time", ts_type(), true),
             Field::new("last_time", ts_type(), true),
+            Field::new("events", DataType::Int64, true),
             Field::new("first_uri", DataType::Utf8, true),
             Field::new("first_offset", DataType::Int64, true),
             Field::new("last_uri", DataType::Utf8, true),

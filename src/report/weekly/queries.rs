@@ -93,3 +93,60 @@ pub fn objects(batches: &[RecordBatch]) -> Vec<Map<String, Value>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::build_session_index;
+    use crate::engine::tests::demo_lake;
+
+    /// A period that cuts minutes at both ends: the db-audit scope counts what a plain
+    /// count of db_events in the period gives, from the stored minutes or without them.
+    #[tokio::test]
+    async fn the_db_scope_of_a_period_that_cuts_minutes() {
+        let (_dir, lake) = demo_lake().await;
+        let engine = Engine::open(&lake).await.unwrap();
+        // Mid-minute times of two events, days apart: the first is in the period, and
+        // so is the second (the period ends a second after it).
+        let mid_minute = |order: &str| {
+            format!(
+                "SELECT CAST(event_time AS BIGINT) AS t FROM db_events \
+                 WHERE date_part('second', event_time) BETWEEN 1 AND 58 \
+                 ORDER BY event_time {order} LIMIT 1 OFFSET 3"
+            )
+        };
+        let time = async |order| {
+            let rows = objects(&engine.sql(&mid_minute(order)).await.unwrap());
+            rows[0]["t"].as_i64().unwrap()
+        };
+        let (since, until) = (time("ASC").await, time("DESC").await + 1_000_000);
+        assert!(until - since > 60_000_000, "the period spans whole minutes");
+        let period = Period::range(since, until).unwrap();
+        let want = objects(
+            &engine
+                .sql_with(
+                    "SELECT 'db-audit' AS source, instance AS scope, MIN(event_time) AS first_event, \
+                     MAX(event_time) AS last_event, COUNT(*) AS events FROM db_events \
+                     WHERE event_time >= $1 AND event_time < $2 GROUP BY instance ORDER BY instance",
+                    vec![ts(since), ts(until)],
+                )
+                .await
+                .unwrap(),
+        );
+        assert!(!want.is_empty());
+        let db_scope = |rows: Vec<Map<String, Value>>| -> Vec<Map<String, Value>> {
+            rows.into_iter()
+                .filter(|r| r["source"] == "db-audit")
+                .collect()
+        };
+        let computed = db_scope(rows(&engine, &COVERAGE, &period).await.unwrap());
+        assert_eq!(computed, want);
+        build_session_index(&lake, false).await.unwrap();
+        let indexed = Engine::open(&lake).await.unwrap();
+        assert!(indexed.reads_session_index());
+        assert_eq!(
+            db_scope(rows(&indexed, &COVERAGE, &period).await.unwrap()),
+            want
+        );
+    }
+}
