@@ -9,9 +9,9 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     AccessExpr, BinaryOperator, DataType, DuplicateTreatment, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArguments, Ident, Join, JoinConstraint, JoinOperator, LateralView,
-    ObjectName, Select, SelectItem, Statement, Subscript, TableAlias, TableAliasColumnDef,
-    TableFactor, Value, VisitMut, VisitorMut,
+    FunctionArgExpr, FunctionArgumentClause, FunctionArguments, Ident, Join, JoinConstraint,
+    JoinOperator, LateralView, ObjectName, Select, SelectItem, Statement, Subscript, TableAlias,
+    TableAliasColumnDef, TableFactor, Value, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -205,6 +205,13 @@ impl Rewriter {
         };
         let distinct = matches!(&f.args, FunctionArguments::List(l)
             if l.duplicate_treatment == Some(DuplicateTreatment::Distinct));
+        let order_by = match &f.args {
+            FunctionArguments::List(l) => l.clauses.iter().find_map(|c| match c {
+                FunctionArgumentClause::OrderBy(keys) => Some(keys),
+                _ => None,
+            }),
+            _ => None,
+        };
         let text = match (name.as_str(), args.as_slice()) {
             // DataFusion's concat skips NULLs; Spark's and Trino's return NULL.
             ("concat", _) => {
@@ -263,6 +270,25 @@ impl Rewriter {
                 )
             }
             ("names_table", [s, db, object]) => self.names_table(s, db, object),
+            // An ordered first_value / last_value aggregate is DataFusion's; Spark and
+            // Trino pick the value of the least / greatest ordering key with
+            // min_by / max_by, the keys compared as one struct (row).
+            ("first_value" | "last_value", [x]) if order_by.is_some() => {
+                let keys = order_by.into_iter().flatten();
+                if keys.clone().any(|k| k.options != Default::default()) {
+                    return unsupported(format!(
+                        "{name}(… ORDER BY …) with DESC or NULLS: only ascending keys are rewritten"
+                    ));
+                }
+                let keys: Vec<String> = keys.map(|k| k.expr.to_string()).collect();
+                let pick = if name == "first_value" {
+                    "min_by"
+                } else {
+                    "max_by"
+                };
+                let row = if spark { "struct" } else { "ROW" };
+                format!("{pick}({x}, {row}({}))", keys.join(", "))
+            }
             // DataFusion replaces every match only with the flag 'g' (else the first);
             // Spark and Trino always replace every match, and a 4th argument means
             // something else (Spark: a position). `queries/` uses the 3-argument form
@@ -632,6 +658,21 @@ mod tests {
             sql(Athena, r"SELECT regexp_match(s, '^\s*(x)')[1] FROM t"),
             r"SELECT regexp_extract(s, '^\s*(x)', 1) FROM t"
         );
+    }
+
+    #[test]
+    fn ordered_first_and_last_values_pick_by_the_least_and_greatest_key() {
+        let q = "SELECT first_value(u ORDER BY t, u, o), last_value(o ORDER BY t, u, o) FROM e";
+        assert_eq!(
+            sql(Spark, q),
+            "SELECT min_by(u, struct(t, u, o)), max_by(o, struct(t, u, o)) FROM e"
+        );
+        assert_eq!(
+            sql(Athena, q),
+            "SELECT min_by(u, ROW(t, u, o)), max_by(o, ROW(t, u, o)) FROM e"
+        );
+        let err = rewrite("SELECT first_value(u ORDER BY t DESC) FROM e", Spark, &[]).unwrap_err();
+        assert!(err.to_string().contains("only ascending keys"), "{err}");
     }
 
     #[test]
