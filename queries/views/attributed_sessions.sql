@@ -53,7 +53,7 @@ candidates AS (
 per_session AS (
   SELECT instance, connection_id, session_seq,
          array_sort(array_distinct(array_agg(person))) AS candidates,
-         CAST(cardinality(array_distinct(array_agg(person_key))) AS BIGINT) AS persons,
+         cardinality(array_distinct(array_agg(person_key))) AS persons,
          array_sort(array_distinct(array_agg(federation_event_id))) AS federation_event_ids,
          MIN(tag_key) AS tag_key,
          MIN(tag_key_source) AS tag_key_source

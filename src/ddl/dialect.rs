@@ -296,6 +296,11 @@ impl Rewriter {
             ("regexp_replace", [s, p, r, flags]) if flags.as_str() == "'g'" => {
                 format!("regexp_replace({s}, {p}, {r})")
             }
+            // DataFusion's array_slice takes the last index, Spark's and Trino's slice a
+            // length.
+            ("array_slice", [a, from, to]) => {
+                format!("slice({a}, {from}, ({to}) - ({from}) + 1)")
+            }
             ("array_pop_front", [a]) if spark => {
                 format!("slice({a}, 2, greatest(size({a}) - 1, 0))")
             }
@@ -673,6 +678,14 @@ mod tests {
         );
         let err = rewrite("SELECT first_value(u ORDER BY t DESC) FROM e", Spark, &[]).unwrap_err();
         assert!(err.to_string().contains("only ascending keys"), "{err}");
+    }
+
+    #[test]
+    fn array_slice_takes_a_length_elsewhere() {
+        let q = "SELECT array_slice(a, 1, 100) FROM t";
+        for engine in [Spark, Athena] {
+            assert_eq!(sql(engine, q), "SELECT slice(a, 1, (100) - (1) + 1) FROM t");
+        }
     }
 
     #[test]
