@@ -726,7 +726,6 @@ fn display_name(login: &str) -> String {
         .join(" ")
 }
 
-/// (subject, count) of each finding, in order.
 /// A finding about [`Lab::pool_sessions`]' `n` sessions (more than 100) counts them
 /// all and names the first 100: connections 1000 to 1099.
 pub fn assert_first_hundred_sessions(finding: &Finding, instance: &str, n: i64) {
@@ -735,6 +734,7 @@ pub fn assert_first_hundred_sessions(finding: &Finding, instance: &str, n: i64) 
     assert_eq!(finding.evidence["sessions"], serde_json::json!(named));
 }
 
+/// (subject, count) of each finding, in order.
 pub fn subjects(findings: &[Finding]) -> Vec<(String, i64)> {
     findings
         .iter()
