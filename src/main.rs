@@ -8,6 +8,7 @@ fn main() -> std::process::ExitCode {
     let result = Config::from_args(raw)
         .map_err(cli::CliError::from)
         .and_then(|config| {
+            cli::alloc::tune_for(&config.command);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

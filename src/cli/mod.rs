@@ -2,6 +2,7 @@
 //! [`run`] calls the library. Output goes to the writer it is given; progress and
 //! warnings go to stderr.
 
+pub mod alloc;
 pub mod args;
 pub mod config;
 mod digests;
