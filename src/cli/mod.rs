@@ -20,7 +20,7 @@ use crate::checks::{self, Severity, Status};
 use crate::demo;
 use crate::engine::{AttributionSettings, Engine, EngineError, build_session_index};
 use crate::fetch::AwsOptions;
-use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
+use crate::ingest::{self, FileStatus, IngestError, IngestOptions, IngestReport, Progress};
 use crate::integrity::IntegrityError;
 use crate::lake::{Lake, LakeError, LakeLocation, compact};
 use crate::report::{self, Format, who};
@@ -67,6 +67,10 @@ pub enum CliError {
         "integrity check failed: {failures} item(s) altered, missing, badly signed, moved, unreadable or breaking the digest chain (listed above; rows in table digest_checks)"
     )]
     IntegrityViolated { failures: usize },
+    #[error(
+        "{records} reject(s), {files} of them whole unreadable file(s) (listed above; rows in table ingest_rejects); everything else was ingested"
+    )]
+    Rejected { records: u64, files: usize },
 }
 
 impl CliError {
@@ -75,11 +79,14 @@ impl CliError {
         matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
-    /// 2 when the evidence failed verification, so scripts can tell it from an error (1).
+    /// Distinct codes so a scheduled job can tell the outcomes apart: 1 an error that
+    /// stopped the command, 2 evidence that failed verification, 3 findings at or above
+    /// `--fail-on`, 4 an ingest that finished but rejected some records or files.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::IntegrityViolated { .. } => 2,
             CliError::FindingsAtOrAbove { .. } => 3,
+            CliError::Rejected { .. } => 4,
             _ => 1,
         }
     }
@@ -89,14 +96,21 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
     match config.command {
         Command::Ingest { opts, index } => {
             let lake = create_lake(&config.lake, &config.aws).await?;
+            let _lock = lake.lock("ingest")?;
             let report = ingest_with_progress(&lake, &opts).await?;
             summary::ingest(out, &report)?;
             if index {
                 summary::session_index(out, &build_session_index(&lake, false).await?)?;
             }
+            let records = report.sum(|f| f.stats.rejects.len() as u64);
+            let files = report.count(|f| matches!(f.status, FileStatus::Rejected(_)));
+            if records > 0 || files > 0 {
+                return Err(CliError::Rejected { records, files });
+            }
         }
         Command::Index { force } => {
             let lake = existing_lake(&config.lake, &config.aws).await?;
+            let _lock = lake.lock("index")?;
             summary::session_index(out, &build_session_index(&lake, force).await?)?;
         }
         Command::Who {
@@ -179,10 +193,12 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             aws,
         } => {
             let lake = create_lake(&config.lake, &config.aws).await?;
+            let _lock = lake.lock("verify-digests")?;
             digests::verify(out, &lake, &evidence, &keys, period, &aws).await?;
         }
         Command::Inventory { targets } => {
             let lake = create_lake(&config.lake, &config.aws).await?;
+            let _lock = lake.lock("inventory")?;
             inventory::run(out, &lake, &targets).await?;
         }
         Command::Lint { kind, files } => {
@@ -197,6 +213,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         }
         Command::Compact(opts) => {
             let lake = existing_lake(&config.lake, &config.aws).await?;
+            let _lock = lake.lock("compact")?;
             let report = compact::compact(&lake, &opts)?;
             summary::compact(out, &lake, &report)?;
         }

@@ -14,8 +14,10 @@
 
 pub mod compact;
 pub mod files;
+pub mod lock;
 pub mod manifest;
 mod merge;
+pub mod private;
 pub mod read;
 mod s3;
 pub mod session_index;
@@ -56,6 +58,9 @@ pub enum LakeError {
     Store { location: String, message: String },
     #[error("{location}: {message}")]
     FileList { location: String, message: String },
+    /// Another run holds the write lock ([`lock`]).
+    #[error("{location}: {message}")]
+    Locked { location: String, message: String },
 }
 
 impl LakeError {
@@ -125,8 +130,7 @@ impl Lake {
     pub fn open(root: impl Into<PathBuf>) -> Result<Lake, LakeError> {
         let root = root.into();
         for t in ALL_TABLES {
-            let dir = root.join(t.name);
-            std::fs::create_dir_all(&dir).map_err(LakeError::io(&dir))?;
+            private::create_dir(&root.join(t.name))?;
         }
         let lake = Lake::on(Storage::Local(root));
         files::start_list(&lake.storage)?;
@@ -206,6 +210,12 @@ impl Lake {
             Storage::Local(_) => Arc::new(object_store::local::LocalFileSystem::new()),
             Storage::S3(r) => Arc::clone(&r.store),
         }
+    }
+
+    /// The lake's write lock for `command`, or an error naming the run that holds it.
+    /// Every command that writes takes it first ([`lock`]).
+    pub fn lock(&self, command: &str) -> Result<lock::WriteLock, LakeError> {
+        lock::acquire(&self.storage, command)
     }
 
     pub(crate) fn storage(&self) -> &Storage {

@@ -102,7 +102,7 @@ impl Remote {
 
     /// Runs `f` to completion on the lake's runtime from synchronous code (also from
     /// inside another runtime, whose worker it blocks like file I/O would).
-    fn block<T: Send>(&self, f: impl Future<Output = T> + Send) -> T {
+    pub(super) fn block<T: Send>(&self, f: impl Future<Output = T> + Send) -> T {
         let rt = self.runtime.as_ref().expect("the runtime lives until drop");
         std::thread::scope(|s| {
             s.spawn(|| rt.block_on(f))
@@ -185,7 +185,7 @@ impl Storage {
     /// Replaces a small object whole: a reader sees the old or the new bytes, never a mix.
     pub fn write_atomic(&self, rel: &str, bytes: Vec<u8>) -> Result<(), LakeError> {
         let staged = self.staging_path(rel)?;
-        std::fs::write(&staged, &bytes).map_err(LakeError::io(&staged))?;
+        super::private::write(&staged, &bytes)?;
         self.publish(&staged, rel)
     }
 
@@ -197,7 +197,7 @@ impl Storage {
             Storage::Local(root) => root.join(dir),
             Storage::S3(r) => r.staging.path().join(dir),
         };
-        std::fs::create_dir_all(&base).map_err(LakeError::io(&base))?;
+        super::private::create_dir(&base)?;
         Ok(base.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple())))
     }
 

@@ -203,7 +203,7 @@ impl<'a> PartWriter<'a> {
             uuid::Uuid::new_v4()
         );
         let tmp = lake.storage().staging_path(&rel)?;
-        let file = std::fs::File::create(&tmp).map_err(LakeError::io(&tmp))?;
+        let file = super::private::create_file(&tmp)?;
         let writer = ArrowWriter::try_new(
             file,
             (table.schema)(),

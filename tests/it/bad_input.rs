@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::support::{fixture, query, tagtrail, temp_lake};
+use crate::support::{fixture, query, tagtrail_output, temp_lake};
 
 #[test]
 fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
@@ -13,7 +13,15 @@ fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
         .map(|p| fixture(p).to_str().unwrap().to_string());
     let mut args = vec!["ingest"];
     args.extend(paths.iter().map(String::as_str));
-    let summary = tagtrail(lake.path(), &args);
+    let out = tagtrail_output(lake.path(), &args);
+    // Finished, but with rejects: exit status 4, so a scheduled ingest is noticed.
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "tagtrail: error: 7 reject(s), 2 of them whole unreadable file(s) (listed above; \
+         rows in table ingest_rejects); everything else was ingested\n"
+    );
+    let summary = String::from_utf8(out.stdout).unwrap();
     assert!(
         summary.contains("Rejected records (kept in table ingest_rejects with their reasons):"),
         "{summary}"
@@ -114,7 +122,7 @@ fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
 fn unknown_lake_and_bad_flags_are_clear_errors() {
     let lake = temp_lake();
     let missing = lake.path().join("nothing-here");
-    let out = crate::support::tagtrail_output(&missing, &["who", "shop.customers"]);
+    let out = tagtrail_output(&missing, &["who", "shop.customers"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -122,11 +130,11 @@ fn unknown_lake_and_bad_flags_are_clear_errors() {
         "{err}"
     );
 
-    let out = crate::support::tagtrail_output(lake.path(), &["who", "customers"]);
+    let out = tagtrail_output(lake.path(), &["who", "customers"]);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("OBJECT: `customers` is not database.table")
     );
-    let out = crate::support::tagtrail_output(lake.path(), &["ingest", "/definitely/not/here"]);
+    let out = tagtrail_output(lake.path(), &["ingest", "/definitely/not/here"]);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("/definitely/not/here"),

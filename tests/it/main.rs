@@ -4,6 +4,7 @@ mod attribution;
 mod bad_input;
 mod bench;
 mod cloudtrail;
+mod crash;
 mod delivery_layouts;
 mod demo_scenario;
 mod digests;
