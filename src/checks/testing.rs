@@ -196,6 +196,22 @@ impl Lab {
 
     /// Writes the inputs, ingests them into a fresh lake and runs `check`.
     pub async fn findings(&self, check: &'static Check) -> Vec<Finding> {
+        let (_dir, lake) = self.lake().await;
+        let computed = self.run(&lake, check, false).await;
+        // Every check answers the same over the session index.
+        build_session_index(&lake, true).await.unwrap();
+        assert_eq!(
+            self.run(&lake, check, true).await,
+            computed,
+            "{} over the session index",
+            check.id
+        );
+        computed
+    }
+
+    /// Writes the inputs and ingests them, each whole, into a fresh lake (in the
+    /// returned folder), without a session index.
+    pub async fn lake(&self) -> (tempfile::TempDir, Lake) {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in");
         let mut paths: Vec<PathBuf> = Vec::new();
@@ -245,16 +261,7 @@ impl Lab {
         if !self.digests.is_empty() {
             self.verify_digests(&input, &lake);
         }
-        let computed = self.run(&lake, check, false).await;
-        // Every check answers the same over the session index.
-        build_session_index(&lake, true).await.unwrap();
-        assert_eq!(
-            self.run(&lake, check, true).await,
-            computed,
-            "{} over the session index",
-            check.id
-        );
-        computed
+        (dir, lake)
     }
 
     /// `check`'s findings over all time, by an engine that reads the session index or

@@ -259,6 +259,11 @@ pub enum RawCommand {
         /// Folder for the files (created).
         #[arg(long, default_value = "reports", value_name = "DIR")]
         out: PathBuf,
+        /// Write the files readable by every account on this host (0644; a folder it
+        /// creates 0755). By default they are the owner's only (0600, 0700): a report
+        /// names people and what they read.
+        #[arg(long)]
+        shared: bool,
     },
     /// Write a synthetic organization's evidence in the real formats (CloudTrail of two
     /// accounts and three regions, Okta System Log, MariaDB and MySQL audit logs,

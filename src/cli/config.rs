@@ -301,11 +301,12 @@ impl Config {
                 range,
                 format: f,
                 out,
+                shared,
             } => Command::Report(super::weekly_report::options(
                 week.as_deref(),
                 optional_range(&range)?,
                 f.as_deref(),
-                out,
+                (out, shared),
                 &file,
             )?),
             RawCommand::Query { sql, format: f } => Command::Query {

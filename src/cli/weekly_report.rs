@@ -2,6 +2,7 @@
 //! its files, then prints the one-screen summary.
 
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::CliError;
@@ -33,6 +34,8 @@ pub struct ReportOptions {
     /// Files to write; empty with `--format table`.
     pub files: Vec<FileFormat>,
     pub out: PathBuf,
+    /// Files readable by all (`--shared`) rather than by the owner only.
+    pub shared: bool,
     pub checks: Vec<&'static Check>,
 }
 
@@ -41,7 +44,7 @@ pub fn options(
     week: Option<&str>,
     (since, until): (Option<i64>, Option<i64>),
     format: Option<&str>,
-    out: PathBuf,
+    (out, shared): (PathBuf, bool),
     file: &CheckConfig,
 ) -> Result<ReportOptions, ConfigError> {
     let now = chrono::Utc::now().timestamp_micros();
@@ -73,6 +76,7 @@ pub fn options(
         period,
         files,
         out,
+        shared,
         checks: checks::ALL
             .iter()
             .copied()
@@ -99,21 +103,36 @@ pub async fn run(
     )
     .await?;
     let mut written = Vec::new();
+    let (dir_mode, file_mode) = if opts.shared {
+        (0o755, 0o644)
+    } else {
+        (0o700, 0o600)
+    };
     if !opts.files.is_empty() {
-        std::fs::create_dir_all(&opts.out)?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(dir_mode)
+            .create(&opts.out)?;
     }
     for &format in &opts.files {
         let path = opts
             .out
             .join(format!("{}.{}", opts.period.name, format.extension()));
-        write_file(&path, &report, format)?;
+        write_file(&path, &report, format, file_mode)?;
         written.push(path);
     }
     weekly::terminal::write(out, &report, &written)?;
     Ok(())
 }
 
-fn write_file(path: &Path, report: &Report, format: FileFormat) -> Result<(), CliError> {
+/// Writes `path` with `mode`, also when it was there before with another mode (never
+/// readable by others in between).
+fn write_file(
+    path: &Path,
+    report: &Report,
+    format: FileFormat,
+    mode: u32,
+) -> Result<(), CliError> {
     let mut buf = Vec::new();
     match format {
         FileFormat::Markdown => weekly::markdown::write(&mut buf, report)?,
@@ -123,6 +142,14 @@ fn write_file(path: &Path, report: &Report, format: FileFormat) -> Result<(), Cl
             buf.push(b'\n');
         }
     }
-    std::fs::write(path, buf)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(&buf)?;
+    file.set_permissions(std::fs::Permissions::from_mode(mode))?;
     Ok(())
 }

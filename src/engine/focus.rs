@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use arrow::array::{Array, AsArray};
 use arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
@@ -63,9 +64,17 @@ impl Engine {
             .map_err(df("finding the connections asked about"))?;
         ctx.register_table("focus_connections", ids.into_view())
             .map_err(df("registering the connections asked about"))?;
-        let hours = self
-            .ctx
-            .table("pg_csvlog_hours")
+        let dates = if self.indexed {
+            Some(connection_dates(&ctx).await?)
+        } else {
+            None
+        };
+        // The csvlog hours of those dates only: a row is judged against its own hour.
+        ctx.sql(&format!("CREATE VIEW db_events AS {}", in_dates(IN_LAKE, &dates)))
+            .await
+            .map_err(df("reading the dates of the connections asked about"))?;
+        let hours = ctx
+            .sql(super::views::PG_CSVLOG_HOURS)
             .await
             .map_err(df("reading view pg_csvlog_hours"))?
             .cache()
@@ -73,7 +82,9 @@ impl Engine {
             .map_err(df("computing view pg_csvlog_hours"))?;
         ctx.register_table("pg_csvlog_hours", hours.into_view())
             .map_err(df("registering view pg_csvlog_hours"))?;
-        let held = restrict_db_events(&ctx, budget).await?;
+        ctx.deregister_table("db_events")
+            .map_err(df("reading the dates of the connections asked about"))?;
+        let held = restrict_db_events(&ctx, &dates, budget).await?;
         // Not from the session index: it is sorted by time, not connection, so keeping a
         // few connections' stored sessions reads every stored session, while computing
         // them reads only their rows. Tried: `who` at 33.6 M events was no faster (7.9–8.7 s
@@ -111,19 +122,66 @@ impl Engine {
     }
 }
 
+/// The `date=` partitions that hold every row of the connections in
+/// `focus_connections`, from the session index: a connection's rows lie between its
+/// first session's first row and its last session's last row. Without it, finding a
+/// week's connections would still read every partition of the lake for their rows.
+async fn connection_dates(ctx: &SessionContext) -> Result<(String, String), EngineError> {
+    const SPAN: &str = "SELECT to_char(min(s.session_start), '%Y-%m-%d') AS lo, \
+         to_char(max(s.last_event_time), '%Y-%m-%d') AS hi \
+         FROM session_facts_index s \
+         JOIN focus_connections f ON s.instance = f.instance AND s.connection_id = f.connection_id";
+    let context = "finding the dates of the connections asked about";
+    let batches = ctx
+        .sql(SPAN)
+        .await
+        .map_err(df(context))?
+        .collect()
+        .await
+        .map_err(df(context))?;
+    let value = |column: usize| -> Result<Option<String>, EngineError> {
+        let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+            return Ok(None);
+        };
+        let a = arrow::compute::cast(b.column(column), &arrow::datatypes::DataType::Utf8)
+            .map_err(|e| df(context)(e.into()))?;
+        let a = a.as_string::<i32>();
+        Ok(a.is_valid(0).then(|| a.value(0).to_string()))
+    };
+    // No connection (both NULL): an empty range.
+    Ok(value(0)?
+        .zip(value(1)?)
+        .unwrap_or_else(|| ("9999-12-31".to_string(), "0000-01-01".to_string())))
+}
+
+const IN_LAKE: &str = "SELECT e.* FROM db_events_lake e";
+
+/// `select` (over `db_events_lake e`) limited to the partitions `dates`, when known.
+fn in_dates(select: &str, dates: &Option<(String, String)>) -> String {
+    match dates {
+        // Dates the engine computed (YYYY-MM-DD), never user text.
+        Some((lo, hi)) => format!("{select} WHERE e.date >= '{lo}' AND e.date <= '{hi}'"),
+        None => select.to_string(),
+    }
+}
+
 /// Registers `db_events` in `ctx` as the rows of `db_events_lake` whose connection is in
-/// `focus_connections`: held in memory when they fit in `budget` (the views then read
-/// them from memory, several times), else as a view that reads them from the lake at
-/// each use. Returns the memory held.
+/// `focus_connections` (in the partitions `dates`, when known): held in memory when they
+/// fit in `budget` (the views then read them from memory, several times), else as a
+/// view that reads them from the lake at each use. Returns the memory held.
 async fn restrict_db_events(
     ctx: &SessionContext,
+    dates: &Option<(String, String)>,
     budget: usize,
 ) -> Result<Option<MemoryReservation>, EngineError> {
-    const RESTRICTED: &str = "SELECT e.* FROM db_events_lake e \
+    let restricted = in_dates(
+        "SELECT e.* FROM db_events_lake e \
          LEFT SEMI JOIN focus_connections f \
-         ON e.instance = f.instance AND e.connection_id = f.connection_id";
+         ON e.instance = f.instance AND e.connection_id = f.connection_id",
+        dates,
+    );
     let rows = ctx
-        .sql(RESTRICTED)
+        .sql(&restricted)
         .await
         .map_err(df("restricting db_events to the connections asked about"))?;
     let pool = ctx.runtime_env().memory_pool.clone();
@@ -137,7 +195,7 @@ async fn restrict_db_events(
             Some(reservation)
         }
         None => {
-            ctx.sql(&format!("CREATE VIEW db_events AS {RESTRICTED}"))
+            ctx.sql(&format!("CREATE VIEW db_events AS {restricted}"))
                 .await
                 .map_err(df("restricting db_events to the connections asked about"))?;
             None
@@ -262,5 +320,50 @@ mod tests {
             "{}",
             text(&held)
         );
+    }
+}
+
+#[cfg(test)]
+mod across_days {
+    use crate::checks::testing::{Lab, t};
+    use crate::engine::{Engine, build_session_index};
+
+    /// Regression: a session that connected the day before the period asked about. Its
+    /// CONNECT row (user, client host) is in an earlier `date=` partition than the row
+    /// that reads the table; over the session index, `who` reads the partitions the
+    /// index says the connection spans, not only the period's, and names the person.
+    #[tokio::test]
+    async fn who_over_the_index_reads_a_connection_from_the_day_before_the_period() {
+        let mut lab = Lab::new();
+        lab.federate("alice@example.com", &[("Username", "alice")], "2026-11-16 23:00:00", 8);
+        let line = |at: &str, rest: &str| {
+            format!("{},ip-10-20-1-34,alice,10.0.0.7,41,{rest}", t(at).format("%Y%m%d %H:%M:%S"))
+        };
+        for (at, rest) in [
+            ("2026-11-16 23:58:00", "0,CONNECT,shop,,0"),
+            ("2026-11-17 00:05:00", "410,QUERY,shop,'SELECT email FROM customers',0"),
+            ("2026-11-17 00:06:00", "0,DISCONNECT,shop,,0"),
+        ] {
+            lab.audit_line("shop-prod", line(at, rest));
+        }
+        let (_dir, lake) = lab.lake().await;
+        let (since, until) = (
+            t("2026-11-17 00:00:00").timestamp_micros(),
+            t("2026-11-18 00:00:00").timestamp_micros(),
+        );
+        let answer = |e: Engine| async move {
+            let rows = e.who("shop.customers", since, until).await.unwrap();
+            arrow::util::pretty::pretty_format_batches(&rows)
+                .unwrap()
+                .to_string()
+        };
+        let computed = answer(Engine::open(&lake).await.unwrap()).await;
+        build_session_index(&lake, false).await.unwrap();
+        let indexed = Engine::open(&lake).await.unwrap();
+        assert!(indexed.reads_session_index());
+        assert_eq!(answer(indexed).await, computed);
+        for want in ["alice@example.com", "10.0.0.7", "| exact       | medium "] {
+            assert!(computed.contains(want), "{want} in\n{computed}");
+        }
     }
 }

@@ -37,6 +37,10 @@ pub const VIEWS: [View; 16] = [
     view!("who_accessed"),
 ];
 
+/// The csvlog hours view on its own: a focused engine computes it over the dates of
+/// its connections ([`super::focus`]).
+pub const PG_CSVLOG_HOURS: &str = include_str!("../../queries/views/pg_csvlog_hours.sql");
+
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.
 pub const WHO: &str = include_str!("../../queries/who.sql");
 

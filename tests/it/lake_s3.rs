@@ -371,3 +371,42 @@ fn a_lake_from_before_the_file_list_opens_and_gets_one_on_the_next_ingest() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{part} but it is gone")), "{err}");
 }
+
+/// While one run holds the lake's write lock, a second writer is refused with who
+/// holds it and writes nothing; once the lock is let go, writing works again. On S3 the
+/// lock is an object created only if absent, and the refusal says how to clear one a
+/// killed run left behind.
+#[test]
+fn a_held_lock_refuses_a_second_writer_locally_and_on_s3() {
+    let moto = Moto::start();
+    let targets = [
+        (Target::local(), None),
+        (Target::s3(&moto, "lake-locked"), Some(&moto)),
+    ];
+    for (target, moto) in &targets {
+        target.run(&["ingest", &demo("iam")]);
+        let lake = target.open(*moto);
+        let held = lake.lock("compact").unwrap();
+        let out = target.output(&["ingest", &demo("okta")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        let lock = format!("{}/_tagtrail/write.lock", target.lake);
+        let want = format!(
+            "tagtrail: error: {lock}: the lake is being written by `tagtrail compact` (pid {} on ",
+            std::process::id()
+        );
+        assert!(stderr.starts_with(&want), "{stderr}");
+        assert_eq!(
+            stderr.contains("if no tagtrail writes to this lake, delete the lock object"),
+            moto.is_some(),
+            "{stderr}"
+        );
+        let okta = "SELECT count(*) AS n FROM idp_events";
+        assert_eq!(target.query(okta), serde_json::json!([{"n": 0}]));
+        drop(held);
+        target.run(&["ingest", &demo("okta")]);
+        assert_ne!(target.query(okta), serde_json::json!([{"n": 0}]));
+        // The run let its lock go: the next writer takes it at once.
+        drop(lake.lock("index").unwrap());
+    }
+}

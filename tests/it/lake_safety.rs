@@ -1,7 +1,9 @@
-//! Crash safety and one writer at a time: an ingest killed with SIGKILL at any point
-//! leaves nothing a re-run would duplicate or skip, and a second writer is refused
-//! while one runs.
+//! The lake survives its writers and keeps to its owner: an ingest killed with SIGKILL
+//! at any point leaves nothing a re-run would duplicate or skip, a second writer is
+//! refused while one runs, and the lake and the reports are readable by their owner
+//! only unless asked otherwise.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -9,7 +11,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use tagtrail::lake::ALL_TABLES;
 
-use crate::support::{summary_count, tagtrail, tagtrail_output};
+use crate::support::{fixture, summary_count, tagtrail, tagtrail_output};
 
 /// A synthetic organization's evidence: enough for an ingest to take seconds in the
 /// test profile, so that kills land in parsing, in writing and in the index.
@@ -139,4 +141,63 @@ fn a_second_ingest_while_one_runs_is_refused_and_the_first_completes() {
         47,
         "{third}"
     );
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// Every folder and file under `dir`, with its mode, as `(mode, path)` for those whose
+/// mode is not the expected one.
+fn modes_other_than(dir: &Path, dir_mode: u32, file_mode: u32, out: &mut Vec<(u32, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let (want, is_dir) = if path.is_dir() {
+            (dir_mode, true)
+        } else {
+            (file_mode, false)
+        };
+        if mode(&path) != want {
+            out.push((mode(&path), path.display().to_string()));
+        }
+        if is_dir {
+            modes_other_than(&path, dir_mode, file_mode, out);
+        }
+    }
+}
+
+/// The lake names who read what: its folders are 0700 and its files 0600 whatever the
+/// umask (the test runs under the usual 022). Reports likewise, unless `--shared`.
+#[test]
+fn the_lake_and_reports_are_the_owners_only_unless_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let demo = fixture("demo");
+    let out = tagtrail_output(&lake, &["ingest", demo.to_str().unwrap()]);
+    // 4: the demo's `expected/` answer file is not evidence and is rejected.
+    assert_eq!(out.status.code(), Some(4));
+    let mut wrong = Vec::new();
+    modes_other_than(&lake, 0o700, 0o600, &mut wrong);
+    assert_eq!(wrong, Vec::new());
+    assert_eq!(mode(&lake), 0o700);
+    assert!(lake.join("db_events").read_dir().unwrap().count() > 3);
+
+    let reports = dir.path().join("reports");
+    let report = |extra: &[&str]| {
+        let mut args = vec!["report", "--week", "2026-W47", "--out", reports.to_str().unwrap()];
+        args.extend(extra);
+        tagtrail(&lake, &args);
+    };
+    report(&[]);
+    let md = reports.join("2026-W47.md");
+    assert_eq!((mode(&reports), mode(&md)), (0o700, 0o600));
+    assert_eq!(reports.read_dir().unwrap().count(), 3);
+    // --shared opens the files up (the existing folder keeps its mode) …
+    report(&["--shared"]);
+    let mut wrong = Vec::new();
+    modes_other_than(&reports, 0o700, 0o644, &mut wrong);
+    assert_eq!(wrong, Vec::new());
+    // … and a later run without it closes them again.
+    report(&[]);
+    assert_eq!(mode(&md), 0o600);
 }
