@@ -328,19 +328,21 @@ mod across_days {
     use crate::checks::testing::{Lab, t};
     use crate::engine::{Engine, build_session_index};
 
-    /// Regression: a session that connected the day before the period asked about. Its
-    /// CONNECT row (user, client host) is in an earlier `date=` partition than the row
-    /// that reads the table; over the session index, `who` reads the partitions the
-    /// index says the connection spans, not only the period's, and names the person.
+    /// Regression: a session that connected the day before the period asked about,
+    /// before the only federated session of its user began. Its CONNECT row is in an
+    /// earlier `date=` partition than the row that reads the table; over the session
+    /// index, `who` reads the partitions the index says the connection spans, not only
+    /// the period's, so it sees the connect time and does not name the person (reading
+    /// only the period's rows, the session would seem to start inside her window).
     #[tokio::test]
     async fn who_over_the_index_reads_a_connection_from_the_day_before_the_period() {
         let mut lab = Lab::new();
-        lab.federate("alice@example.com", &[("Username", "alice")], "2026-11-16 23:00:00", 8);
+        lab.federate("alice@example.com", &[("Username", "alice")], "2026-11-16 23:50:00", 8);
         let line = |at: &str, rest: &str| {
             format!("{},ip-10-20-1-34,alice,10.0.0.7,41,{rest}", t(at).format("%Y%m%d %H:%M:%S"))
         };
         for (at, rest) in [
-            ("2026-11-16 23:58:00", "0,CONNECT,shop,,0"),
+            ("2026-11-16 23:40:00", "0,CONNECT,shop,,0"),
             ("2026-11-17 00:05:00", "410,QUERY,shop,'SELECT email FROM customers',0"),
             ("2026-11-17 00:06:00", "0,DISCONNECT,shop,,0"),
         ] {
@@ -362,7 +364,8 @@ mod across_days {
         let indexed = Engine::open(&lake).await.unwrap();
         assert!(indexed.reads_session_index());
         assert_eq!(answer(indexed).await, computed);
-        for want in ["alice@example.com", "10.0.0.7", "| exact       | medium "] {
+        let reason = "no federated session open at connect: the nearest with alice started 10 min after";
+        for want in ["| unattributed |", reason] {
             assert!(computed.contains(want), "{want} in\n{computed}");
         }
     }
