@@ -67,10 +67,17 @@ pub enum CliError {
         "integrity check failed: {failures} item(s) altered, missing, badly signed, moved, unreadable or breaking the digest chain (listed above; rows in table digest_checks)"
     )]
     IntegrityViolated { failures: usize },
-    #[error(
-        "{records} reject(s), {files} of them whole unreadable file(s) (listed above; rows in table ingest_rejects); everything else was ingested"
-    )]
+    #[error("{} (listed above; rows in table ingest_rejects); everything else was ingested", rejected(*records, *files))]
     Rejected { records: u64, files: usize },
+}
+
+/// `records` rejects in all, `files` of them whole files.
+fn rejected(records: u64, files: usize) -> String {
+    match (records - files as u64, files) {
+        (r, 0) => format!("{r} record(s) rejected"),
+        (0, f) => format!("{f} unreadable file(s) rejected"),
+        (r, f) => format!("{r} record(s) and {f} unreadable file(s) rejected"),
+    }
 }
 
 impl CliError {

@@ -127,12 +127,7 @@ pub async fn run(
 
 /// Writes `path` with `mode`, also when it was there before with another mode (never
 /// readable by others in between).
-fn write_file(
-    path: &Path,
-    report: &Report,
-    format: FileFormat,
-    mode: u32,
-) -> Result<(), CliError> {
+fn write_file(path: &Path, report: &Report, format: FileFormat, mode: u32) -> Result<(), CliError> {
     let mut buf = Vec::new();
     match format {
         FileFormat::Markdown => weekly::markdown::write(&mut buf, report)?,

@@ -70,9 +70,12 @@ impl Engine {
             None
         };
         // The csvlog hours of those dates only: a row is judged against its own hour.
-        ctx.sql(&format!("CREATE VIEW db_events AS {}", in_dates(IN_LAKE, &dates)))
-            .await
-            .map_err(df("reading the dates of the connections asked about"))?;
+        ctx.sql(&format!(
+            "CREATE VIEW db_events AS {}",
+            in_dates(IN_LAKE, &dates)
+        ))
+        .await
+        .map_err(df("reading the dates of the connections asked about"))?;
         let hours = ctx
             .sql(super::views::PG_CSVLOG_HOURS)
             .await
@@ -337,13 +340,24 @@ mod across_days {
     #[tokio::test]
     async fn who_over_the_index_reads_a_connection_from_the_day_before_the_period() {
         let mut lab = Lab::new();
-        lab.federate("alice@example.com", &[("Username", "alice")], "2026-11-16 23:50:00", 8);
+        lab.federate(
+            "alice@example.com",
+            &[("Username", "alice")],
+            "2026-11-16 23:50:00",
+            8,
+        );
         let line = |at: &str, rest: &str| {
-            format!("{},ip-10-20-1-34,alice,10.0.0.7,41,{rest}", t(at).format("%Y%m%d %H:%M:%S"))
+            format!(
+                "{},ip-10-20-1-34,alice,10.0.0.7,41,{rest}",
+                t(at).format("%Y%m%d %H:%M:%S")
+            )
         };
         for (at, rest) in [
             ("2026-11-16 23:40:00", "0,CONNECT,shop,,0"),
-            ("2026-11-17 00:05:00", "410,QUERY,shop,'SELECT email FROM customers',0"),
+            (
+                "2026-11-17 00:05:00",
+                "410,QUERY,shop,'SELECT email FROM customers',0",
+            ),
             ("2026-11-17 00:06:00", "0,DISCONNECT,shop,,0"),
         ] {
             lab.audit_line("shop-prod", line(at, rest));
@@ -364,7 +378,8 @@ mod across_days {
         let indexed = Engine::open(&lake).await.unwrap();
         assert!(indexed.reads_session_index());
         assert_eq!(answer(indexed).await, computed);
-        let reason = "no federated session open at connect: the nearest with alice started 10 min after";
+        let reason =
+            "no federated session open at connect: the nearest with alice started 10 min after";
         for want in ["| unattributed |", reason] {
             assert!(computed.contains(want), "{want} in\n{computed}");
         }

@@ -63,7 +63,9 @@ fn r1_the_policy_names_the_tag_key_before_the_flag() {
         !p.starts_with("iam")
     });
     let bare = temp_lake();
-    tagtrail(bare.path(), &["ingest", evidence.path().to_str().unwrap()]);
+    // Its `expected/` answer file is rejected, as in fixtures/demo.
+    let args = ["ingest", evidence.path().to_str().unwrap()];
+    crate::support::ingest_rejecting(bare.path(), &args, "1 unreadable file(s) rejected");
     let by_department = alice(bare.path(), &["--tag-key", "Department"]);
     assert_eq!(by_department["attribution"], "unattributed");
     assert_eq!(

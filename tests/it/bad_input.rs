@@ -18,7 +18,7 @@ fn damaged_evidence_is_counted_kept_and_the_rest_ingested() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "tagtrail: error: 7 reject(s), 2 of them whole unreadable file(s) (listed above; \
+        "tagtrail: error: 5 record(s) and 2 unreadable file(s) rejected (listed above; \
          rows in table ingest_rejects); everything else was ingested\n"
     );
     let summary = String::from_utf8(out.stdout).unwrap();
@@ -140,4 +140,56 @@ fn unknown_lake_and_bad_flags_are_clear_errors() {
         String::from_utf8_lossy(&out.stderr).contains("/definitely/not/here"),
         "errors say where"
     );
+}
+
+/// Values tagtrail puts into SQL itself (the table, person, db user and instance asked
+/// about) are bound as parameters: SQL inside them is data. A value that would widen
+/// the question if pasted into the text (`' OR '1'='1`) or drop a table matches nothing
+/// and changes nothing, while the plain value still answers.
+#[test]
+fn sql_in_asked_values_is_data_not_sql() {
+    let lake = temp_lake();
+    let demo = fixture("demo");
+    let out = tagtrail_output(lake.path(), &["ingest", demo.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "the demo's expected/ file is rejected"
+    );
+    let count = "SELECT count(*) AS n FROM db_events";
+    let before = query(lake.path(), count);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = tagtrail_output(lake.path(), args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let widen = "' OR '1'='1";
+    let drop = "x'; DROP TABLE db_events; --";
+    for hostile in [widen, drop] {
+        let object = format!("shop.customers{hostile}");
+        assert_eq!(json(&["who", &object, "--format", "json"]), json!([]));
+        let person = format!("alice.nguyen@example.com{hostile}");
+        assert_eq!(json(&["timeline", &person, "--format", "json"]), json!([]));
+        for flag in ["--person", "--db-user", "--instance"] {
+            let args = ["sessions", flag, hostile, "--format", "json"];
+            assert_eq!(json(&args), json!([]), "{flag}");
+        }
+        let trace = json(&["trace", &person, "--format", "json"]);
+        assert_eq!(
+            (&trace["persons"], &trace["db_users"]),
+            (&json!([]), &json!([]))
+        );
+    }
+    // The plain values answer, and nothing was dropped.
+    assert_ne!(
+        json(&["who", "shop.customers", "--format", "json"]),
+        json!([])
+    );
+    let alice = ["timeline", "alice.nguyen@example.com", "--format", "json"];
+    assert_ne!(json(&alice), json!([]));
+    assert_eq!(query(lake.path(), count), before);
 }

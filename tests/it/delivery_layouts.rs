@@ -282,9 +282,10 @@ fn an_rds_audit_name_keeps_a_file_whose_first_line_is_damaged_and_instance_overr
     )
     .unwrap();
     let lake = temp_lake();
-    let summary = tagtrail(
+    let summary = crate::support::ingest_rejecting(
         lake.path(),
         &["ingest", "--instance", "override-1", file.to_str().unwrap()],
+        "1 record(s) rejected",
     );
     assert_eq!(summary_count(&summary, "files ingested"), 1, "{summary}");
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{fixture, query, tagtrail, temp_lake};
+use crate::support::{fixture, ingest_demo, query, tagtrail, temp_lake};
 
 fn expected() -> Value {
     serde_json::from_str(
@@ -22,7 +22,7 @@ fn who_json(lake: &std::path::Path, extra: &[&str]) -> Value {
 #[test]
 fn who_accessed_shop_customers_matches_ground_truth() {
     let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", fixture("demo").to_str().unwrap()]);
+    ingest_demo(lake.path(), &[]);
     let answer = who_json(lake.path(), &[]);
     assert_eq!(answer, expected());
     let rows = answer.as_array().unwrap();
@@ -44,7 +44,7 @@ fn who_accessed_shop_customers_matches_ground_truth() {
     assert_eq!(unattributed[0]["db_user"], "app_legacy");
 
     // Ingesting the same evidence again changes nothing.
-    let again = tagtrail(lake.path(), &["ingest", fixture("demo").to_str().unwrap()]);
+    let again = ingest_demo(lake.path(), &[]);
     assert!(
         again.contains("files already in the lake (unchanged)"),
         "{again}"
@@ -60,7 +60,7 @@ fn who_accessed_shop_customers_matches_ground_truth() {
 #[test]
 fn who_honours_the_period_and_formats() {
     let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", fixture("demo").to_str().unwrap()]);
+    ingest_demo(lake.path(), &[]);
     let all = expected();
     // A period is a filter on statement time: rows whose whole activity is before it vanish.
     let since = "2026-11-19";

@@ -43,7 +43,8 @@ fn describe_output_and_user_lists_land_in_their_tables() {
     let dir = tempfile::tempdir().unwrap();
     copy_inventory(dir.path(), nov_23());
     let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", dir.path().to_str().unwrap()]);
+    let args = ["ingest", dir.path().to_str().unwrap()];
+    crate::support::ingest_rejecting(lake.path(), &args, "1 record(s) rejected");
     let instances = query(
         lake.path(),
         "SELECT resource_kind, identifier, cluster_identifier, engine, engine_version, resource_id, arn, \
@@ -192,9 +193,10 @@ fn db_sessions_auth_method_comes_from_the_latest_inventory() {
     );
     let inv = tempfile::tempdir().unwrap();
     copy_inventory(inv.path(), nov_23());
-    tagtrail(
+    crate::support::ingest_rejecting(
         lake.path(),
         &["ingest", inv.path().join("db-users.csv").to_str().unwrap()],
+        "1 record(s) rejected",
     );
     assert_eq!(
         auth_methods(lake.path()),

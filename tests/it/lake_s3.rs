@@ -74,6 +74,20 @@ impl Target {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// `ingest fixtures/demo`: exit status 4 for its `expected/` answer file, the one
+    /// file there that is not evidence (`support::ingest_demo`).
+    fn ingest_demo(&self) -> String {
+        let out = self.output(&["ingest", &demo("")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{stderr}");
+        let rejected = "1 unreadable file(s) rejected (listed above;";
+        assert!(
+            stderr.starts_with(&format!("tagtrail: error: {rejected}")),
+            "{stderr}"
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     fn query(&self, sql: &str) -> Value {
         serde_json::from_str(&self.run(&["query", sql, "--format", "json"])).unwrap()
     }
@@ -190,9 +204,8 @@ fn an_s3_lake_answers_like_a_local_lake_and_a_second_ingest_adds_nothing() {
     let moto = Moto::start();
     let remote = Target::s3(&moto, "lake-same-answers");
     let local = Target::local();
-    let demo_dir = demo("");
-    let first = remote.run(&["ingest", &demo_dir]);
-    local.run(&["ingest", &demo_dir]);
+    let first = remote.ingest_demo();
+    local.ingest_demo();
     let files = summary_count(&first, "files ingested");
     assert!(files > 30, "{first}");
 
@@ -206,7 +219,7 @@ fn an_s3_lake_answers_like_a_local_lake_and_a_second_ingest_adds_nothing() {
     assert!(!findings.as_array().unwrap().is_empty());
 
     let before = remote.checksums();
-    let second = remote.run(&["ingest", &demo_dir]);
+    let second = remote.ingest_demo();
     assert_eq!(summary_count(&second, "files ingested"), 0, "{second}");
     assert_eq!(
         summary_count(&second, "files already in the lake"),
@@ -229,7 +242,7 @@ fn an_s3_lake_answers_like_a_local_lake_and_a_second_ingest_adds_nothing() {
         }
     }
     // Every table equals the local lake's, but for the times of the run that wrote it.
-    local.run(&["ingest", &demo_dir]);
+    local.ingest_demo();
     let run_times = ["ingested_at", "observed_at"];
     assert_eq!(
         remote.checksums_without(&run_times),

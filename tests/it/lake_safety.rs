@@ -184,7 +184,13 @@ fn the_lake_and_reports_are_the_owners_only_unless_shared() {
 
     let reports = dir.path().join("reports");
     let report = |extra: &[&str]| {
-        let mut args = vec!["report", "--week", "2026-W47", "--out", reports.to_str().unwrap()];
+        let mut args = vec![
+            "report",
+            "--week",
+            "2026-W47",
+            "--out",
+            reports.to_str().unwrap(),
+        ];
         args.extend(extra);
         tagtrail(&lake, &args);
     };

@@ -8,7 +8,11 @@ use crate::support::{fixture, query, tagtrail, temp_lake};
 
 fn ingest_okta_fixtures() -> tempfile::TempDir {
     let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", fixture("okta").to_str().unwrap()]);
+    let okta = fixture("okta");
+    let args = ["ingest", okta.to_str().unwrap()];
+    // Its deliberately damaged files (fixtures/okta/README.md).
+    let rejected = "1 record(s) and 1 unreadable file(s) rejected";
+    crate::support::ingest_rejecting(lake.path(), &args, rejected);
     lake
 }
 

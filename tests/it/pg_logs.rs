@@ -40,9 +40,10 @@ fn rds_postgres_logs_are_detected_and_ingested() {
     .unwrap();
 
     let lake = temp_lake();
-    tagtrail(
+    crate::support::ingest_rejecting(
         lake.path(),
         &["ingest", dir.path().join("rds").to_str().unwrap()],
+        "1 record(s) and 1 unreadable file(s) rejected",
     );
     tagtrail(
         lake.path(),

@@ -27,9 +27,10 @@ fn policy_files_and_cloudtrail_changes_become_db_grants() {
     let trail = fixture(
         "iam/cloudtrail/111122223333_CloudTrail_eu-west-1_20261106T1205Z_P0licyChang3s01.json",
     );
-    tagtrail(
+    crate::support::ingest_rejecting(
         lake.path(),
         &["ingest", files.to_str().unwrap(), trail.to_str().unwrap()],
+        "2 record(s) rejected",
     );
     let acct = "111122223333";
     let db1 = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1";

@@ -8,7 +8,9 @@ use crate::support::{fixture, query, tagtrail, temp_lake};
 #[test]
 fn saml_documents_become_exact_assertion_rows() {
     let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", fixture("saml").to_str().unwrap()]);
+    let saml = fixture("saml");
+    let rejected = "1 record(s) and 2 unreadable file(s) rejected";
+    crate::support::ingest_rejecting(lake.path(), &["ingest", saml.to_str().unwrap()], rejected);
     let rows = query(
         lake.path(),
         "SELECT regexp_replace(source_uri, '^.*/', '') AS file, source_offset, assertion_id, response_id, \
@@ -142,7 +144,7 @@ fn oversized_and_forced_inputs() {
     )
     .unwrap();
     let lake = temp_lake();
-    tagtrail(
+    crate::support::ingest_rejecting(
         lake.path(),
         &[
             "ingest",
@@ -151,6 +153,7 @@ fn oversized_and_forced_inputs() {
             big.to_str().unwrap(),
             bare.to_str().unwrap(),
         ],
+        "1 record(s) rejected",
     );
     let rejects = query(
         lake.path(),

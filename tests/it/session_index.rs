@@ -1,7 +1,7 @@
 //! The session index through the CLI: `ingest` builds it, `--no-index` and `index`
 //! leave it to the user, and a lake answers the same with and without it.
 
-use crate::support::{fixture, tagtrail, tagtrail_output, temp_lake};
+use crate::support::{ingest_demo, tagtrail, tagtrail_output, temp_lake};
 
 /// What `findings` and `report` say on stderr when they compute the sessions.
 const UNINDEXED_NOTE: &str = "tagtrail: note: the session index is missing or older than the \
@@ -44,16 +44,14 @@ fn answers(lake: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
-    let demo = fixture("demo");
-    let demo = demo.to_str().unwrap();
     let indexed = temp_lake();
-    let ingest = tagtrail(indexed.path(), &["ingest", demo]);
+    let ingest = ingest_demo(indexed.path(), &[]);
     assert!(
         ingest.contains("Session index: 90 database sessions stored ("),
         "{ingest}"
     );
     let plain = temp_lake();
-    let ingest = tagtrail(plain.path(), &["ingest", "--no-index", demo]);
+    let ingest = ingest_demo(plain.path(), &["--no-index"]);
     assert!(!ingest.contains("Session index"), "{ingest}");
 
     assert_eq!(findings_stderr(plain.path()), UNINDEXED_NOTE);
@@ -64,7 +62,7 @@ fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
     assert_eq!(with, without);
 
     // The same files again: nothing new, nothing to index.
-    let again = tagtrail(indexed.path(), &["ingest", demo]);
+    let again = ingest_demo(indexed.path(), &[]);
     assert!(again.contains("Session index: up to date."), "{again}");
     let built = tagtrail(plain.path(), &["index"]);
     assert!(

@@ -176,10 +176,7 @@ async fn questions_from_the_connections_asked_about_answer_as_the_whole_lake_doe
     std::fs::write(error.join(format!("{stderr}.csv")), kept).unwrap();
     let lake = temp_lake();
     tagtrail(lake.path(), &["ingest", dir.path().to_str().unwrap()]);
-    tagtrail(
-        lake.path(),
-        &["ingest", crate::support::fixture("demo").to_str().unwrap()],
-    );
+    crate::support::ingest_demo(lake.path(), &[]);
 
     let lake = tagtrail::lake::Lake::open(lake.path()).unwrap();
     let at = |t: &str| parse_iso(t).unwrap();

@@ -130,8 +130,37 @@ pub fn summary_count(summary: &str, label: &str) -> u64 {
 /// A fresh lake with the demo week (`fixtures/demo`) ingested.
 pub fn demo_lake() -> tempfile::TempDir {
     let lake = temp_lake();
-    tagtrail(lake.path(), &["ingest", fixture("demo").to_str().unwrap()]);
+    ingest_demo(lake.path(), &[]);
     lake
+}
+
+/// `tagtrail ingest FLAGS… fixtures/demo`. It exits 4: beside the evidence, the demo
+/// folder holds its ground truth `expected/who-shop-customers.json`, which is not
+/// evidence and is rejected (as any stray file would be), and nothing else is.
+/// Returns the summary.
+pub fn ingest_demo(lake: &Path, flags: &[&str]) -> String {
+    let demo = fixture("demo");
+    let mut args = vec!["ingest"];
+    args.extend(flags);
+    args.push(demo.to_str().unwrap());
+    ingest_rejecting(lake, &args, "1 unreadable file(s) rejected")
+}
+
+/// Runs an ingest (`args`) that must finish with the rejects `rejected` says
+/// (`2 record(s) rejected`, `1 unreadable file(s) rejected`, …): exit status 4 and that
+/// message. Returns the summary.
+pub fn ingest_rejecting(lake: &Path, args: &[&str], rejected: &str) -> String {
+    let out = tagtrail_output(lake, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "tagtrail {args:?}: {stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "tagtrail: error: {rejected} (listed above; rows in table ingest_rejects); \
+             everything else was ingested\n"
+        )
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 /// Compares `text` with the reviewed snapshot `tests/snapshots/NAME`;
