@@ -27,6 +27,8 @@ pub enum SecretKind {
     Password,
     IamToken,
     AwsSecret,
+    /// An OAuth/OIDC token or client secret in a URL query (`access_token=…`).
+    OAuthToken,
 }
 
 impl SecretKind {
@@ -35,6 +37,7 @@ impl SecretKind {
             SecretKind::Password => "password",
             SecretKind::IamToken => "iam-token",
             SecretKind::AwsSecret => "aws-secret",
+            SecretKind::OAuthToken => "oauth-token",
         }
     }
 }
@@ -65,12 +68,22 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             "${1}<redacted>",
             SecretKind::IamToken,
         ),
-        // STS credentials inside raw CloudTrail JSON.
+        // Secret-named keys inside raw JSON (a rejected record's excerpt is not parsed):
+        // STS credentials, passwords of RDS and IAM requests, OAuth tokens.
         (
-            r#"(?i)("(?:sessionToken|secretAccessKey|password)"\s*:\s*)"(?:[^"\\]|\\.)*""#
-                .to_string(),
+            format!(
+                r#"(?i)("(?:{})"\s*:\s*)"(?:[^"\\]|\\.)*""#,
+                SECRET_KEYS.join("|")
+            ),
             "${1}\"<redacted>\"",
             SecretKind::AwsSecret,
+        ),
+        // OAuth/OIDC tokens and secrets in a URL's query (Okta's debugData URLs).
+        (
+            r#"(?i)([?&;](?:access_token|id_token|refresh_token|client_secret|code_verifier|session_token|sessiontoken|password)=)[^&\s"'\\#]+"#
+                .to_string(),
+            "${1}<redacted>",
+            SecretKind::OAuthToken,
         ),
         // An AWS secret access key written next to its name, in SQL, config or shell
         // text: `aws_secret_access_key = '…'`, `SecretAccessKey: …`, `secret_key=…`.
@@ -102,7 +115,7 @@ pub fn redact_with_kind(text: &str) -> (Cow<'_, str>, Option<SecretKind>) {
     // Nearly no statement holds a secret: one scan for the words every pattern needs
     // keeps the per-pattern scans off the hot path.
     static MAY_HOLD_SECRET: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)identified|password|x-amz-|secret|sessiontoken")
+        Regex::new(r"(?i)identified|password|x-amz-|secret|token|privatekey|code_verifier")
             .expect("prefilter compiles")
     });
     if !MAY_HOLD_SECRET.is_match(text) {
@@ -198,6 +211,14 @@ mod tests {
     #[test]
     fn masks_every_secret_shape() {
         let cases = [
+            (
+                "/oauth2/v1/authorize?client_id=x&access_token=eyJ.a-b_c&state=1",
+                "/oauth2/v1/authorize?client_id=x&access_token=<redacted>&state=1",
+            ),
+            (
+                r#"{"accessToken":"eyJhbGciOi","uuid":"u"}"#,
+                r#"{"accessToken":"<redacted>","uuid":"u"}"#,
+            ),
             (
                 "CREATE USER 'u'@'%' IDENTIFIED BY 'S3cr3t,pw'",
                 "CREATE USER 'u'@'%' IDENTIFIED BY <redacted>",

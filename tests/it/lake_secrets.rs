@@ -81,7 +81,12 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn found_in(haystack: &[u8]) -> Vec<&'static str> {
-    ALL.iter()
+    found_of(ALL, haystack)
+}
+
+fn found_of(secrets: &[&'static str], haystack: &[u8]) -> Vec<&'static str> {
+    secrets
+        .iter()
         .copied()
         .filter(|s| haystack.windows(s.len()).any(|w| w == s.as_bytes()))
         .collect()
@@ -91,12 +96,16 @@ fn found_in(haystack: &[u8]) -> Vec<&'static str> {
 /// value of every column of each Parquet file (pages are compressed, so raw bytes alone
 /// prove nothing). Returns (file, where, secret); also counts the values it looked at.
 fn scan_lake(lake: &Path) -> (Vec<String>, usize, usize) {
+    scan_lake_for(lake, ALL)
+}
+
+fn scan_lake_for(lake: &Path, secrets: &[&'static str]) -> (Vec<String>, usize, usize) {
     let mut all = Vec::new();
     files(lake, &mut all);
     let (mut hits, mut parquet_files, mut values) = (Vec::new(), 0, 0);
     for file in &all {
         let bytes = std::fs::read(file).unwrap();
-        for s in found_in(&bytes) {
+        for s in found_of(secrets, &bytes) {
             hits.push(format!("{}: raw bytes: {s}", file.display()));
         }
         if file.extension().is_some_and(|e| e == "parquet") {
@@ -115,7 +124,7 @@ fn scan_lake(lake: &Path) -> (Vec<String>, usize, usize) {
                     for row in 0..column.len() {
                         values += 1;
                         let text = fmt.value(row).to_string();
-                        for s in found_in(text.as_bytes()) {
+                        for s in found_of(secrets, text.as_bytes()) {
                             hits.push(format!(
                                 "{}: column {} row {row}: {s}",
                                 file.display(),
@@ -196,6 +205,173 @@ fn planted_secrets_reach_no_lake_file_and_no_report() {
                 {"operation": "ERROR", "secret_kind": "iam-token", "n": 1},
                 {"operation": "ERROR", "secret_kind": "password", "n": 1},
             ])
+        );
+    }
+}
+
+pub const CT_SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEPLANTEDSESSIONTOKEN91";
+pub const CT_MASTER_PW: &str = "Master-Pl4nted-pw-92";
+pub const CT_REJECTED_TOKEN: &str = "IQoJb3JpZ2luX2VjEPLANTEDREJECTED93";
+pub const OKTA_REJECTED_TOKEN: &str = "okta-access-token-PLANTED-94";
+const ELSEWHERE: &[&str] = &[
+    CT_SESSION_TOKEN,
+    CT_MASTER_PW,
+    CT_REJECTED_TOKEN,
+    OKTA_REJECTED_TOKEN,
+];
+
+/// Secrets planted in CloudTrail (the session token of a federation, a master password
+/// in a control-plane call, a token in a record too damaged to read) and in an Okta
+/// export (a token in an unreadable event), ingested beside the demo week: none of them
+/// is in any file of the lake, the rejects' excerpts included, nor in anything the
+/// commands print, on stdout or stderr.
+#[test]
+fn secrets_planted_in_cloudtrail_and_okta_reach_no_file_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let acct = "111122223333";
+    let trail = dir.path().join(format!(
+        "AWSLogs/{acct}/CloudTrail/eu-west-1/2026/11/17/{acct}_CloudTrail_eu-west-1_20261117T1000Z_Pl4ntedS3crets01.json"
+    ));
+    std::fs::create_dir_all(trail.parent().unwrap()).unwrap();
+    let federation = json!({
+        "eventVersion": "1.11",
+        "userIdentity": {"type": "SAMLUser", "principalId": "sso:planted@example.com",
+                         "userName": "planted@example.com", "identityProvider": "sso"},
+        "eventTime": "2026-11-17T10:00:00Z", "eventSource": "sts.amazonaws.com",
+        "eventName": "AssumeRoleWithSAML", "awsRegion": "eu-west-1",
+        "sourceIPAddress": "52.210.41.7", "userAgent": "aws-cli/2.27.0",
+        "requestParameters": {"roleSessionName": "planted@example.com",
+            "principalTags": {"Username": "planted"},
+            "roleArn": format!("arn:aws:iam::{acct}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DatabaseAccess_0123456789abcdef"),
+            "principalArn": format!("arn:aws:iam::{acct}:saml-provider/AWSSSO_9882ccf00912484e_DO_NOT_DELETE"),
+            "durationSeconds": 3600},
+        "responseElements": {
+            "credentials": {"accessKeyId": "ASIAPLANTED0000000001", "sessionToken": CT_SESSION_TOKEN,
+                            "expiration": "Nov 17, 2026, 11:00:00 AM"},
+            "assumedRoleUser": {"assumedRoleId": "AROAPLANTED:planted@example.com",
+                "arn": format!("arn:aws:sts::{acct}:assumed-role/AWSReservedSSO_DatabaseAccess_0123456789abcdef/planted@example.com")},
+            "subject": "planted@example.com", "subjectType": "persistent",
+            "audience": "https://signin.aws.amazon.com/saml"},
+        "requestID": "req-planted-1", "eventID": "0badc0de-0000-4000-8000-0000000000a1",
+        "readOnly": true, "eventType": "AwsApiCall", "managementEvent": true,
+        "recipientAccountId": acct, "eventCategory": "Management"
+    });
+    let modify = json!({
+        "eventVersion": "1.11",
+        "userIdentity": {"type": "AssumedRole", "principalId": "AROAADMIN:admin", "accountId": acct},
+        "eventTime": "2026-11-17T10:05:00Z", "eventSource": "rds.amazonaws.com",
+        "eventName": "ModifyDBInstance", "awsRegion": "eu-west-1",
+        "sourceIPAddress": "52.210.41.8", "userAgent": "aws-cli/2.27.0",
+        "requestParameters": {"dBInstanceIdentifier": "shop-prod", "masterUserPassword": CT_MASTER_PW,
+                              "enableIAMDatabaseAuthentication": true, "applyImmediately": true},
+        "responseElements": null,
+        "requestID": "req-planted-2", "eventID": "0badc0de-0000-4000-8000-0000000000a2",
+        "readOnly": false, "eventType": "AwsApiCall", "managementEvent": true,
+        "recipientAccountId": acct, "eventCategory": "Management"
+    });
+    // No eventTime: rejected, with an excerpt of the record.
+    let damaged = json!({
+        "eventSource": "sts.amazonaws.com", "eventName": "AssumeRoleWithSAML",
+        "responseElements": {"credentials": {"accessKeyId": "ASIAPLANTED0000000002",
+                                              "sessionToken": CT_REJECTED_TOKEN}},
+        "eventID": "0badc0de-0000-4000-8000-0000000000a3"
+    });
+    let records = json!({"Records": [federation, modify, damaged]});
+    std::fs::write(&trail, records.to_string()).unwrap();
+    let okta = dir.path().join("okta/system-log-planted.json");
+    std::fs::create_dir_all(okta.parent().unwrap()).unwrap();
+    let url = format!("/oauth2/v1/authorize?client_id=x&access_token={OKTA_REJECTED_TOKEN}");
+    let event = |uuid: &str, published: Option<&str>| {
+        // The URL first, so that a rejected event's excerpt would show it.
+        let mut e = json!({
+            "debugContext": {"debugData": {"url": url}},
+            "uuid": uuid, "eventType": "user.session.start", "version": "0",
+            "actor": {"id": "00uplanted", "type": "User", "alternateId": "planted@example.com",
+                      "displayName": "Planted"},
+            "client": {"ipAddress": "203.0.113.9"},
+            "outcome": {"result": "SUCCESS"},
+            "authenticationContext": {"externalSessionId": "idxPlanted"}
+        });
+        if let Some(p) = published {
+            e["published"] = json!(p);
+        }
+        e
+    };
+    // The second has no time: rejected, with an excerpt.
+    let event = json!([
+        event("planted-okta-0", Some("2026-11-17T09:59:00.000Z")),
+        event("planted-okta-1", None)
+    ]);
+    std::fs::write(&okta, event.to_string()).unwrap();
+
+    let lake = crate::support::temp_lake();
+    let mut printed = Vec::new();
+    let mut run = |args: &[&str]| {
+        let out = crate::support::tagtrail_output(lake.path(), args);
+        printed.extend(out.stdout);
+        printed.extend(out.stderr);
+        out.status.code()
+    };
+    assert_eq!(run(&["ingest", dir.path().to_str().unwrap()]), Some(4));
+    let demo = crate::support::fixture("demo");
+    assert_eq!(run(&["ingest", demo.to_str().unwrap()]), Some(4));
+    let reports = dir.path().join("reports");
+    for args in [
+        vec!["query", "SELECT * FROM ingest_rejects", "--format", "json"],
+        vec![
+            "query",
+            "SELECT * FROM cloudtrail_events",
+            "--format",
+            "csv",
+        ],
+        vec![
+            "query",
+            "SELECT * FROM federated_sessions",
+            "--format",
+            "csv",
+        ],
+        vec!["findings", "--format", "json"],
+        vec!["timeline", "planted@example.com", "--format", "json"],
+        vec!["trace", "planted@example.com", "--format", "json"],
+        vec![
+            "report",
+            "--week",
+            "2026-W47",
+            "--out",
+            reports.to_str().unwrap(),
+        ],
+    ] {
+        assert_eq!(run(&args), Some(0), "{args:?}");
+    }
+    let text = String::from_utf8_lossy(&printed);
+    // The evidence did reach tagtrail: the rejects and the planted rows are there.
+    for seen in [
+        "ASIAPLANTED0000000001",
+        "ModifyDBInstance",
+        "record has no eventTime",
+        r#"\"sessionToken\":\"<redacted>\""#,
+        "planted-okta-0",
+        "planted-okta-1",
+    ] {
+        assert!(text.contains(seen), "{seen} not in what tagtrail printed");
+    }
+    assert_eq!(found_of(ELSEWHERE, &printed), Vec::<&str>::new(), "printed");
+    let (hits, parquet_files, values) = scan_lake_for(lake.path(), ELSEWHERE);
+    assert_eq!(hits, Vec::<String>::new());
+    assert!(
+        parquet_files > 10 && values > 10_000,
+        "{parquet_files} {values}"
+    );
+    let mut written = Vec::new();
+    files(&reports, &mut written);
+    assert_eq!(written.len(), 3);
+    for file in written {
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(
+            found_of(ELSEWHERE, &bytes),
+            Vec::<&str>::new(),
+            "{}",
+            file.display()
         );
     }
 }
