@@ -49,7 +49,7 @@ use super::ts_type;
 /// | connection_type | utf8 | RDS for MySQL connection rows: SOCKET, TCP/IP, SSL… |
 /// | application_name | utf8 | PostgreSQL `application_name` when the client set one |
 /// | redacted | boolean | tagtrail removed a secret from this row's statement or message |
-/// | secret_kind | utf8 | which kind: `password`, `iam-token`, `aws-secret` |
+/// | secret_kind | utf8 | which kind: `password`, `iam-token`, `aws-secret`, `oauth-token` |
 /// | dialect | utf8 | the writer: `mariadb`, `rds-mysql`, `aurora`, `pg-stderr`, `pg-csvlog` |
 /// | source_uri | utf8 | the log file or object |
 /// | source_offset | int64 | 1-based line number in that file (first line of a multi-line entry) |
