@@ -13,6 +13,7 @@ pub mod detect;
 pub mod iam_policy;
 mod inventory_detect;
 pub mod layout;
+pub mod lines;
 pub mod mysql_audit;
 pub mod mysql_line;
 pub mod okta;

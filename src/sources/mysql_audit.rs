@@ -10,6 +10,7 @@ use std::io::BufRead;
 use chrono_tz::Tz;
 
 use super::db_events::{DbEvent, DbEventRows, FileContext};
+use super::lines::{MAX_LINE_BYTES, read_line_capped};
 use super::mysql_line::{AuditRecord, AuditTime, Dialect, parse_line};
 use super::timefmt::local_to_utc;
 use super::{BATCH_ROWS, FileStats, Output, Reject, Sink, SourceError};
@@ -45,9 +46,9 @@ pub fn parse(
     let mut number = 0i64;
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
+        let (length, too_long) = match read_line_capped(&mut reader, &mut line, MAX_LINE_BYTES) {
+            Ok((0, _)) => break,
+            Ok(read) => read,
             // A truncated or corrupt (gzip) file: keep what was read, record where it broke.
             Err(e) => {
                 stats.records += 1;
@@ -55,9 +56,21 @@ pub fn parse(
                 stats.rejects.push(Reject::new(number + 1, reason, ""));
                 break;
             }
-        }
+        };
         number += 1;
         let text = trim_eol(&line);
+        if too_long {
+            stats.records += 1;
+            let reason = format!(
+                "line of {length} bytes is longer than the {} MiB limit: not read",
+                MAX_LINE_BYTES >> 20
+            );
+            // Redacted whole before the excerpt is cut: a secret may run past the cut.
+            stats
+                .rejects
+                .push(Reject::new(number, reason, &String::from_utf8_lossy(text)));
+            continue;
+        }
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -237,6 +250,42 @@ mod tests {
         assert_eq!(
             dialects(Some(Dialect::Aurora)),
             vec![json!("aurora"), json!("aurora")]
+        );
+    }
+
+    /// Regression: a 17 MiB line (a damaged log; a few KiB of gzip) was held whole in
+    /// memory. It is rejected with its length, the lines around it are read, and the
+    /// password in it stays out of the excerpt.
+    #[test]
+    fn a_line_over_the_limit_is_rejected_and_its_neighbours_read() {
+        let huge = format!(
+            "20261116 04:07:06,vm,app,10.0.3.17,821,12,QUERY,shop,'CREATE USER x IDENTIFIED BY \\'pw-in-a-long-line\\' {}',0\n",
+            "x".repeat(17 << 20)
+        );
+        let log = format!(
+            "20261116 04:07:05,vm,app,10.0.3.17,821,0,CONNECT,shop,,0\n{huge}20261116 04:07:07,vm,app,10.0.3.17,821,0,DISCONNECT,shop,,0\n"
+        );
+        let (stats, rows) = rows(&log, chrono_tz::UTC);
+        assert_eq!((stats.records, stats.kept), (3, 2));
+        assert_eq!(rows.len(), 2);
+        let reject = &stats.rejects[0];
+        assert_eq!(reject.offset, 2);
+        assert_eq!(
+            reject.reason,
+            format!(
+                "line of {} bytes is longer than the 16 MiB limit: not read",
+                huge.len()
+            )
+        );
+        assert!(
+            reject.excerpt.starts_with("20261116 04:07:06,vm,app"),
+            "{}",
+            reject.excerpt
+        );
+        assert!(
+            !reject.excerpt.contains("pw-in-a-long-line"),
+            "{}",
+            reject.excerpt
         );
     }
 

@@ -43,7 +43,9 @@ impl SecretKind {
 }
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
-    let quoted = r#"(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*")"#;
+    // Also `\'…\'`: a literal still escaped inside a raw MySQL audit line (the excerpt
+    // of a rejected line is redacted before its quoting is undone).
+    let quoted = r#"(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|\\'(?:[^\\]|\\[^'])*\\')"#;
     [
         // MySQL: IDENTIFIED BY 'pw' / IDENTIFIED WITH plugin BY 'pw' / AS 'hash'
         (
@@ -211,6 +213,10 @@ mod tests {
     #[test]
     fn masks_every_secret_shape() {
         let cases = [
+            (
+                r"QUERY,shop,'CREATE USER x IDENTIFIED BY \'pw\' x',0",
+                r"QUERY,shop,'CREATE USER x IDENTIFIED BY <redacted> x',0",
+            ),
             (
                 "/oauth2/v1/authorize?client_id=x&access_token=eyJ.a-b_c&state=1",
                 "/oauth2/v1/authorize?client_id=x&access_token=<redacted>&state=1",

@@ -8,10 +8,14 @@ use chrono_tz::Tz;
 use super::prefix::{LinePrefix, PrefixedLine};
 use super::time::{parse_epoch, parse_time};
 use super::{Entry, Item, known, split_remote};
+use crate::sources::lines::read_line_capped;
 use crate::sources::{Reject, SourceError};
 
 /// Longer entries are cut (and flagged `statement_truncated`) so memory stays bounded.
 pub(super) const MAX_ENTRY_BYTES: usize = 16 << 20;
+
+/// Room for a line's prefix beyond [`MAX_ENTRY_BYTES`] when reading a line.
+const PREFIX_ROOM: usize = 64 << 10;
 
 /// Where continuation lines go.
 #[derive(Debug, Clone, Copy)]
@@ -51,8 +55,11 @@ pub(super) fn read_stderr_within(
     let mut number = 0i64;
     loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
+        // A line is kept up to its prefix and one byte over the entry limit: enough for
+        // the entry to be cut and flagged as for any longer text, without holding a huge
+        // line whole.
+        match read_line_capped(&mut reader, &mut buf, max_entry + PREFIX_ROOM) {
+            Ok((0, _)) => break,
             Ok(_) => {}
             // A truncated or corrupt (gzip) file: keep what was read, record where it broke.
             Err(e) => {
