@@ -36,12 +36,34 @@ pub enum Content<'a> {
 /// so results do not depend on thread timing.
 pub type Decoded = Result<(FileStats, Vec<(Output, RecordBatch)>), String>;
 
+/// The most a file read whole (CloudTrail, policies, inventories) may decompress to.
+/// CloudTrail delivers a region's events every five minutes, in files of a few MB; a
+/// file past this is damaged or a decompression bomb, and reading it would take the
+/// memory the limit protects.
+pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
+
+/// All of `reader`, or why not: unreadable, or more than [`MAX_DOCUMENT_BYTES`].
+fn read_whole(reader: std::io::Result<impl Read>) -> Result<Vec<u8>, String> {
+    read_within(reader, MAX_DOCUMENT_BYTES)
+}
+
+fn read_within(reader: std::io::Result<impl Read>, limit: u64) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    reader
+        .and_then(|r| r.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "decompresses to more than {} MiB: not read (damaged, or a decompression bomb)",
+            limit >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Decompresses and decodes one CloudTrail file held in memory.
 pub fn decode_cloudtrail(raw: &[u8], uri: &str, filter: &cloudtrail::EventFilter) -> Decoded {
-    let mut bytes = Vec::new();
-    detect::open_bytes(raw)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = read_whole(Ok(detect::open_bytes(raw)))?;
     let mut batches = Vec::new();
     let stats = cloudtrail::parse(&bytes, uri, filter, &mut |out, batch| {
         batches.push((out, batch));
@@ -63,11 +85,7 @@ impl Content<'_> {
     /// The whole decompressed content, for inputs read in one piece (CloudTrail files,
     /// policies, inventories).
     pub(super) fn read_all(&self) -> Result<Vec<u8>, String> {
-        let mut bytes = Vec::new();
-        self.open()
-            .and_then(|mut r| r.read_to_end(&mut bytes))
-            .map_err(|e| format!("cannot read: {e}"))?;
-        Ok(bytes)
+        read_whole(self.open())
     }
 
     /// The server's lines, unwrapped from their delivery layout: what every line-log
@@ -672,4 +690,30 @@ fn rejects_batch(report: &IngestReport, at: i64) -> Result<Option<RecordBatch>, 
         ],
     )?;
     Ok(Some(batch))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::read_within;
+
+    /// A gzip bomb (a few KB that inflate past the limit) is refused with the reason
+    /// after reading one byte past the limit, not inflated whole.
+    #[test]
+    fn a_file_that_inflates_past_the_limit_is_refused() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&vec![b' '; 3 << 20]).unwrap();
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 40_000, "{}", bomb.len());
+        let open = || Ok(crate::sources::detect::open_bytes(&bomb));
+        assert_eq!(
+            read_within(open(), 2 << 20),
+            Err(
+                "decompresses to more than 2 MiB: not read (damaged, or a decompression bomb)"
+                    .into()
+            )
+        );
+        assert_eq!(read_within(open(), 3 << 20).map(|b| b.len()), Ok(3 << 20));
+    }
 }
