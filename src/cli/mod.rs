@@ -20,7 +20,7 @@ use crate::checks::{self, Severity, Status};
 use crate::demo;
 use crate::engine::{AttributionSettings, Engine, EngineError, build_session_index};
 use crate::fetch::AwsOptions;
-use crate::ingest::{self, FileStatus, IngestError, IngestOptions, IngestReport, Progress};
+use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::integrity::IntegrityError;
 use crate::lake::{Lake, LakeError, LakeLocation, compact};
 use crate::report::{self, Format, who};
@@ -109,8 +109,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             if index {
                 summary::session_index(out, &build_session_index(&lake, false).await?)?;
             }
-            let records = report.sum(|f| f.stats.rejects.len() as u64);
-            let files = report.count(|f| matches!(f.status, FileStatus::Rejected(_)));
+            let (records, files) = (report.rejected_records(), report.rejected_files());
             if records > 0 || files > 0 {
                 return Err(CliError::Rejected { records, files });
             }

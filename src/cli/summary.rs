@@ -14,7 +14,7 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
     let done = r.count(|f| f.status == FileStatus::Ingested);
     let already = r.count(|f| f.status == FileStatus::AlreadyIngested);
     let other = r.count(|f| matches!(f.status, FileStatus::NotEvidence(_)));
-    let rejected_files = r.count(|f| matches!(f.status, FileStatus::Rejected(_)));
+    let rejected_files = r.rejected_files();
     let mut table = new_table(["", "count"]);
     let rows: [(&str, u64); 9] = [
         ("files found", files as u64),
@@ -28,7 +28,7 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
             "records already in the lake (duplicate eventID)",
             r.sum(|f| f.duplicates),
         ),
-        ("records rejected", r.sum(|f| f.stats.rejects.len() as u64)),
+        ("records rejected", r.rejected_records()),
     ];
     for (label, n) in rows {
         table.add_row(vec![label.to_string(), n.to_string()]);

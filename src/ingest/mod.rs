@@ -134,6 +134,14 @@ impl IngestReport {
     pub fn sum(&self, f: impl Fn(&FileReport) -> u64) -> u64 {
         self.files.iter().map(f).sum()
     }
+    /// Reject rows of the run, a whole unreadable file's included.
+    pub fn rejected_records(&self) -> u64 {
+        self.sum(|f| f.stats.rejects.len() as u64)
+    }
+    /// Files nothing could be read from.
+    pub fn rejected_files(&self) -> usize {
+        self.count(|f| matches!(f.status, FileStatus::Rejected(_)))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -78,14 +78,7 @@ impl Target {
     /// file there that is not evidence (`support::ingest_demo`).
     fn ingest_demo(&self) -> String {
         let out = self.output(&["ingest", &demo("")]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(4), "{stderr}");
-        let rejected = "1 unreadable file(s) rejected (listed above;";
-        assert!(
-            stderr.starts_with(&format!("tagtrail: error: {rejected}")),
-            "{stderr}"
-        );
-        String::from_utf8(out.stdout).unwrap()
+        crate::support::finished_rejecting(&out, "1 unreadable file(s) rejected")
     }
 
     fn query(&self, sql: &str) -> Value {

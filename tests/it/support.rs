@@ -150,9 +150,14 @@ pub fn ingest_demo(lake: &Path, flags: &[&str]) -> String {
 /// (`2 record(s) rejected`, `1 unreadable file(s) rejected`, …): exit status 4 and that
 /// message. Returns the summary.
 pub fn ingest_rejecting(lake: &Path, args: &[&str], rejected: &str) -> String {
-    let out = tagtrail_output(lake, args);
+    finished_rejecting(&tagtrail_output(lake, args), rejected)
+}
+
+/// The summary of a finished ingest run that rejected what `rejected` says: exit
+/// status 4 and that message on stderr.
+pub fn finished_rejecting(out: &Output, rejected: &str) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "tagtrail {args:?}: {stderr}");
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert_eq!(
         stderr,
         format!(
@@ -160,7 +165,7 @@ pub fn ingest_rejecting(lake: &Path, args: &[&str], rejected: &str) -> String {
              everything else was ingested\n"
         )
     );
-    String::from_utf8(out.stdout).expect("utf-8 output")
+    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
 }
 
 /// Compares `text` with the reviewed snapshot `tests/snapshots/NAME`;
