@@ -28,7 +28,11 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
             "records already in the lake (duplicate eventID)",
             r.sum(|f| f.duplicates),
         ),
-        ("records rejected", r.rejected_records()),
+        // A whole unreadable file is one reject row but counted above, as a file.
+        (
+            "records rejected",
+            r.rejected_records() - rejected_files as u64,
+        ),
     ];
     for (label, n) in rows {
         table.add_row(vec![label.to_string(), n.to_string()]);

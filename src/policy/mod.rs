@@ -108,13 +108,15 @@ pub struct Grant {
 
 const CONNECT: &str = "rds-db:connect";
 
-/// The document as compact JSON text (key order kept). API responses URL-encode
-/// documents (`%7B%22Version…`); those are decoded first.
+/// The document as compact JSON text (key order kept), so that two copies of one
+/// policy compare equal whatever their whitespace or encoding.
 pub fn normalize(document: &str) -> Result<String, PolicyError> {
     Ok(parse(document)?.to_string())
 }
 
-fn parse(document: &str) -> Result<Value, PolicyError> {
+/// The document as JSON (key order kept). API responses URL-encode documents
+/// (`%7B%22Version…`); those are decoded first.
+pub fn parse(document: &str) -> Result<Value, PolicyError> {
     let text = document.trim();
     let decoded;
     let text = if text.starts_with("%7B") || text.starts_with("%7b") {

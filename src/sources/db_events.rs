@@ -39,6 +39,7 @@ use super::ts_type;
 /// | object | utf8 | table (MySQL TABLE rows: `name`; pgaudit: `schema.name`) |
 /// | statement | utf8 | SQL text, unescaped, secrets replaced by `<redacted>` |
 /// | statement_truncated | boolean | the server cut the statement (log limit hit) |
+/// | not_utf8 | boolean | the entry held bytes that are not UTF-8 (a latin1 client, a damaged file); they are U+FFFD here and the rest is kept (null in lakes written before tagtrail kept such text) |
 /// | return_code | int32 | MySQL error number (0 = success, 1045 = access denied…) |
 /// | sql_state | utf8 | PostgreSQL SQLSTATE (csvlog; `28P01` bad password, `28000` PAM/hba) |
 /// | severity | utf8 | PostgreSQL severity (`LOG`, `ERROR`, `FATAL`…) |
@@ -86,6 +87,7 @@ pub fn schema() -> SchemaRef {
             s("object"),
             s("statement"),
             req("statement_truncated", DataType::Boolean),
+            Field::new("not_utf8", DataType::Boolean, true),
             Field::new("return_code", DataType::Int32, true),
             s("sql_state"),
             s("severity"),
@@ -127,6 +129,8 @@ pub struct DbEvent<'a> {
     pub object: Option<&'a str>,
     pub statement: Option<&'a str>,
     pub statement_truncated: bool,
+    /// Some bytes were not UTF-8 and were replaced (see the schema).
+    pub not_utf8: bool,
     pub return_code: Option<i32>,
     pub sql_state: Option<&'a str>,
     pub severity: Option<&'a str>,
@@ -197,6 +201,7 @@ impl DbEventRows {
             Cell::Str(nz(object.as_deref())),
             Cell::Str(statement.as_deref()),
             Cell::Bool(Some(ev.statement_truncated)),
+            Cell::Bool(Some(ev.not_utf8)),
             Cell::I32(ev.return_code),
             Cell::Str(nz(ev.sql_state)),
             Cell::Str(nz(ev.severity)),

@@ -3,6 +3,8 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 
@@ -18,22 +20,80 @@ pub fn is_gzip(head: &[u8]) -> bool {
 pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead + Send + 'static>> {
     let mut file = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
     let gz = is_gzip(file.fill_buf()?);
-    Ok(if gz {
-        Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(file)))
-    } else {
-        Box::new(file)
-    })
+    Ok(if gz { gunzip(file) } else { Box::new(file) })
 }
 
 /// A reader over downloaded bytes, decompressed when they are gzip.
 pub fn open_bytes(bytes: &[u8]) -> Box<dyn BufRead + Send + '_> {
     if is_gzip(bytes) {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            MultiGzDecoder::new(bytes),
-        ))
+        gunzip(bytes)
     } else {
         Box::new(bytes)
+    }
+}
+
+/// How far a gzip stream may expand. Real evidence compresses 5 to 30 times (CloudTrail
+/// JSON, audit lines); gzip itself cannot pass about 1030:1, which is what a bomb of
+/// zeros reaches. Past this the stream is refused, so a few megabytes cannot make
+/// tagtrail inflate gigabytes.
+pub const MAX_GZIP_RATIO: u64 = 200;
+
+/// Decompressed bytes below which the ratio is not checked: a small file of repeated
+/// lines may compress far better and costs nothing to read.
+pub const RATIO_FREE_BYTES: u64 = 16 << 20;
+
+/// gzip decompression watched by the ratio limit.
+fn gunzip<'a>(raw: impl Read + Send + 'a) -> Box<dyn BufRead + Send + 'a> {
+    let compressed = Arc::new(AtomicU64::new(0));
+    let counted = Counted {
+        inner: raw,
+        read: compressed.clone(),
+    };
+    let guard = RatioGuard {
+        inner: MultiGzDecoder::new(counted),
+        compressed,
+        inflated: 0,
+    };
+    Box::new(BufReader::with_capacity(1 << 16, guard))
+}
+
+/// Counts the compressed bytes the decoder has taken.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Fails the stream once it has expanded past [`MAX_GZIP_RATIO`].
+struct RatioGuard<R> {
+    inner: R,
+    compressed: Arc<AtomicU64>,
+    inflated: u64,
+}
+
+impl<R: Read> Read for RatioGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.inflated += n as u64;
+        let compressed = self.compressed.load(Ordering::Relaxed).max(1);
+        if self.inflated > RATIO_FREE_BYTES && self.inflated > MAX_GZIP_RATIO * compressed {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "gzip stream expands more than {MAX_GZIP_RATIO}:1 ({} bytes from {compressed}): \
+                     a decompression bomb? not read further",
+                    self.inflated
+                ),
+            ));
+        }
+        Ok(n)
     }
 }
 
@@ -136,6 +196,39 @@ pub fn is_cloudtrail_digest(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A bomb of zeros is refused once past the ratio-free size, before it inflates
+    /// whole; ordinary text that compresses less is read to its end.
+    #[test]
+    fn gzip_streams_that_expand_past_the_ratio_are_refused() {
+        use std::io::Write;
+        let gz = |data: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        };
+        let bomb = gz(&vec![0u8; 64 << 20]);
+        let mut out = Vec::new();
+        let err = open_bytes(&bomb).read_to_end(&mut out).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("gzip stream expands more than 200:1 ("),
+            "{err}"
+        );
+        assert!(out.len() < 20 << 20, "{}", out.len());
+
+        // Audit-like lines that differ in their numbers: far below the ratio.
+        let mut text = Vec::new();
+        for i in 0..400_000u64 {
+            let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            writeln!(text, "20261116 09:{:02}:{:02},ip-10-0-1-5,alice,10.0.1.{},{},{},QUERY,shop,'SELECT * FROM customers WHERE id = {}',0",
+                x % 60, (x >> 8) % 60, x % 250, x >> 40, x >> 30, x >> 20).unwrap();
+        }
+        assert!(text.len() > RATIO_FREE_BYTES as usize);
+        let mut back = Vec::new();
+        open_bytes(&gz(&text)).read_to_end(&mut back).unwrap();
+        assert_eq!(back, text);
+    }
 
     #[test]
     fn sniffs_formats() {

@@ -28,6 +28,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use serde_json::{Map, Value};
 
 use super::columns::{Cell, RowBuilder};
+use super::redact::scrub_json;
 use super::{FileStats, Output, Reject, Sink, SourceError, ts_type};
 use crate::policy;
 
@@ -118,13 +119,18 @@ impl Rows<'_> {
         self.offset += 1;
         self.stats.records += 1;
         let document = match document {
-            Some(Value::String(s)) => policy::normalize(s).map_err(|e| e.to_string()),
-            Some(v @ Value::Object(_)) => Ok(v.to_string()),
+            Some(Value::String(s)) => policy::parse(s).map_err(|e| e.to_string()),
+            Some(v @ Value::Object(_)) => Ok(v.clone()),
             Some(other) => Err(format!("policy document is not a JSON object: {other}")),
             None => Err("no policy document".to_string()),
         };
         let document = match document {
-            Ok(d) => d,
+            // Kept as compact JSON text. A policy holds no secret, but a condition value
+            // can be made to hold one; the check reads no such value.
+            Ok(mut d) => {
+                scrub_json(&mut d);
+                d.to_string()
+            }
             Err(reason) => {
                 let excerpt = format!("{} {} {}", who.kind, who.name, policy_name.unwrap_or(""));
                 self.stats

@@ -9,6 +9,7 @@
 
 use std::io::{BufRead, Cursor, Read};
 
+use crate::sources::lines::{Budget, MAX_LINE_BYTES, Metered, read_line_capped};
 use serde::Deserialize;
 
 /// How a file wraps the server's lines.
@@ -155,7 +156,12 @@ impl<R: BufRead> BufRead for StripCloudWatch<R> {
         if self.pos >= self.line.len() {
             self.line.clear();
             self.pos = 0;
-            self.inner.read_until(b'\n', &mut self.line)?;
+            // One byte over the limit is kept, and the newline: the parser reading
+            // these lines then sees a line too long and rejects it with its reason.
+            let (_, over) = read_line_capped(&mut self.inner, &mut self.line, MAX_LINE_BYTES + 1)?;
+            if over {
+                self.line.push(b'\n');
+            }
             self.pos = cloudwatch_prefix_len(&self.line);
         }
         Ok(&self.line[self.pos..])
@@ -184,17 +190,26 @@ struct Portion {
 
 /// Serves the `LogFileData` of each concatenated JSON object in turn. Each object is
 /// held in memory while it is served (a CLI page is at most 1 MB; a self-paginated
-/// download is the whole file in one string, as the CLI printed it).
+/// download is the whole file in one string, as the CLI printed it), up to
+/// [`MAX_PORTION_BYTES`].
 struct Portions<R: Read> {
-    objects: serde_json::StreamDeserializer<'static, serde_json::de::IoRead<R>, Portion>,
+    objects: serde_json::StreamDeserializer<'static, serde_json::de::IoRead<Metered<R>>, Portion>,
+    budget: Budget,
     data: Vec<u8>,
     pos: usize,
 }
 
+/// The largest `DownloadDBLogFilePortion` object read: the same bound as any document
+/// tagtrail reads whole.
+pub const MAX_PORTION_BYTES: usize = 256 << 20;
+
 impl<R: Read> Portions<R> {
     fn new(inner: R) -> Self {
+        let budget = Budget::default();
+        let metered = Metered::new(inner, budget.clone(), MAX_PORTION_BYTES, "a log portion");
         Portions {
-            objects: serde_json::Deserializer::from_reader(inner).into_iter(),
+            objects: serde_json::Deserializer::from_reader(metered).into_iter(),
+            budget,
             data: Vec::new(),
             pos: 0,
         }
@@ -213,6 +228,7 @@ impl<R: Read> BufRead for Portions<R> {
             let Some(next) = self.objects.next() else {
                 break;
             };
+            self.budget.reset();
             let portion = next.map_err(|e| {
                 std::io::Error::new(
                     std::io::ErrorKind::InvalidData,

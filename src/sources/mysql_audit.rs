@@ -10,9 +10,9 @@ use std::io::BufRead;
 use chrono_tz::Tz;
 
 use super::db_events::{DbEvent, DbEventRows, FileContext};
-use super::lines::{MAX_LINE_BYTES, read_line_capped};
+use super::lines::{MAX_LINE_BYTES, read_line_capped, split_zero_fill};
 use super::mysql_line::{AuditRecord, AuditTime, Dialect, parse_line};
-use super::timefmt::local_to_utc;
+use super::timefmt::{in_range, local_to_utc};
 use super::{BATCH_ROWS, FileStats, Output, Reject, Sink, SourceError};
 
 /// What a line cannot tell: the instance that wrote it and the server's zone.
@@ -58,7 +58,7 @@ pub fn parse(
             }
         };
         number += 1;
-        let text = trim_eol(&line);
+        let mut text = trim_eol(&line);
         if too_long {
             stats.records += 1;
             let reason = format!(
@@ -71,6 +71,11 @@ pub fn parse(
                 .push(Reject::new(number, reason, &String::from_utf8_lossy(text)));
             continue;
         }
+        if let Some((reason, rest)) = split_zero_fill(text) {
+            stats.records += 1;
+            stats.rejects.push(Reject::new(number, reason, ""));
+            text = rest;
+        }
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -81,7 +86,7 @@ pub fn parse(
                     .ok_or_else(|| format!("local time {t} does not exist in zone {}", ctx.tz))?,
                 AuditTime::EpochMicros(us) => us,
             };
-            Ok((rec, time))
+            Ok((rec, in_range(time)?))
         });
         match parsed {
             Ok((rec, time)) => {
@@ -143,6 +148,7 @@ fn event<'a>(rec: &'a AuditRecord<'_>, dialect: Dialect, time: i64, line: i64) -
         object: (!is_query).then_some(&*rec.object),
         statement: is_query.then_some(&*rec.object),
         statement_truncated: rec.truncated,
+        not_utf8: rec.not_utf8,
         return_code: rec.retcode,
         ssl: rec.connection_type.map(|t| t.eq_ignore_ascii_case("SSL")),
         connection_type: rec.connection_type,

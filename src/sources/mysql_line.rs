@@ -63,6 +63,10 @@ pub struct AuditRecord<'a> {
     pub object: Cow<'a, str>,
     /// The statement was cut inside a UTF-8 character; the valid prefix is kept.
     pub truncated: bool,
+    /// The statement held bytes that are not UTF-8 (a latin1 client, damage): they are
+    /// U+FFFD in `object` and the rest of the statement is kept. The other fields name
+    /// who and where, so a line with such bytes there is rejected rather than guessed.
+    pub not_utf8: bool,
     /// `None` when empty (TABLE rows).
     pub retcode: Option<i32>,
     /// RDS for MySQL connection rows: SOCKET, TCP/IP, SSL, … (opaque text).
@@ -118,13 +122,17 @@ pub fn parse_line(line: &[u8]) -> Result<AuditRecord<'_>, LineError> {
     };
     let time = parse_time(fields[0])
         .ok_or_else(|| LineError::BadTimestamp(String::from_utf8_lossy(fields[0]).into_owned()))?;
-    let (object, truncated) = match object {
-        None => (Cow::Borrowed(text(OBJECT)?), false),
+    let (object, truncated, not_utf8) = match object {
+        None => match field_text(line, whole, fields[OBJECT]) {
+            Some(t) => (Cow::Borrowed(t), false, false),
+            None => statement_text(Cow::Borrowed(fields[OBJECT]), false),
+        },
         Some(Cow::Borrowed(bytes)) if whole.is_some() => (
             Cow::Borrowed(field_text(line, whole, bytes).expect("inside a valid line")),
             false,
+            false,
         ),
-        Some(bytes) => valid_prefix(bytes),
+        Some(bytes) => statement_text(bytes, true),
     };
     let retcode = match text(9)? {
         "" => None,
@@ -149,6 +157,7 @@ pub fn parse_line(line: &[u8]) -> Result<AuditRecord<'_>, LineError> {
         database: text(7)?,
         object,
         truncated,
+        not_utf8,
         retcode,
         connection_type: if count == 11 {
             Some(text(10)?).filter(|c| !c.is_empty())
@@ -197,27 +206,36 @@ fn parse_time(stamp: &[u8]) -> Option<AuditTime> {
     Some(AuditTime::Local(time))
 }
 
-/// The statement as text; a statement cut inside a UTF-8 character keeps its valid prefix.
-fn valid_prefix(bytes: Cow<'_, [u8]>) -> (Cow<'_, str>, bool) {
+/// The statement as text and (cut, not UTF-8). The server cuts a long statement at a byte
+/// limit, often inside a character: that statement keeps its valid prefix. Bytes that
+/// are not UTF-8 elsewhere become U+FFFD and the rest of the statement is kept. Only a
+/// quoted statement `may_be_cut`: an unquoted object (a table name) ending in a lone
+/// latin1 byte is damaged text, not a cut.
+fn statement_text(bytes: Cow<'_, [u8]>, may_be_cut: bool) -> (Cow<'_, str>, bool, bool) {
     match bytes {
         Cow::Borrowed(b) => match std::str::from_utf8(b) {
-            Ok(s) => (Cow::Borrowed(s), false),
-            Err(e) => (
+            Ok(s) => (Cow::Borrowed(s), false, false),
+            Err(e) if may_be_cut && e.error_len().is_none() => (
                 Cow::Borrowed(std::str::from_utf8(&b[..e.valid_up_to()]).expect("valid prefix")),
                 true,
+                false,
             ),
+            Err(_) => (String::from_utf8_lossy(b), false, true),
         },
         Cow::Owned(b) => match String::from_utf8(b) {
-            Ok(s) => (Cow::Owned(s), false),
-            Err(e) => {
+            Ok(s) => (Cow::Owned(s), false, false),
+            Err(e) if may_be_cut && e.utf8_error().error_len().is_none() => {
                 let valid = e.utf8_error().valid_up_to();
                 let mut bytes = e.into_bytes();
                 bytes.truncate(valid);
-                (
-                    Cow::Owned(String::from_utf8(bytes).expect("valid prefix")),
-                    true,
-                )
+                let text = String::from_utf8(bytes).expect("valid prefix");
+                (Cow::Owned(text), true, false)
             }
+            Err(e) => (
+                Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                false,
+                true,
+            ),
         },
     }
 }
@@ -533,7 +551,28 @@ mod tests {
         line.extend_from_slice(b"',0");
         let r = parse_line(&line).unwrap();
         assert!(r.truncated);
+        assert!(!r.not_utf8);
         assert_eq!(r.object, format!("SELECT {body}"));
+    }
+
+    #[test]
+    fn latin1_bytes_in_a_statement_become_replacement_characters_and_the_rest_is_kept() {
+        // A latin1 client's `café` (0xE9), in a statement with escapes.
+        let plain: &[u8] = b"20261128 15:03:15,vm,alice,10.0.0.1,5,16,QUERY,shop,'SELECT * FROM menu WHERE name = \\'caf\xE9\\' LIMIT 1',0";
+        let r = parse_line(plain).unwrap();
+        assert_eq!(
+            (r.object.as_ref(), r.truncated, r.not_utf8),
+            (
+                "SELECT * FROM menu WHERE name = 'caf\u{FFFD}' LIMIT 1",
+                false,
+                true
+            )
+        );
+        let table: &[u8] = b"20261128 15:03:15,vm,alice,10.0.0.1,5,16,READ,shop,caf\xE9,";
+        let r = parse_line(table).unwrap();
+        assert_eq!((r.object.as_ref(), r.not_utf8), ("caf\u{FFFD}", true));
+        let user: &[u8] = b"20261128 15:03:15,vm,al\xE9ce,10.0.0.1,5,16,CONNECT,shop,,0";
+        assert_eq!(parse_line(user), Err(LineError::NotUtf8(3)));
     }
 
     #[test]

@@ -196,6 +196,18 @@ pub fn scrub_json(value: &mut serde_json::Value) {
     }
 }
 
+/// A named value tagtrail keeps (a SAML attribute): masked whole when its name is a
+/// secret's, else [`redact`]ed. The name's last segment counts
+/// (`https://idp.example.com/claims/accessToken`), ignoring case.
+pub fn scrub_named<'a>(name: &str, value: &'a str) -> Cow<'a, str> {
+    let local = name.rsplit(['/', ':', '.']).next().unwrap_or(name);
+    if SECRET_KEYS.iter().any(|s| s.eq_ignore_ascii_case(local)) {
+        Cow::Borrowed(MASK)
+    } else {
+        redact(value)
+    }
+}
+
 /// The first 200 characters of a raw record, redacted, for the rejects table.
 pub fn excerpt(raw: &str) -> String {
     let cleaned = redact(raw);

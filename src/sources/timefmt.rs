@@ -80,6 +80,34 @@ pub fn parse_zone(s: &str) -> Result<Tz, String> {
         .map_err(|_| format!("`{s}` is not a time zone name (try UTC or Europe/Berlin)"))
 }
 
+/// 2000-01-01T00:00:00Z: no evidence tagtrail reads (RDS IAM authentication, IAM
+/// Identity Center, Okta's System Log) is older.
+pub const EARLIEST: Micros = 946_684_800_000_000;
+/// 2100-01-01T00:00:00Z (exclusive).
+pub const LATEST: Micros = 4_102_444_800_000_000;
+
+/// An event time a record carries, refused outside 2000 .. 2100. Such a time is a damaged
+/// file or a wrong clock (an epoch-0 default, a year 9999 sentinel), never evidence; kept,
+/// it would open a partition decades away and widen every time-bounded question.
+pub fn in_range(t: Micros) -> Result<Micros, String> {
+    if (EARLIEST..LATEST).contains(&t) {
+        Ok(t)
+    } else {
+        Err(format!(
+            "time {} is outside the accepted range 2000-01-01 .. 2100-01-01 (damaged file or wrong clock?)",
+            describe(t)
+        ))
+    }
+}
+
+/// A time for a message: RFC 3339 when chrono can show it, else its micros.
+fn describe(t: Micros) -> String {
+    match DateTime::<Utc>::from_timestamp_micros(t) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => format!("{t} µs after the epoch"),
+    }
+}
+
 /// Renders lake micros as RFC 3339 UTC with a `Z`, at second precision when exact.
 pub fn format_micros(t: Micros) -> String {
     let dt = DateTime::<Utc>::from_timestamp_micros(t).expect("lake timestamps are in range");
@@ -104,6 +132,33 @@ mod tests {
 
     fn utc(s: &str) -> Micros {
         parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn event_times_outside_2000_to_2100_are_refused() {
+        assert_eq!(in_range(utc("2000-01-01T00:00:00Z")), Ok(EARLIEST));
+        assert_eq!(
+            in_range(utc("2099-12-31T23:59:59Z")),
+            Ok(LATEST - 1_000_000)
+        );
+        assert_eq!(
+            in_range(0),
+            Err(
+                "time 1970-01-01T00:00:00Z is outside the accepted range 2000-01-01 .. \
+                 2100-01-01 (damaged file or wrong clock?)"
+                    .into()
+            )
+        );
+        assert!(
+            in_range(LATEST)
+                .unwrap_err()
+                .starts_with("time 2100-01-01T00:00:00Z ")
+        );
+        assert!(
+            in_range(i64::MIN)
+                .unwrap_err()
+                .starts_with("time -9223372036854775808 µs")
+        );
     }
 
     #[test]

@@ -213,20 +213,63 @@ pub const CT_SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEPLANTEDSESSIONTOKEN91";
 pub const CT_MASTER_PW: &str = "Master-Pl4nted-pw-92";
 pub const CT_REJECTED_TOKEN: &str = "IQoJb3JpZ2luX2VjEPLANTEDREJECTED93";
 pub const OKTA_REJECTED_TOKEN: &str = "okta-access-token-PLANTED-94";
+pub const SAML_ACCESS_TOKEN: &str = "saml-access-token-PLANTED-95";
+pub const SAML_AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSAMLSECRET96";
+pub const POLICY_SIGNATURE: &str =
+    "5e4d3c2b1a0f9e8d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170a97";
 const ELSEWHERE: &[&str] = &[
     CT_SESSION_TOKEN,
     CT_MASTER_PW,
     CT_REJECTED_TOKEN,
     OKTA_REJECTED_TOKEN,
+    SAML_ACCESS_TOKEN,
+    SAML_AWS_SECRET,
+    POLICY_SIGNATURE,
 ];
 
+/// A real-format SAML response (fixtures/saml) whose IdP was made to send a token and a
+/// secret key as attributes.
+fn planted_saml() -> String {
+    let real = std::fs::read_to_string(crate::support::fixture("saml/idc-response.xml")).unwrap();
+    let attribute = |name: &str, value: &str| {
+        format!(
+            r#"<saml2:Attribute Name="{name}"><saml2:AttributeValue>{value}</saml2:AttributeValue></saml2:Attribute>"#
+        )
+    };
+    let planted = attribute(
+        "https://idp.example.com/claims/accessToken",
+        SAML_ACCESS_TOKEN,
+    ) + &attribute(
+        "https://aws.amazon.com/SAML/Attributes/PrincipalTag:Note",
+        &format!("aws_secret_access_key={SAML_AWS_SECRET}"),
+    );
+    let end = "</saml2:AttributeStatement>";
+    assert!(real.contains(end));
+    real.replace(end, &format!("{planted}{end}"))
+}
+
+/// A permission set's inline policy whose condition was made to hold an IAM auth token.
+fn planted_policy() -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow", "Action": "rds-db:connect",
+            "Resource": "arn:aws:rds-db:eu-west-1:111122223333:dbuser:*/${aws:PrincipalTag/Username}",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/Note": format!(
+                "shop-prod.example:3306/?Action=connect&DBUser=anguyen&X-Amz-Signature={POLICY_SIGNATURE}")}}
+        }]
+    })
+    .to_string()
+}
+
 /// Secrets planted in CloudTrail (the session token of a federation, a master password
-/// in a control-plane call, a token in a record too damaged to read) and in an Okta
-/// export (a token in an unreadable event), ingested beside the demo week: none of them
-/// is in any file of the lake, the rejects' excerpts included, nor in anything the
-/// commands print, on stdout or stderr.
+/// in a control-plane call, a token in a record too damaged to read), in an Okta export
+/// (a token in an unreadable event), in a SAML response (a token and a secret key as
+/// attributes) and in a policy (an auth token in a condition), ingested beside the demo
+/// week: none of them is in any file of the lake, the rejects' excerpts included, nor in
+/// anything the commands print, on stdout or stderr.
 #[test]
-fn secrets_planted_in_cloudtrail_and_okta_reach_no_file_and_no_output() {
+fn secrets_planted_in_every_identity_source_reach_no_file_and_no_output() {
     let dir = tempfile::tempdir().unwrap();
     let acct = "111122223333";
     let trail = dir.path().join(format!(
@@ -303,6 +346,14 @@ fn secrets_planted_in_cloudtrail_and_okta_reach_no_file_and_no_output() {
         event("planted-okta-1", None)
     ]);
     std::fs::write(&okta, event.to_string()).unwrap();
+    std::fs::create_dir_all(dir.path().join("saml")).unwrap();
+    std::fs::write(dir.path().join("saml/planted-response.xml"), planted_saml()).unwrap();
+    std::fs::create_dir_all(dir.path().join("iam")).unwrap();
+    std::fs::write(
+        dir.path().join("iam/permission-set-DatabaseAccess.json"),
+        planted_policy(),
+    )
+    .unwrap();
 
     let lake = crate::support::temp_lake();
     let mut printed = Vec::new();
@@ -330,6 +381,8 @@ fn secrets_planted_in_cloudtrail_and_okta_reach_no_file_and_no_output() {
             "--format",
             "csv",
         ],
+        vec!["query", "SELECT * FROM saml_assertions", "--format", "json"],
+        vec!["query", "SELECT * FROM iam_policies", "--format", "csv"],
         vec!["findings", "--format", "json"],
         vec!["timeline", "planted@example.com", "--format", "json"],
         vec!["trace", "planted@example.com", "--format", "json"],
@@ -352,6 +405,9 @@ fn secrets_planted_in_cloudtrail_and_okta_reach_no_file_and_no_output() {
         r#"\"sessionToken\":\"<redacted>\""#,
         "planted-okta-0",
         "planted-okta-1",
+        r#"https://idp.example.com/claims/accessToken\":[\"<redacted>\"]"#,
+        "aws_secret_access_key=<redacted>",
+        "X-Amz-Signature=<redacted>",
     ] {
         assert!(text.contains(seen), "{seen} not in what tagtrail printed");
     }

@@ -9,6 +9,7 @@ mod demo_scenario;
 mod digests;
 mod digests_s3;
 mod findings;
+mod hostile;
 mod inventory_files;
 mod inventory_live;
 mod lake_s3;

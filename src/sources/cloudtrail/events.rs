@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::identity::UserIdentity;
 use crate::sources::columns::{Cell, RowBuilder};
 use crate::sources::redact::scrub_json;
-use crate::sources::timefmt::parse_iso;
+use crate::sources::timefmt::{in_range, parse_iso};
 use crate::sources::ts_type;
 
 /// Schema of `cloudtrail_events`: one row per kept event (see
@@ -170,7 +170,8 @@ impl Rows {
             .ok_or("record has no eventID")?;
         let time_text = r.event_time.as_deref().ok_or("record has no eventTime")?;
         let time = parse_iso(time_text)
-            .ok_or_else(|| format!("eventTime `{time_text}` is not ISO 8601"))?;
+            .ok_or_else(|| format!("eventTime `{time_text}` is not ISO 8601"))
+            .and_then(in_range)?;
         let id = r.user_identity.unwrap_or_default();
         let created = match id.session_created() {
             None => None,

@@ -13,7 +13,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use serde::Deserialize;
 
-use crate::sources::timefmt::{Micros, parse_expiration, parse_iso};
+use crate::sources::timefmt::{Micros, in_range, parse_expiration, parse_iso};
 use crate::sources::{tag_map_type, ts_type};
 
 /// STS's default when a request names no duration.
@@ -218,7 +218,8 @@ impl Rows {
             .ok_or("record has no eventID")?;
         let time_text = r.event_time.as_deref().ok_or("record has no eventTime")?;
         let start = parse_iso(time_text)
-            .ok_or_else(|| format!("eventTime `{time_text}` is not ISO 8601"))?;
+            .ok_or_else(|| format!("eventTime `{time_text}` is not ISO 8601"))
+            .and_then(in_range)?;
         let req = r.request_parameters.as_ref();
         let resp = r.response_elements.as_ref();
         let role_arn = req.and_then(|q| q.role_arn.as_deref());

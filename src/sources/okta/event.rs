@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, Utc};
 use serde_json::Value;
 
 use crate::sources::columns::{Cell, RowBuilder};
-use crate::sources::timefmt::{Micros, parse_iso};
+use crate::sources::timefmt::{Micros, in_range, parse_iso};
 
 /// Events whose authenticator target names the MFA factor.
 const MFA_EVENTS: [&str; 2] = [
@@ -49,9 +49,9 @@ impl Rows {
         let uuid = text(&v, "/uuid").ok_or("event has no uuid")?;
         let published = match v.pointer("/published") {
             None | Some(Value::Null) => return Err("event has no published time".into()),
-            Some(Value::String(s)) => {
-                parse_published(s).ok_or_else(|| format!("published `{s}` is not a timestamp"))?
-            }
+            Some(Value::String(s)) => parse_published(s)
+                .ok_or_else(|| format!("published `{s}` is not a timestamp"))
+                .and_then(in_range)?,
             Some(other) => return Err(format!("published `{other}` is not a timestamp")),
         };
         let event_type = text(&v, "/eventType");

@@ -7,6 +7,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::event::Rows;
+use crate::sources::lines::{Budget, MAX_LINE_BYTES, Metered, read_line_capped, size};
 use crate::sources::{BATCH_ROWS, FileStats, Output, Reject, Sink, SourceError};
 
 /// Reads one System Log file (decompressed) and emits `idp_events` batches. Events that
@@ -101,16 +102,28 @@ fn ndjson(
     let mut line = Vec::with_capacity(4096);
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
+        let (length, over) = match read_line_capped(&mut reader, &mut line, MAX_LINE_BYTES) {
+            Ok((0, _)) => return Ok(()),
+            Ok(read) => read,
             Err(e) => {
                 state.broken(format!("file unreadable from event {} on: {e}", state.next));
                 return Ok(());
             }
-        }
+        };
         let text = line.trim_ascii();
         if text.is_empty() {
+            continue;
+        }
+        if over {
+            let offset = state.next;
+            state.next += 1;
+            state.stats.records += 1;
+            let reason = format!(
+                "event of {length} bytes is longer than the {} limit: not read",
+                size(MAX_LINE_BYTES)
+            );
+            let head = String::from_utf8_lossy(&text[..text.len().min(1024)]);
+            state.stats.rejects.push(Reject::new(offset, reason, &head));
             continue;
         }
         match std::str::from_utf8(text) {
@@ -132,7 +145,10 @@ fn array(
     state: &mut State<'_>,
     sink: &mut Sink<'_>,
 ) -> Result<(), SourceError> {
-    let mut de = serde_json::Deserializer::from_reader(reader);
+    // serde holds a whole element before handing it on: the budget bounds it.
+    let budget = Budget::default();
+    let metered = Metered::new(reader, budget.clone(), MAX_LINE_BYTES, "an event");
+    let mut de = serde_json::Deserializer::from_reader(metered);
     let mut failed = None;
     let read = de::Deserializer::deserialize_seq(
         &mut de,
@@ -140,6 +156,7 @@ fn array(
             state: &mut *state,
             sink,
             failed: &mut failed,
+            budget,
         },
     )
     .and_then(|()| de.end());
@@ -163,6 +180,7 @@ struct Elements<'a, 'u, 's, 'k> {
     sink: &'a mut Sink<'k>,
     /// A sink error: it stops the file, unlike a bad event.
     failed: &'s mut Option<SourceError>,
+    budget: Budget,
 }
 
 impl<'de> Visitor<'de> for Elements<'_, '_, '_, '_> {
@@ -174,6 +192,7 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            self.budget.reset();
             if let Err(e) = self.state.event(raw.get(), self.sink) {
                 *self.failed = Some(e);
                 return Err(de::Error::custom("cannot store batch"));

@@ -9,6 +9,8 @@ use chrono_tz::Tz;
 
 use super::time::parse_time;
 use super::{Entry, Item, known, split_remote};
+use crate::sources::lines::{Budget, MAX_LINE_BYTES, Metered};
+use crate::sources::timefmt::in_range;
 use crate::sources::{Reject, SourceError};
 
 const LOG_TIME: usize = 0;
@@ -31,29 +33,36 @@ pub(super) fn read_csvlog(
     tz: Tz,
     on: &mut dyn FnMut(Item) -> Result<(), SourceError>,
 ) -> Result<(), SourceError> {
+    // The CSV reader holds a whole record, however long: the budget bounds it (to within
+    // the reader's look-ahead).
+    let budget = Budget::default();
+    let metered = Metered::new(reader, budget.clone(), MAX_LINE_BYTES, "a csvlog record");
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(metered);
     let mut record = csv::ByteRecord::new();
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => return Ok(()),
-            Ok(true) => {}
+            Ok(true) => budget.reset(),
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as i64);
+                // An I/O error (the size limit) has no position: the record that
+                // failed starts where the reader stands.
+                let line = e.position().unwrap_or(csv.position()).line() as i64;
                 let reason = format!("file unreadable from line {line} on: {e}");
                 on(Item::Reject(Reject::new(line, reason, "")))?;
                 return Ok(());
             }
         }
         let line = record.position().map_or(0, |p| p.line() as i64);
+        let not_utf8 = std::str::from_utf8(record.as_slice()).is_err();
         let fields: Vec<String> = record
             .iter()
             .map(|f| String::from_utf8_lossy(f).into_owned())
             .collect();
         on(match entry(&fields, line, tz) {
-            Ok(e) => Item::Entry(Box::new(e)),
+            Ok(e) => Item::Entry(Box::new(Entry { not_utf8, ..e })),
             Err(reason) => Item::Reject(Reject::new(line, reason, &fields.join(","))),
         })?;
     }
@@ -77,7 +86,7 @@ fn entry(f: &[String], line: i64, tz: Tz) -> Result<Entry, String> {
     let (client_host, client_port) = split_remote(&f[CONNECTION_FROM], false);
     Ok(Entry {
         line,
-        time: parse_time(&f[LOG_TIME], tz)?,
+        time: in_range(parse_time(&f[LOG_TIME], tz)?)?,
         user: text(USER_NAME),
         database: text(DATABASE_NAME),
         client_host,
@@ -96,5 +105,6 @@ fn entry(f: &[String], line: i64, tz: Tz) -> Result<Entry, String> {
         detail: text(DETAIL),
         statement: text(QUERY),
         truncated: false,
+        not_utf8: false,
     })
 }

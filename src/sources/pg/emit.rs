@@ -228,6 +228,7 @@ fn base<'e>(e: &'e Entry, dialect: &'e str) -> DbEvent<'e> {
         severity: Some(&e.severity),
         dialect,
         source_offset: e.line,
+        not_utf8: e.not_utf8,
         ..Default::default()
     }
 }

@@ -8,7 +8,8 @@ use chrono_tz::Tz;
 use super::prefix::{LinePrefix, PrefixedLine};
 use super::time::{parse_epoch, parse_time};
 use super::{Entry, Item, known, split_remote};
-use crate::sources::lines::read_line_capped;
+use crate::sources::lines::{read_line_capped, split_zero_fill};
+use crate::sources::timefmt::in_range;
 use crate::sources::{Reject, SourceError};
 
 /// Longer entries are cut (and flagged `statement_truncated`) so memory stays bounded.
@@ -60,7 +61,11 @@ pub(super) fn read_stderr_within(
         // line whole.
         match read_line_capped(&mut reader, &mut buf, max_entry + PREFIX_ROOM) {
             Ok((0, _)) => break,
-            Ok(_) => {}
+            Ok((_, over)) => {
+                if over {
+                    drop_cut_character(&mut buf);
+                }
+            }
             // A truncated or corrupt (gzip) file: keep what was read, record where it broke.
             Err(e) => {
                 flush(&mut current, on)?;
@@ -70,10 +75,19 @@ pub(super) fn read_stderr_within(
             }
         }
         number += 1;
-        let text = String::from_utf8_lossy(trim_eol(&buf));
+        let mut raw = trim_eol(&buf);
+        if let Some((reason, rest)) = split_zero_fill(raw) {
+            on(Item::Reject(Reject::new(number, reason, "")))?;
+            raw = rest;
+        }
+        let text = String::from_utf8_lossy(raw);
+        let not_utf8 = matches!(text, std::borrow::Cow::Owned(_));
         if let Some(rest) = text.strip_prefix('\t') {
             match &mut current {
-                Some(Current::Open(entry, tail)) => append(entry, *tail, rest, max_entry),
+                Some(Current::Open(entry, tail)) => {
+                    entry.not_utf8 |= not_utf8;
+                    append(entry, *tail, rest, max_entry);
+                }
                 Some(Current::Rejected(_)) => {}
                 None => on(Item::Stray)?,
             }
@@ -89,6 +103,7 @@ pub(super) fn read_stderr_within(
         if let Some(tail) = attach(&mut current, &line) {
             if let Some(Current::Open(entry, t)) = &mut current {
                 *t = tail;
+                entry.not_utf8 |= not_utf8;
                 let part = match tail {
                     Tail::Detail => Some(&mut entry.detail),
                     Tail::Statement => Some(&mut entry.statement),
@@ -102,7 +117,13 @@ pub(super) fn read_stderr_within(
         }
         flush(&mut current, on)?;
         current = Some(match entry(&line, number, tz) {
-            Ok(e) => Current::Open(Box::new(e), Tail::Message),
+            Ok(e) => {
+                let mut e = Entry { not_utf8, ..e };
+                // Regression (hostile corpus): a first line over the limit was kept at
+                // limit + prefix room and not flagged as cut.
+                e.truncated = cut_at(&mut e.message, max_entry);
+                Current::Open(Box::new(e), Tail::Message)
+            }
             Err(reason) => {
                 on(Item::Reject(Reject::new(number, reason, &text)))?;
                 Current::Rejected(line.pid)
@@ -143,6 +164,7 @@ fn entry(line: &PrefixedLine<'_>, number: i64, tz: Tz) -> Result<Entry, String> 
         (None, Some(n)) => parse_epoch(n)?,
         (None, None) => return Err("line has no time (prefix cut short by %q)".into()),
     };
+    let time = in_range(time)?;
     let (client_host, client_port) = match (line.remote, line.host) {
         (Some(r), _) => split_remote(r, true),
         (None, Some(h)) => (known(Some(h)), None),
@@ -182,6 +204,29 @@ fn append(entry: &mut Entry, tail: Tail, rest: &str, max_entry: usize) {
     };
     part.push('\n');
     part.push_str(rest);
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary; whether it cut.
+fn cut_at(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    true
+}
+
+/// A line cut at the byte limit may end inside a character: that is a cut, not bytes
+/// that are not UTF-8, so the partial character goes.
+fn drop_cut_character(buf: &mut Vec<u8>) {
+    if let Err(e) = std::str::from_utf8(buf)
+        && e.error_len().is_none()
+    {
+        buf.truncate(e.valid_up_to());
+    }
 }
 
 fn trim_eol(line: &[u8]) -> &[u8] {

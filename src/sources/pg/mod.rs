@@ -101,6 +101,8 @@ struct Entry {
     statement: Option<String>,
     /// The entry was longer than `entries::MAX_ENTRY_BYTES` and was cut.
     truncated: bool,
+    /// Some of its bytes were not UTF-8 (now U+FFFD); the rest is kept.
+    not_utf8: bool,
 }
 
 /// What a reader hands on, in file order.

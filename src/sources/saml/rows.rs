@@ -10,7 +10,8 @@ use arrow::array::{
 use arrow::record_batch::RecordBatch;
 
 use super::xml::{Assertion, Document};
-use crate::sources::timefmt::{Micros, parse_iso};
+use crate::sources::redact::scrub_named;
+use crate::sources::timefmt::{Micros, in_range, parse_iso};
 
 const AWS: &str = "https://aws.amazon.com/SAML/Attributes/";
 
@@ -81,12 +82,21 @@ impl Rows {
         let id = a.id.clone().ok_or("assertion has no ID")?;
         let issue_instant = match &a.issue_instant {
             None => return Err("assertion has no IssueInstant".into()),
-            Some(s) => {
-                parse_iso(s).ok_or_else(|| format!("IssueInstant `{s}` is not a timestamp"))?
-            }
+            Some(s) => parse_iso(s)
+                .ok_or_else(|| format!("IssueInstant `{s}` is not a timestamp"))
+                .and_then(in_range)?,
         };
+        // An IdP can be made to send anything as an attribute, a token included.
+        let attributes: Vec<(String, Vec<String>)> = a
+            .attributes
+            .iter()
+            .map(|(n, vals)| {
+                let clean = vals.iter().map(|v| scrub_named(n, v).into_owned());
+                (n.clone(), clean.collect())
+            })
+            .collect();
         let values = |name: &str| -> Vec<String> {
-            a.attributes
+            attributes
                 .iter()
                 .filter(|(n, _)| n == name)
                 .flat_map(|(_, v)| v.iter().cloned())
@@ -95,7 +105,7 @@ impl Rows {
         let single = |suffix: &str| values(&format!("{AWS}{suffix}")).into_iter().next();
         let tags = |prefix: &str| -> Vec<(String, String)> {
             let prefix = format!("{AWS}{prefix}");
-            a.attributes
+            attributes
                 .iter()
                 .filter_map(|(n, v)| {
                     let key = n.strip_prefix(&prefix)?;
@@ -104,7 +114,7 @@ impl Rows {
                 .collect()
         };
         let mut all = serde_json::Map::new();
-        for (name, vals) in &a.attributes {
+        for (name, vals) in &attributes {
             let entry = all
                 .entry(name.clone())
                 .or_insert_with(|| serde_json::Value::Array(vec![]));
@@ -137,8 +147,7 @@ impl Rows {
             transitive_tag_keys: values(&format!("{AWS}TransitiveTagKeys")),
             principal_tags: tags("PrincipalTag:"),
             access_control: tags("AccessControl:"),
-            amr: a
-                .attributes
+            amr: attributes
                 .iter()
                 .filter(|(n, _)| is_amr(n))
                 .flat_map(|(_, v)| v.iter().cloned())

@@ -199,13 +199,14 @@ fn long_entries_are_cut_and_bad_bytes_replaced() {
 \t2,
 \t3;
 2026-11-28 15:06:13 UTC:127.0.0.1(1):bob@shop:[7]:LOG:  statement: SELECT 'caf\u{e9}'
+2026-11-28 15:06:14 UTC:127.0.0.1(1):bob@shop:[7]:LOG:  statement: SELECT 'x\u{e9}\u{e9}\u{e9}'
 ";
     let mut entries = Vec::new();
     entries::read_stderr_within(
         log.as_bytes(),
         LinePrefix::rds(),
         chrono_tz::UTC,
-        23,
+        25,
         &mut |item| {
             if let Item::Entry(e) = item {
                 entries.push((e.message.clone(), e.truncated));
@@ -219,29 +220,27 @@ fn long_entries_are_cut_and_bad_bytes_replaced() {
         [
             ("statement: SELECT 1,\n2,".to_string(), true),
             ("statement: SELECT 'caf\u{e9}'".to_string(), false),
+            // One line over the limit: cut before the character the limit splits.
+            ("statement: SELECT 'x\u{e9}\u{e9}".to_string(), true),
         ]
     );
 
     let mut bytes = log.replace('\u{e9}', "\u{1}").into_bytes();
     let at = bytes.iter().position(|b| *b == 1).unwrap();
     bytes[at] = 0xff;
-    let ctx = Context {
-        instance: "i",
-        tz: chrono_tz::UTC,
-        source_uri: "u",
-        format: Format::Stderr(LinePrefix::rds()),
-    };
-    let mut statements = Vec::new();
-    let stats = parse(&bytes[..], &ctx, &mut |_, b| {
-        let col = b.column_by_name("statement").unwrap();
-        statements.extend((0..b.num_rows()).map(|r| json_value(col.as_ref(), r)));
-        Ok(())
-    })
-    .unwrap();
-    assert_eq!(counts(&stats), (2, 2, 0, 0));
+    let (stats, rows) = run(&bytes, Format::Stderr(LinePrefix::rds()), chrono_tz::UTC);
+    assert_eq!(counts(&stats), (3, 3, 0, 0));
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| json!([r["statement"], r["not_utf8"]]))
+        .collect();
     assert_eq!(
-        statements,
-        [json!("SELECT 1,\n2,\n3;"), json!("SELECT 'caf\u{fffd}'")]
+        got,
+        [
+            json!(["SELECT 1,\n2,\n3;", null]),
+            json!(["SELECT 'caf\u{fffd}'", true]),
+            json!(["SELECT 'x\u{1}\u{1}\u{1}'", null])
+        ]
     );
 }
 
