@@ -68,6 +68,20 @@ pub fn ingest(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<()> {
         .flat_map(|f| f.stats.rejects.iter().map(move |x| (f, x)))
         .collect();
     if !rejects.is_empty() {
+        let mut by_reason: Vec<((&str, String), u64)> = Vec::new();
+        for (f, x) in &rejects {
+            let key = (f.kind.map_or("-", |k| k.name()), x.class());
+            match by_reason.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => by_reason.push((key, 1)),
+            }
+        }
+        by_reason.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut table = new_table(["source", "reason", "rejects"]);
+        for ((kind, class), n) in by_reason {
+            table.add_row(vec![kind.to_string(), class, n.to_string()]);
+        }
+        writeln!(out, "\nRejects by reason:\n{table}")?;
         writeln!(
             out,
             "\nRejected records (kept in table ingest_rejects with their reasons):"

@@ -128,6 +128,59 @@ impl Reject {
             excerpt: redact::excerpt(raw),
         }
     }
+
+    /// The reason with its particulars masked (numbers, times, quoted values), so that a
+    /// thousand rejects of one cause count as one line of the ingest summary.
+    pub fn class(&self) -> String {
+        reason_class(&self.reason)
+    }
+}
+
+fn reason_class(reason: &str) -> String {
+    static QUOTED: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new("`[^`]*`").expect("valid regex"));
+    static NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[\w:.+-]*\d[\w:.+-]*").expect("valid regex")
+    });
+    let quoted = QUOTED.replace_all(reason, "`…`");
+    // A token with a digit is a particular (a count, a time, a line) unless it starts
+    // with a letter (`UTF-8`, `S3`).
+    NUMBER
+        .replace_all(&quoted, |c: &regex::Captures<'_>| {
+            let token = &c[0];
+            match token.chars().next() {
+                Some(ch) if ch.is_alphabetic() => token.to_string(),
+                _ => "N".to_string(),
+            }
+        })
+        .into_owned()
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::reason_class;
+
+    #[test]
+    fn reason_classes_mask_particulars_and_keep_words() {
+        for (reason, class) in [
+            (
+                "time 1970-01-01T00:00:00Z is outside the accepted range 2000-01-01 .. 2100-01-01 (damaged file or wrong clock?)",
+                "time N is outside the accepted range N .. N (damaged file or wrong clock?)",
+            ),
+            (
+                "event of 17826028 bytes is longer than the 16 MiB limit: not read",
+                "event of N bytes is longer than the N MiB limit: not read",
+            ),
+            ("field 3 is not valid UTF-8", "field N is not valid UTF-8"),
+            (
+                "process_id `4x2` is not a number",
+                "process_id `…` is not a number",
+            ),
+            ("DTD not allowed", "DTD not allowed"),
+        ] {
+            assert_eq!(reason_class(reason), class, "{reason}");
+        }
+    }
 }
 
 /// What one file yielded. `records = kept + skipped + rejects.len()`.

@@ -97,7 +97,49 @@ fn hostile_inputs_are_rejected_with_their_reasons_and_the_rest_ingested() {
             long_dir.to_str().unwrap(),
         ],
     );
-    finished_rejecting(&out, "19 record(s) and 2 unreadable file(s) rejected");
+    let summary = finished_rejecting(&out, "19 record(s) and 2 unreadable file(s) rejected");
+    // The summary counts rejects per source and reason, particulars masked.
+    let table = &summary[summary.find("Rejects by reason:").unwrap()..];
+    let by_reason: Vec<String> = table
+        .lines()
+        .skip(4)
+        .take_while(|l| l.starts_with('│'))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('│').split('┆').map(str::trim).collect();
+            cells.join(" | ")
+        })
+        .collect();
+    let range = "is outside the accepted range N .. N (damaged file or wrong clock?)";
+    let zeros = "N NUL byte(s) where a line should start: a zero-filled region, as a crash leaves";
+    let bomb =
+        "gzip stream expands more than N (N bytes from N): a decompression bomb? not read further";
+    let control =
+        "control character (\\u0000-\\u001F) found while parsing a string at line N column N";
+    assert_eq!(
+        by_reason,
+        [
+            format!("mysql-audit | time N {range} | 2"),
+            format!("cloudtrail | cannot read: {bomb} | 1"),
+            format!("cloudtrail | malformed CloudTrail record: {control} | 1"),
+            "cloudtrail | malformed CloudTrail record: recursion limit exceeded at line N column N | 1".into(),
+            format!("cloudtrail | time N {range} | 1"),
+            "iam-policy | not an IAM policy file: not JSON: recursion limit exceeded at line N column N | 1".into(),
+            format!("mysql-audit | {zeros} | 1"),
+            "mysql-audit | field N is not valid UTF-8 | 1".into(),
+            format!("mysql-audit | file unreadable from line N on: {bomb} | 1"),
+            "mysql-audit | line of N bytes is longer than the N MiB limit: not read | 1".into(),
+            "okta | event is not UTF-8: invalid utf-8 sequence of N bytes from index N | 1".into(),
+            format!("okta | event is not valid JSON: {control} | 1"),
+            "okta | event is not valid JSON: recursion limit exceeded at line N column N | 1".into(),
+            "okta | event of N bytes is longer than the N MiB limit: not read | 1".into(),
+            format!("okta | time N {range} | 1"),
+            "pg-csvlog | file unreadable from line N on: a csvlog record is longer than the N MiB limit | 1".into(),
+            format!("pg-stderr | {zeros} | 1"),
+            format!("pg-stderr | time N {range} | 1"),
+            "saml | DTD not allowed | 1".into(),
+            "saml | SAML document is N bytes, larger than the N limit | 1".into(),
+        ]
+    );
     let file = "regexp_replace(source_uri, '^.*/(corpus|long)/', '') AS file";
     let ct = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/16/111122223333_CloudTrail_eu-west-1_20261116T10";
     let files = query(

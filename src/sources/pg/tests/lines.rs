@@ -276,3 +276,26 @@ fn prefix_numbers_are_ascii() {
         None
     );
 }
+
+/// Found by the hostile corpus: a single line over the entry limit was kept at the
+/// limit plus the prefix room and not flagged, so `statement_truncated` lied.
+#[test]
+fn regression_a_first_line_over_the_entry_limit_was_neither_cut_nor_flagged() {
+    let log =
+        "2026-11-28 15:06:14 UTC:127.0.0.1(1):bob@shop:[7]:LOG:  statement: SELECT 'xxxxxxxx'\n";
+    let mut entries = Vec::new();
+    entries::read_stderr_within(
+        log.as_bytes(),
+        LinePrefix::rds(),
+        chrono_tz::UTC,
+        20,
+        &mut |item| {
+            if let Item::Entry(e) = item {
+                entries.push((e.message.clone(), e.truncated));
+            }
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(entries, [("statement: SELECT 'x".to_string(), true)]);
+}
