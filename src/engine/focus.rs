@@ -14,7 +14,7 @@ use arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool, MemoryReservation};
-use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext};
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
 
@@ -36,28 +36,7 @@ impl Engine {
         params: Vec<ScalarValue>,
         budget: usize,
     ) -> Result<Engine, EngineError> {
-        let mut config = self.ctx.copied_config();
-        // The rows asked about are a few in the lake: the scan evaluates the join's
-        // filter on the key columns first and decodes the other columns (statements)
-        // only where it holds (a third of the time over 34 M rows).
-        config.options_mut().execution.parquet.pushdown_filters = true;
-        let ctx = SessionContext::new_with_config_rt(config, self.ctx.runtime_env());
-        register_functions(&ctx);
-        let tables = ALL_TABLES.iter().map(|t| t.name);
-        for name in tables.chain([SETTINGS_TABLE]) {
-            let provider = self
-                .ctx
-                .table_provider(name)
-                .await
-                .map_err(df(format!("reading table {name}")))?;
-            let as_name = if name == "db_events" {
-                "db_events_lake"
-            } else {
-                name
-            };
-            ctx.register_table(as_name, provider)
-                .map_err(df(format!("registering table {name}")))?;
-        }
+        let ctx = self.narrowed_context().await?;
         let ids = bind(self.ctx.sql(ids_sql).await, params)?
             .cache()
             .await
@@ -92,6 +71,69 @@ impl Engine {
         // few connections' stored sessions reads every stored session, while computing
         // them reads only their rows. Tried: `who` at 33.6 M events was no faster (7.9–8.7 s
         // with, 6.6–9.4 s without; this VM's run-to-run noise is larger than that).
+        self.narrowed(ctx, held).await
+    }
+
+    /// A new engine over the same lake whose `db_events` is one bucket of connections
+    /// written by [`super::shuffle::split`], with `hours` (the rows of `pg_csvlog_hours`
+    /// over the whole lake, computed once) as that view. As in [`Engine::focused`],
+    /// every session of those connections is the one the whole lake gives: the session
+    /// index is built bucket by bucket so that its memory follows a bucket's rows, not
+    /// the lake's.
+    pub(super) async fn bucket(
+        &self,
+        hours: &DataFrame,
+        path: &std::path::Path,
+    ) -> Result<Engine, EngineError> {
+        let context = format!("reading {}", path.display());
+        let ctx = self.narrowed_context().await?;
+        ctx.register_table("pg_csvlog_hours", hours.clone().into_view())
+            .map_err(df("registering view pg_csvlog_hours"))?;
+        let path = path
+            .to_str()
+            .ok_or_else(|| df(context.clone())(DataFusionError::Plan("not a UTF-8 path".into())))?;
+        ctx.register_parquet("db_events", path, ParquetReadOptions::default())
+            .await
+            .map_err(df(context))?;
+        self.narrowed(ctx, None).await
+    }
+
+    /// A context over the same lake, runtime and memory pool, with every table
+    /// registered but `db_events`, which is there as `db_events_lake` for the caller to
+    /// narrow into a view or table named `db_events`.
+    async fn narrowed_context(&self) -> Result<SessionContext, EngineError> {
+        let mut config = self.ctx.copied_config();
+        // The rows asked about are a part of the lake: the scan evaluates the filter on
+        // the key columns first and decodes the other columns (statements) only where
+        // it holds (a third of the time over 34 M rows).
+        config.options_mut().execution.parquet.pushdown_filters = true;
+        let ctx = SessionContext::new_with_config_rt(config, self.ctx.runtime_env());
+        register_functions(&ctx);
+        let tables = ALL_TABLES.iter().map(|t| t.name);
+        for name in tables.chain([SETTINGS_TABLE]) {
+            let provider = self
+                .ctx
+                .table_provider(name)
+                .await
+                .map_err(df(format!("reading table {name}")))?;
+            let as_name = if name == "db_events" {
+                "db_events_lake"
+            } else {
+                name
+            };
+            ctx.register_table(as_name, provider)
+                .map_err(df(format!("registering table {name}")))?;
+        }
+        Ok(ctx)
+    }
+
+    /// The engine over `ctx`, whose `db_events` and `pg_csvlog_hours` are registered,
+    /// the views computed from the events (never from the index).
+    async fn narrowed(
+        &self,
+        ctx: SessionContext,
+        held: Option<MemoryReservation>,
+    ) -> Result<Engine, EngineError> {
         let engine = Engine {
             ctx,
             cached: std::sync::Mutex::new(["pg_csvlog_hours"].into()),

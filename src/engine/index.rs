@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use arrow::array::ArrayRef;
+use arrow::array::{ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
@@ -83,6 +83,22 @@ pub(super) fn is_current(lake: &Lake) -> Result<bool, LakeError> {
 /// from an older index) and written as they stream out. Fails, changing nothing, when
 /// another ingest or compaction commits meanwhile.
 pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcome, EngineError> {
+    build_in_buckets(lake, force, BUCKET_ROWS).await
+}
+
+/// The db events whose sessions the index computes at once. A bucket's spans, sessions
+/// and their aggregates are held while it is computed (about 150 bytes per event: the
+/// whole lake at once took 13.4 GiB at 100 M events), so this bounds the index's memory
+/// whatever the lake's size.
+const BUCKET_ROWS: u64 = 1_000_000;
+
+/// [`build_session_index`], computing the sessions of about `bucket_rows` db events at
+/// a time.
+async fn build_in_buckets(
+    lake: &Lake,
+    force: bool,
+    bucket_rows: u64,
+) -> Result<IndexOutcome, EngineError> {
     let start = Instant::now();
     let generation = lake.live_files()?.generation;
     let now = fingerprint(lake, &index_sql())?;
@@ -95,27 +111,33 @@ pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcom
         default_memory_limit(),
     )
     .await?;
-    // The events are joined to the spans: held in memory, the join builds from them.
-    engine.cache_views(&[INDEXED[0].0]).await?;
     let mut writer = LakeWriter::new(lake);
     let mut sessions = 0;
-    for (view, table) in INDEXED {
-        let mut stream = engine
-            .ctx
-            .table(view)
-            .await
-            .map_err(df(format!("reading view {view}")))?
-            .execute_stream()
-            .await
-            .map_err(df(format!("computing view {view}")))?;
-        while let Some(batch) = stream.next().await {
-            let batch = batch.map_err(df(format!("computing view {view}")))?;
-            if table.name == SESSION_FACTS_INDEX.name {
-                sessions += batch.num_rows() as u64;
-            }
-            writer.add(table, conform(&batch, table)?)?;
+    // The sessions, a bucket of connections at a time: a session is made of its
+    // connection's rows alone, so each bucket's are those of the whole lake. The lake is
+    // read once, into a file per bucket (`shuffle`).
+    let buckets = count_db_events(&engine).await?.div_ceil(bucket_rows).max(1);
+    let hours = engine
+        .ctx
+        .sql(views::PG_CSVLOG_HOURS)
+        .await
+        .map_err(df("reading view pg_csvlog_hours"))?
+        .cache()
+        .await
+        .map_err(df("computing view pg_csvlog_hours"))?;
+    let (minutes, per_session) = INDEXED.split_last().expect("three indexed views");
+    let split = super::shuffle::split(&engine, buckets).await?;
+    for path in &split.paths {
+        let part = engine.bucket(&hours, path).await?;
+        // The events are joined to the spans: held in memory, the join builds from them.
+        part.cache_views(&[INDEXED[0].0]).await?;
+        for (view, table) in per_session {
+            sessions += store(&part, view, table, &mut writer).await?;
         }
     }
+    // Per instance and minute, across connections: one pass over the lake, with a row
+    // per minute held.
+    store(&engine, minutes.0, minutes.1, &mut writer).await?;
     let added = writer.finish_staged()?;
     let live = lake.live_files()?;
     let replaced: Vec<String> = INDEXED
@@ -132,6 +154,55 @@ pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcom
         sessions,
         took: start.elapsed(),
     })
+}
+
+/// Streams the rows of `view` into `table`; returns how many sessions they are (rows of
+/// the session facts, else 0).
+async fn store(
+    engine: &Engine,
+    view: &str,
+    table: &'static TableDef,
+    writer: &mut LakeWriter<'_>,
+) -> Result<u64, EngineError> {
+    let mut stream = engine
+        .ctx
+        .table(view)
+        .await
+        .map_err(df(format!("reading view {view}")))?
+        .execute_stream()
+        .await
+        .map_err(df(format!("computing view {view}")))?;
+    let mut sessions = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(df(format!("computing view {view}")))?;
+        if table.name == SESSION_FACTS_INDEX.name {
+            sessions += batch.num_rows() as u64;
+        }
+        writer.add(table, conform(&batch, table)?)?;
+    }
+    Ok(sessions)
+}
+
+/// How many rows `db_events` holds (from the Parquet footers).
+async fn count_db_events(engine: &Engine) -> Result<u64, EngineError> {
+    let context = "counting db_events";
+    let batches = engine
+        .ctx
+        .sql("SELECT count(*) AS n FROM db_events")
+        .await
+        .map_err(df(context))?
+        .collect()
+        .await
+        .map_err(df(context))?;
+    let n = batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .and_then(|b| {
+            b.column(0)
+                .as_primitive_opt::<arrow::datatypes::Int64Type>()
+        })
+        .map_or(0, |a| a.value(0));
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// `batch` in `table`'s schema: columns by name, cast where the view's type differs
@@ -235,6 +306,31 @@ mod tests {
             build_session_index(&lake, false).await.unwrap(),
             IndexOutcome::UpToDate
         );
+    }
+
+    /// The index is computed a bucket of connections at a time (its memory then follows a
+    /// bucket); buckets of a few events each, most holding one or two connections, must
+    /// store what one pass over the lake stores.
+    #[tokio::test]
+    async fn an_index_built_a_few_connections_at_a_time_is_the_one_built_at_once() {
+        let (_dir, lake) = demo_lake().await;
+        let computed = Engine::open(&lake).await.unwrap();
+        let events = count_db_events(&computed).await.unwrap();
+        assert_eq!(events, 347, "the demo's db events");
+        let want = [SESSIONS, EVENTS, MINUTES].map(|sql| text(&computed, sql));
+        let want = futures::future::join_all(want).await;
+        assert!(want[0].contains("shop-prod"), "{}", want[0]);
+
+        assert_eq!(
+            sessions_built(build_in_buckets(&lake, true, 10).await.unwrap()),
+            90,
+            "35 buckets"
+        );
+        let indexed = Engine::open(&lake).await.unwrap();
+        assert!(indexed.indexed);
+        for (sql, want) in [SESSIONS, EVENTS, MINUTES].iter().zip(&want) {
+            assert_eq!(&text(&indexed, sql).await, want, "{sql}");
+        }
     }
 
     #[tokio::test]

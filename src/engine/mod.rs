@@ -6,6 +6,7 @@ mod focus;
 mod index;
 mod live_store;
 mod settings;
+mod shuffle;
 pub mod udf;
 pub mod udf_policy;
 pub mod views;
