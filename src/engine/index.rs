@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use arrow::array::{ArrayRef, AsArray};
+use arrow::array::ArrayRef;
 use arrow::compute::cast;
 use arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
@@ -117,14 +117,12 @@ async fn build_in_buckets(
     // connection's rows alone, so each bucket's are those of the whole lake. The lake is
     // read once, into a file per bucket (`shuffle`).
     let buckets = count_db_events(&engine).await?.div_ceil(bucket_rows).max(1);
+    engine.cache_views(&["pg_csvlog_hours"]).await?;
     let hours = engine
         .ctx
-        .sql(views::PG_CSVLOG_HOURS)
+        .table("pg_csvlog_hours")
         .await
-        .map_err(df("reading view pg_csvlog_hours"))?
-        .cache()
-        .await
-        .map_err(df("computing view pg_csvlog_hours"))?;
+        .map_err(df("reading view pg_csvlog_hours"))?;
     let (minutes, per_session) = INDEXED.split_last().expect("three indexed views");
     let split = super::shuffle::split(&engine, buckets).await?;
     for path in &split.paths {
@@ -186,23 +184,15 @@ async fn store(
 /// How many rows `db_events` holds (from the Parquet footers).
 async fn count_db_events(engine: &Engine) -> Result<u64, EngineError> {
     let context = "counting db_events";
-    let batches = engine
+    let n = engine
         .ctx
-        .sql("SELECT count(*) AS n FROM db_events")
+        .table("db_events")
         .await
         .map_err(df(context))?
-        .collect()
+        .count()
         .await
         .map_err(df(context))?;
-    let n = batches
-        .iter()
-        .find(|b| b.num_rows() > 0)
-        .and_then(|b| {
-            b.column(0)
-                .as_primitive_opt::<arrow::datatypes::Int64Type>()
-        })
-        .map_or(0, |a| a.value(0));
-    Ok(u64::try_from(n).unwrap_or(0))
+    Ok(n as u64)
 }
 
 /// `batch` in `table`'s schema: columns by name, cast where the view's type differs
