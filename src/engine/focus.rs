@@ -75,7 +75,7 @@ impl Engine {
     }
 
     /// A new engine over the same lake whose `db_events` is one bucket of connections
-    /// written by [`super::shuffle::split`], with `hours` (the rows of `pg_csvlog_hours`
+    /// (a folder of Parquet files) written by [`super::shuffle::split`], with `hours` (the rows of `pg_csvlog_hours`
     /// over the whole lake, computed once) as that view. As in [`Engine::focused`],
     /// every session of those connections is the one the whole lake gives: the session
     /// index is built bucket by bucket so that its memory follows a bucket's rows, not
@@ -92,7 +92,9 @@ impl Engine {
         let path = path
             .to_str()
             .ok_or_else(|| df(context.clone())(DataFusionError::Plan("not a UTF-8 path".into())))?;
-        ctx.register_parquet("db_events", path, ParquetReadOptions::default())
+        // A folder of Parquet files.
+        let path = format!("{path}/");
+        ctx.register_parquet("db_events", &path, ParquetReadOptions::default())
             .await
             .map_err(df(context))?;
         self.narrowed(ctx, None).await

@@ -13,6 +13,7 @@ use arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
+use super::shuffle::Layout;
 use super::{AttributionSettings, Engine, EngineError, default_memory_limit, df, views};
 use crate::lake::session_index::{self, fingerprint, stored_fingerprint};
 use crate::lake::writer::LakeWriter;
@@ -83,7 +84,7 @@ pub(super) fn is_current(lake: &Lake) -> Result<bool, LakeError> {
 /// from an older index) and written as they stream out. Fails, changing nothing, when
 /// another ingest or compaction commits meanwhile.
 pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcome, EngineError> {
-    build_in_buckets(lake, force, BUCKET_ROWS).await
+    build_in_buckets(lake, force, BUCKET_ROWS, Layout::DEFAULT).await
 }
 
 /// The db events whose sessions the index computes at once. A bucket's spans, sessions
@@ -93,11 +94,12 @@ pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcom
 const BUCKET_ROWS: u64 = 1_000_000;
 
 /// [`build_session_index`], computing the sessions of about `bucket_rows` db events at
-/// a time.
+/// a time, written as `layout` says.
 async fn build_in_buckets(
     lake: &Lake,
     force: bool,
     bucket_rows: u64,
+    layout: Layout,
 ) -> Result<IndexOutcome, EngineError> {
     let start = Instant::now();
     let generation = lake.live_files()?.generation;
@@ -124,7 +126,7 @@ async fn build_in_buckets(
         .await
         .map_err(df("reading view pg_csvlog_hours"))?;
     let (minutes, per_session) = INDEXED.split_last().expect("three indexed views");
-    let split = super::shuffle::split(&engine, buckets).await?;
+    let split = super::shuffle::split(&engine, buckets, layout).await?;
     for path in &split.paths {
         let part = engine.bucket(&hours, path).await?;
         // The events are joined to the spans: held in memory, the join builds from them.
@@ -311,15 +313,21 @@ mod tests {
         let want = futures::future::join_all(want).await;
         assert!(want[0].contains("shop-prod"), "{}", want[0]);
 
-        assert_eq!(
-            sessions_built(build_in_buckets(&lake, true, 10).await.unwrap()),
-            90,
-            "35 buckets"
-        );
-        let indexed = Engine::open(&lake).await.unwrap();
-        assert!(indexed.indexed);
-        for (sql, want) in [SESSIONS, EVENTS, MINUTES].iter().zip(&want) {
-            assert_eq!(&text(&indexed, sql).await, want, "{sql}");
+        // 35 buckets of about 10 events, all written in one read of the lake; then in
+        // 9 reads of 4 buckets, each bucket a folder of files of 3 row groups of 2 rows.
+        let tiny = Layout {
+            row_group_rows: 2,
+            file_row_groups: 3,
+            open_buckets: 4,
+        };
+        for layout in [Layout::DEFAULT, tiny] {
+            let built = build_in_buckets(&lake, true, 10, layout).await.unwrap();
+            assert_eq!(sessions_built(built), 90, "{layout:?}");
+            let indexed = Engine::open(&lake).await.unwrap();
+            assert!(indexed.indexed);
+            for (sql, want) in [SESSIONS, EVENTS, MINUTES].iter().zip(&want) {
+                assert_eq!(&text(&indexed, sql).await, want, "{sql} {layout:?}");
+            }
         }
     }
 

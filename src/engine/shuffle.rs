@@ -1,25 +1,26 @@
-//! The lake's db events split by connection into temporary Parquet files, one per
-//! bucket, in one read of the lake.
+//! The lake's db events split by connection into temporary Parquet files, a folder per
+//! bucket, in one read of the lake per 128 buckets.
 //!
 //! The session index groups every db event into sessions; done at once over the whole
 //! lake, its memory followed the lake (13.4 GiB at 100 M events). A session is made of
 //! its connection's rows alone, so the index is computed a bucket of connections at a
 //! time. Reading the lake once per bucket would make the work grow with the square of
 //! the lake (every bucket's rows are spread over every Parquet page), so the rows are
-//! first written out by bucket, here, and each bucket then reads only its file.
+//! first written out by bucket, here, and each bucket then reads only its folder.
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch, UInt32Array, new_null_array};
+use arrow::array::{AsArray, RecordBatch, UInt32Array, new_null_array};
 use arrow::compute::take_record_batch;
 use arrow::datatypes::{Int64Type, SchemaRef};
 use datafusion::error::DataFusionError;
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use super::{Engine, EngineError, df};
 
@@ -27,119 +28,255 @@ use super::{Engine, EngineError, df};
 /// lake's bytes. (The index test compares the index with the views over the full rows.)
 const LEFT_OUT: [&str; 1] = ["statement"];
 
-/// Rows per row group, and bytes per page and dictionary, of a bucket file. Parquet,
-/// not Arrow IPC: a bucket is read back column by column (the views read a third of the
-/// columns), and DataFusion held whole Arrow IPC files in memory (2.3 GB for a bucket
-/// of 1.9 M rows, against 0.6 GB). Uncompressed: temporary, and read once.
-const ROW_GROUP_ROWS: usize = 4096;
+/// How the buckets are written (tests use tiny ones, to split files and passes).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Layout {
+    /// Rows per row group of a bucket file.
+    pub(super) row_group_rows: usize,
+    /// Row groups per bucket file.
+    pub(super) file_row_groups: usize,
+    /// Buckets written in one read of the lake.
+    pub(super) open_buckets: usize,
+}
+
+impl Layout {
+    /// Parquet, not Arrow IPC: a bucket is read back column by column (the views read a
+    /// third of the columns), and DataFusion held whole Arrow IPC files in memory (2.3 GB
+    /// for a bucket of 1.9 M rows, against 0.6 GB). Row groups of 4 K rows (with 64 K,
+    /// each open bucket held 4–6 MB). 64 row groups a file: a Parquet writer keeps every
+    /// row group's metadata until its file is closed, so with one file per bucket the
+    /// split's memory grew with the lake (1.6 GB at 100 M events). 128 buckets a read:
+    /// each open bucket holds a row group being written, so this bounds the split's
+    /// memory however many buckets a lake needs.
+    pub(super) const DEFAULT: Layout = Layout {
+        row_group_rows: 4096,
+        file_row_groups: 64,
+        open_buckets: 128,
+    };
+}
+
+/// Bytes per page and dictionary of a bucket file.
 const PAGE_BYTES: usize = 16 << 10;
 
-/// The bucket files, deleted with this value.
+/// The bucket folders, deleted with this value.
 pub(super) struct Buckets {
     _dir: tempfile::TempDir,
     pub(super) paths: Vec<PathBuf>,
 }
 
-/// The rows of `engine`'s `db_events`, written to `buckets` Parquet files by
+/// The rows of `engine`'s `db_events`, written to `buckets` folders of Parquet files by
 /// `connection_id` modulo `buckets` (rows without an id in bucket 0), as
 /// [`Engine::bucket`] reads them.
-pub(super) async fn split(engine: &Engine, buckets: u64) -> Result<Buckets, EngineError> {
+pub(super) async fn split(
+    engine: &Engine,
+    buckets: u64,
+    layout: Layout,
+) -> Result<Buckets, EngineError> {
     let context = "splitting db_events by connection for the session index";
     let dir = tempfile::Builder::new()
         .prefix("tagtrail-index-")
         .tempdir()
         .map_err(|e| df(context)(DataFusionError::IoError(e)))?;
-    let mut stream = engine
-        .ctx
-        .sql("SELECT * FROM db_events")
-        .await
-        .map_err(df(context))?
-        .execute_stream()
-        .await
-        .map_err(df(context))?;
-    let schema = stream.schema();
     let n = usize::try_from(buckets).unwrap_or(usize::MAX).max(1);
-    let mut out = Vec::with_capacity(n);
-    let mut paths = Vec::with_capacity(n);
-    for b in 0..n {
-        let path = dir.path().join(format!("bucket-{b}.parquet"));
-        out.push(Bucket::create(&path, &schema).map_err(df(context))?);
-        paths.push(path);
-    }
-    while let Some(batch) = stream.next().await {
-        let batch = without_left_out(&batch.map_err(df(context))?).map_err(df(context))?;
-        let ids = batch
-            .column_by_name("connection_id")
-            .and_then(|c| c.as_primitive_opt::<Int64Type>())
-            .ok_or_else(|| df(context)(DataFusionError::Internal("connection_id".into())))?;
-        let mut rows = vec![Vec::new(); n];
-        for (row, id) in ids.iter().enumerate() {
-            let b = id.map_or(0, |id| (id.unsigned_abs() % n as u64) as usize);
-            rows[b].push(row as u32);
-        }
-        for (bucket, rows) in out.iter_mut().zip(rows) {
-            if !rows.is_empty() {
-                let part = take_record_batch(&batch, &UInt32Array::from(rows))
-                    .map_err(|e| df(context)(e.into()))?;
-                bucket.add(part).map_err(df(context))?;
-            }
-        }
-    }
-    for bucket in out {
-        bucket.finish().map_err(df(context))?;
+    let paths: Vec<PathBuf> = (0..n)
+        .map(|b| dir.path().join(format!("bucket-{b}")))
+        .collect();
+    for first in (0..n).step_by(layout.open_buckets.max(1)) {
+        let open = first..n.min(first + layout.open_buckets.max(1));
+        split_into(engine, n, &paths[open.clone()], open.start, layout)
+            .await
+            .map_err(df(context))?;
     }
     Ok(Buckets { _dir: dir, paths })
 }
 
-/// `batch` with the [`LEFT_OUT`] columns all NULL.
-fn without_left_out(batch: &RecordBatch) -> Result<RecordBatch, DataFusionError> {
-    let columns = batch
-        .schema()
+/// One read of the lake, writing the rows of buckets `first..first + folders.len()` (of
+/// `n`) into `folders`.
+async fn split_into(
+    engine: &Engine,
+    n: usize,
+    folders: &[PathBuf],
+    first: usize,
+    layout: Layout,
+) -> Result<(), DataFusionError> {
+    let table = engine.ctx.table("db_events").await?;
+    // The rows with every column as the lake has it, the left-out ones NULL; they are
+    // not read at all (decoding the statements took more time than the rest).
+    let schema: SchemaRef = Arc::new(table.schema().as_arrow().clone());
+    let kept: Vec<&str> = schema
         .fields()
         .iter()
-        .zip(batch.columns())
-        .map(|(field, column)| {
-            if LEFT_OUT.contains(&field.name().as_str()) {
-                new_null_array(field.data_type(), column.len())
-            } else {
-                column.clone()
-            }
-        })
+        .map(|f| f.name().as_str())
+        .filter(|name| !LEFT_OUT.contains(name))
         .collect();
-    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+    let mut stream = table.select_columns(&kept)?.execute_stream().await?;
+    let mut out = folders
+        .iter()
+        .map(|folder| Bucket::create(folder, &schema, layout))
+        .collect::<Result<Vec<_>, _>>()?;
+    while let Some(batch) = stream.next().await {
+        let batch = with_left_out(&batch?, &schema)?;
+        let ids = batch
+            .column_by_name("connection_id")
+            .and_then(|c| c.as_primitive_opt::<Int64Type>())
+            .ok_or_else(|| {
+                DataFusionError::Plan("db_events has no BIGINT column connection_id".into())
+            })?;
+        let mut rows = vec![Vec::new(); out.len()];
+        for (row, id) in ids.iter().enumerate() {
+            let b = id.map_or(0, |id| (id.unsigned_abs() % n as u64) as usize);
+            if let Some(rows) = b.checked_sub(first).and_then(|i| rows.get_mut(i)) {
+                rows.push(row as u32);
+            }
+        }
+        for (bucket, rows) in out.iter_mut().zip(rows) {
+            if !rows.is_empty() {
+                bucket.add(take_record_batch(&batch, &UInt32Array::from(rows))?)?;
+            }
+        }
+    }
+    for bucket in out {
+        bucket.finish()?;
+    }
+    Ok(())
 }
 
-/// One bucket's file.
+/// `batch` (every column of `schema` but the [`LEFT_OUT`] ones) with those columns all
+/// NULL, in `schema`'s order.
+fn with_left_out(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, DataFusionError> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| match batch.column_by_name(field.name()) {
+            Some(column) => column.clone(),
+            None => new_null_array(field.data_type(), batch.num_rows()),
+        })
+        .collect();
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// One bucket's folder, and the file being written in it.
 struct Bucket {
+    folder: PathBuf,
+    schema: SchemaRef,
+    layout: Layout,
+    files: usize,
+    rows_in_file: usize,
     writer: ArrowWriter<BufWriter<File>>,
 }
 
 impl Bucket {
-    fn create(path: &std::path::Path, schema: &SchemaRef) -> Result<Bucket, DataFusionError> {
-        let file = BufWriter::new(File::create(path)?);
-        // Every bucket's file is open at once, each holding its row group being
-        // written: small row groups, pages and dictionaries keep that near a few
-        // hundred kilobytes per bucket, flat in the number of buckets (with row groups
-        // of 64 K rows, or zstd, each bucket held 4–6 MB).
-        let properties = WriterProperties::builder()
-            .set_compression(Compression::UNCOMPRESSED)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .set_dictionary_page_size_limit(PAGE_BYTES)
-            .set_data_page_size_limit(PAGE_BYTES)
-            .build();
+    /// The folder with its first file, so that an empty bucket still reads as a table
+    /// of the events' columns.
+    fn create(
+        folder: &Path,
+        schema: &SchemaRef,
+        layout: Layout,
+    ) -> Result<Bucket, DataFusionError> {
+        std::fs::create_dir(folder)?;
         Ok(Bucket {
-            writer: ArrowWriter::try_new(file, schema.clone(), Some(properties))?,
+            writer: Bucket::file(folder, 0, schema, layout)?,
+            folder: folder.to_path_buf(),
+            schema: schema.clone(),
+            layout,
+            files: 1,
+            rows_in_file: 0,
         })
     }
 
-    /// Encodes `batch` into the row group being written (held encoded and compressed,
-    /// so each open bucket costs a compressed row group at most).
-    fn add(&mut self, batch: RecordBatch) -> Result<(), DataFusionError> {
-        Ok(self.writer.write(&batch)?)
+    fn file(
+        folder: &Path,
+        index: usize,
+        schema: &SchemaRef,
+        layout: Layout,
+    ) -> Result<ArrowWriter<BufWriter<File>>, DataFusionError> {
+        let file = BufWriter::new(File::create(folder.join(format!("part-{index}.parquet")))?);
+        // Each open bucket holds its row group being written: small row groups, pages
+        // and dictionaries keep that near a few hundred kilobytes ([`Layout::DEFAULT`];
+        // with zstd, each bucket held 4–6 MB). No statistics or page index: the file is
+        // read whole, and its writer would hold them until it closes.
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::UNCOMPRESSED)
+            .set_max_row_group_row_count(Some(layout.row_group_rows.max(1)))
+            .set_dictionary_page_size_limit(PAGE_BYTES)
+            .set_data_page_size_limit(PAGE_BYTES)
+            .set_statistics_enabled(EnabledStatistics::None)
+            .set_offset_index_disabled(true)
+            .build();
+        Ok(ArrowWriter::try_new(
+            file,
+            schema.clone(),
+            Some(properties),
+        )?)
+    }
+
+    /// Encodes `batch` into the row group being written, starting the bucket's next
+    /// file whenever this one has its layout's row groups.
+    fn add(&mut self, mut batch: RecordBatch) -> Result<(), DataFusionError> {
+        let file_rows = self.layout.file_row_groups.max(1) * self.layout.row_group_rows.max(1);
+        while batch.num_rows() > 0 {
+            if self.rows_in_file == file_rows {
+                let next = Bucket::file(&self.folder, self.files, &self.schema, self.layout)?;
+                std::mem::replace(&mut self.writer, next).close()?;
+                self.files += 1;
+                self.rows_in_file = 0;
+            }
+            let here = batch.num_rows().min(file_rows - self.rows_in_file);
+            self.writer.write(&batch.slice(0, here))?;
+            self.rows_in_file += here;
+            batch = batch.slice(here, batch.num_rows() - here);
+        }
+        Ok(())
     }
 
     fn finish(self) -> Result<(), DataFusionError> {
         self.writer.close()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tests::demo_lake;
+    use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+    /// Each bucket holds exactly its connections' rows, in files of at most the
+    /// layout's row groups, whether its buckets were written in one read or several.
+    #[tokio::test]
+    async fn every_row_lands_once_in_its_connections_bucket_in_files_of_bounded_size() {
+        let (_dir, lake) = demo_lake().await;
+        let engine = Engine::open(&lake).await.unwrap();
+        let layout = Layout {
+            row_group_rows: 5,
+            file_row_groups: 2,
+            open_buckets: 2,
+        };
+        let split = split(&engine, 3, layout).await.unwrap();
+        let ctx = SessionContext::new();
+        let mut total = 0;
+        for (b, folder) in split.paths.iter().enumerate() {
+            let files = std::fs::read_dir(folder).unwrap().count();
+            let path = format!("{}/", folder.display());
+            let rows = ctx
+                .read_parquet(path.as_str(), ParquetReadOptions::default())
+                .await
+                .unwrap();
+            let sql = format!(
+                "SELECT count(*) AS n, count(*) FILTER (WHERE COALESCE(abs(connection_id) % 3, 0) <> {b}) AS elsewhere, \
+                 count(statement) AS statements FROM bucket"
+            );
+            ctx.register_table("bucket", rows.into_view()).unwrap();
+            let counts = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+            ctx.deregister_table("bucket").unwrap();
+            let count = |i: usize| counts[0].column(i).as_primitive::<Int64Type>().value(0);
+            let (n, elsewhere, statements) = (count(0), count(1), count(2));
+            assert_eq!((elsewhere, statements), (0, 0), "bucket {b}");
+            assert!(n > 10, "bucket {b}: {n} rows");
+            // 10 rows a file, the last one partly filled.
+            assert_eq!(files as i64, (n + 9) / 10, "bucket {b}: {n} rows");
+            total += n;
+        }
+        assert_eq!(total, 347, "the demo's db events, each once");
     }
 }

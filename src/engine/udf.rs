@@ -137,7 +137,7 @@ struct TableMatcher {
     /// The table's name anywhere, in any case: every statement that names the table
     /// contains it, and most statements of a lake do not, so this literal search
     /// (fast) spares the two patterns below (slow) nearly every row.
-    mentioned: Regex,
+    mentioned: Mentioned,
     qualified: Option<Regex>,
     bare: Regex,
 }
@@ -161,15 +161,14 @@ impl TableMatcher {
         let bare = format!(r"(?i)(?:^|[^\w$.`]){}(?:$|[^\w$`])", ident(table));
         TableMatcher {
             db: db.map(str::to_string),
-            mentioned: Regex::new(&format!("(?i){}", regex::escape(table)))
-                .expect("escaped pattern"),
+            mentioned: Mentioned::new(table),
             qualified,
             bare: Regex::new(&bare).expect("escaped pattern"),
         }
     }
 
     fn matches(&self, statement: &str, default_db: Option<&str>) -> bool {
-        if !self.mentioned.is_match(statement) {
+        if !self.mentioned.is_in(statement) {
             return false;
         }
         self.qualified
@@ -180,6 +179,39 @@ impl TableMatcher {
                     .db
                     .as_deref()
                     .is_none_or(|db| default_db.is_some_and(|d| d.eq_ignore_ascii_case(db))))
+    }
+}
+
+/// A case-insensitive search for a table name, as `(?i)name` finds it. Most names and
+/// statements are ASCII, where the cases to fold are ASCII's alone: a byte search
+/// (`aho-corasick`, which skips ahead to the name's rarest byte) took a third of the
+/// regex's time over every statement of a week. Anything else goes to the regex, whose
+/// Unicode folding also finds `K` (the Kelvin sign) for `k` and `ſ` for `s`.
+#[derive(Debug)]
+struct Mentioned {
+    ascii: Option<aho_corasick::AhoCorasick>,
+    any: Regex,
+}
+
+impl Mentioned {
+    fn new(name: &str) -> Self {
+        let ascii = name.is_ascii().then(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build([name])
+                .expect("one short pattern")
+        });
+        Mentioned {
+            ascii,
+            any: Regex::new(&format!("(?i){}", regex::escape(name))).expect("escaped pattern"),
+        }
+    }
+
+    fn is_in(&self, text: &str) -> bool {
+        match &self.ascii {
+            Some(bytes) if text.is_ascii() => bytes.is_match(text),
+            _ => self.any.is_match(text),
+        }
     }
 }
 
@@ -275,7 +307,33 @@ pub(super) fn to_utf8(a: &ArrayRef) -> Result<StringArray> {
 
 #[cfg(test)]
 mod tests {
-    use super::names_table;
+    use super::{Mentioned, names_table};
+
+    /// The byte search for ASCII text finds what `(?i)name` finds, and text that is not
+    /// ASCII goes to the regex, whose case folding reaches past ASCII.
+    #[test]
+    fn a_name_is_found_in_any_case_as_the_regex_finds_it() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("customers", "SELECT * FROM CUSTOMERS", true),
+            ("customers", "select * from CuStOmErS c", true),
+            ("customers", "SELECT * FROM custom_ers", false),
+            ("customers", "SELECT 'é' FROM customers", true),
+            ("customers", "SELECT * FROM cuſtomers", true),
+            ("kunden", "SELECT * FROM \u{212a}unden", true),
+            ("kunden", "SELECT * FROM kundin", false),
+            ("müşteriler", "SELECT * FROM MÜŞTERILER", true),
+            ("müşteriler", "SELECT * FROM MÜŞTERİLER", false),
+            ("müşteriler", "SELECT * FROM Müşteriler", true),
+            ("", "SELECT 1", true),
+        ];
+        for (name, text, want) in cases {
+            let m = Mentioned::new(name);
+            assert_eq!(m.is_in(text), *want, "{name} in {text}");
+            assert_eq!(m.is_in(text), m.any.is_match(text), "{name} in {text}");
+        }
+        assert!(Mentioned::new("customers").ascii.is_some());
+        assert!(Mentioned::new("müşteriler").ascii.is_none());
+    }
 
     #[test]
     fn names_table_cases() {
