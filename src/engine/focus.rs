@@ -76,10 +76,10 @@ impl Engine {
 
     /// A new engine over the same lake whose `db_events` is one bucket of connections
     /// (a folder of Parquet files) written by [`super::shuffle::split`], with `hours`
-    /// (the rows of `pg_csvlog_hours` over the whole lake, computed once) as that view. As in [`Engine::focused`],
-    /// every session of those connections is the one the whole lake gives: the session
-    /// index is built bucket by bucket so that its memory follows a bucket's rows, not
-    /// the lake's.
+    /// (the rows of `pg_csvlog_hours` over the whole lake, computed once) as that view.
+    /// As in [`Engine::focused`], every session of those connections is the one the
+    /// whole lake gives: the session index is built bucket by bucket so that its memory
+    /// follows a bucket's rows, not the lake's.
     pub(super) async fn bucket(
         &self,
         hours: &DataFrame,

@@ -117,7 +117,7 @@ async fn build_in_buckets(
     let mut sessions = 0;
     // The sessions, a bucket of connections at a time: a session is made of its
     // connection's rows alone, so each bucket's are those of the whole lake. The lake is
-    // read once, into a file per bucket (`shuffle`).
+    // read once per 128 buckets, into a folder of files per bucket (`shuffle`).
     let buckets = count_db_events(&engine).await?.div_ceil(bucket_rows).max(1);
     engine.cache_views(&["pg_csvlog_hours"]).await?;
     let hours = engine

@@ -83,8 +83,9 @@ pub(super) async fn split(
     let paths: Vec<PathBuf> = (0..n)
         .map(|b| dir.path().join(format!("bucket-{b}")))
         .collect();
-    for first in (0..n).step_by(layout.open_buckets.max(1)) {
-        let open = first..n.min(first + layout.open_buckets.max(1));
+    let per_read = layout.open_buckets.max(1);
+    for first in (0..n).step_by(per_read) {
+        let open = first..n.min(first + per_read);
         split_into(engine, n, &paths[open.clone()], open.start, layout)
             .await
             .map_err(df(context))?;
