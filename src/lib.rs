@@ -19,6 +19,7 @@ pub mod integrity;
 pub mod inventory;
 pub mod lake;
 pub mod lint;
+pub mod memory;
 pub mod policy;
 pub mod report;
 pub mod sources;

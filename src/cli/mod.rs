@@ -107,6 +107,8 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             let report = ingest_with_progress(&lake, &opts).await?;
             summary::ingest(out, &report)?;
             if index {
+                // The ingest's freed buffers would otherwise stay under the index's.
+                crate::memory::release_freed();
                 summary::session_index(out, &build_session_index(&lake, false).await?)?;
             }
             let (records, files) = (report.rejected_records(), report.rejected_files());

@@ -15,10 +15,12 @@ use futures::StreamExt;
 
 use super::shuffle::Layout;
 use super::{AttributionSettings, Engine, EngineError, default_memory_limit, df, views};
+use crate::lake::files::data_file;
 use crate::lake::session_index::{self, fingerprint, stored_fingerprint};
 use crate::lake::writer::LakeWriter;
 use crate::lake::{
-    EVENT_MINUTES_INDEX, Lake, LakeError, SESSION_FACTS_INDEX, SESSION_SPANS_INDEX, TableDef,
+    DB_EVENTS, EVENT_MINUTES_INDEX, Lake, LakeError, SESSION_FACTS_INDEX, SESSION_SPANS_INDEX,
+    TableDef,
 };
 
 /// Each view the index stores, with the lake table that holds its rows.
@@ -87,11 +89,12 @@ pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcom
     build_in_buckets(lake, force, BUCKET_ROWS, Layout::DEFAULT).await
 }
 
-/// The db events whose sessions the index computes at once. A bucket's spans, sessions
-/// and their aggregates are held while it is computed (about 150 bytes per event: the
-/// whole lake at once took 13.4 GiB at 100 M events), so this bounds the index's memory
-/// whatever the lake's size.
-const BUCKET_ROWS: u64 = 1_000_000;
+/// The db events whose sessions the index computes at once. A bucket's events, spans,
+/// sessions and their aggregates are held while it is computed (the whole lake at once
+/// took 13.4 GiB at 100 M events), so this bounds the index's memory whatever the
+/// lake's size: at 100 M events the index peaked at 554 MiB with buckets of a million
+/// events and at 466 MiB with half a million (the lake writer's buffered rows counted).
+const BUCKET_ROWS: u64 = 500_000;
 
 /// [`build_session_index`], computing the sessions of about `bucket_rows` db events at
 /// a time, written as `layout` says.
@@ -107,7 +110,7 @@ async fn build_in_buckets(
     if !force && stored_fingerprint(lake)?.as_deref() == Some(now.as_str()) {
         return Ok(IndexOutcome::UpToDate);
     }
-    let engine = Engine::open_unindexed(
+    let engine = Engine::open_for_one_pass(
         lake,
         &AttributionSettings::default(),
         default_memory_limit(),
@@ -117,7 +120,7 @@ async fn build_in_buckets(
     let mut sessions = 0;
     // The sessions, a bucket of connections at a time: a session is made of its
     // connection's rows alone, so each bucket's are those of the whole lake. The lake is
-    // read once per 128 buckets, into a folder of files per bucket (`shuffle`).
+    // read once per 68 buckets, into a folder of files per bucket (`shuffle`).
     let buckets = count_db_events(&engine).await?.div_ceil(bucket_rows).max(1);
     engine.cache_views(&["pg_csvlog_hours"]).await?;
     let hours = engine
@@ -127,6 +130,7 @@ async fn build_in_buckets(
         .map_err(df("reading view pg_csvlog_hours"))?;
     let (minutes, per_session) = INDEXED.split_last().expect("three indexed views");
     let split = super::shuffle::split(&engine, buckets, layout).await?;
+    crate::memory::release_freed();
     for path in &split.paths {
         let part = engine.bucket(&hours, path).await?;
         // The events are joined to the spans: held in memory, the join builds from them.
@@ -134,12 +138,23 @@ async fn build_in_buckets(
         for (view, table) in per_session {
             sessions += store(&part, view, table, &mut writer).await?;
         }
+        drop(part);
+        crate::memory::release_freed();
     }
-    // Per instance and minute, across connections: one pass over the lake, with a row
-    // per minute held.
-    store(&engine, minutes.0, minutes.1, &mut writer).await?;
-    let added = writer.finish_staged()?;
+    // Per instance and minute, across connections, a day at a time: over the whole
+    // lake at once, the aggregate held every minute's first and last row (185 MiB at
+    // 100 M events).
     let live = lake.live_files()?;
+    let days: std::collections::BTreeSet<&str> = live
+        .of(DB_EVENTS.name, None)
+        .into_iter()
+        .filter_map(|(path, _)| data_file(path).map(|(_, date)| date))
+        .collect();
+    for date in days {
+        let day = engine.day(&hours, date).await?;
+        store(&day, minutes.0, minutes.1, &mut writer).await?;
+    }
+    let added = writer.finish_staged()?;
     let replaced: Vec<String> = INDEXED
         .iter()
         .flat_map(|(_, t)| live.of(t.name, None))
@@ -309,6 +324,9 @@ mod tests {
         let computed = Engine::open(&lake).await.unwrap();
         let events = count_db_events(&computed).await.unwrap();
         assert_eq!(events, 347, "the demo's db events");
+        // The minutes are stored a day at a time: the demo's span several days.
+        let days = text(&computed, "SELECT count(DISTINCT date) AS n FROM db_events").await;
+        assert_eq!(days, text_of_count(7));
         let want = [SESSIONS, EVENTS, MINUTES].map(|sql| text(&computed, sql));
         let want = futures::future::join_all(want).await;
         assert!(want[0].contains("shop-prod"), "{}", want[0]);

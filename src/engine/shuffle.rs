@@ -1,5 +1,5 @@
 //! The lake's db events split by connection into temporary Parquet files, a folder per
-//! bucket, in one read of the lake per 128 buckets.
+//! bucket, in one read of the lake per 68 buckets.
 //!
 //! The session index groups every db event into sessions; done at once over the whole
 //! lake, its memory followed the lake (13.4 GiB at 100 M events). A session is made of
@@ -45,13 +45,15 @@ impl Layout {
     /// for a bucket of 1.9 M rows, against 0.6 GB). Row groups of 4 K rows (with 64 K,
     /// each open bucket held 4–6 MB). 64 row groups a file: a Parquet writer keeps every
     /// row group's metadata until its file is closed, so with one file per bucket the
-    /// split's memory grew with the lake (1.6 GB at 100 M events). 128 buckets a read:
-    /// each open bucket holds a row group being written, so this bounds the split's
-    /// memory however many buckets a lake needs.
+    /// split's memory grew with the lake (1.6 GB at 100 M events). 68 buckets a read:
+    /// each open bucket holds a row group being written (about 3 MB: 101 held 290 MiB),
+    /// so this bounds the split's memory however many buckets a lake needs, and each
+    /// read of the lake costs time (at 100 M events, 202 buckets in four reads took
+    /// 221 s; 101 in one to three reads, 128–138 s).
     pub(super) const DEFAULT: Layout = Layout {
         row_group_rows: 4096,
         file_row_groups: 64,
-        open_buckets: 128,
+        open_buckets: 68,
     };
 }
 
