@@ -129,7 +129,9 @@ async fn build_in_buckets(
         .await
         .map_err(df("reading view pg_csvlog_hours"))?;
     let (minutes, per_session) = INDEXED.split_last().expect("three indexed views");
-    let split = super::shuffle::split(&engine, buckets, layout).await?;
+    let views: Vec<&str> = per_session.iter().map(|(view, _)| *view).collect();
+    let kept = super::shuffle::columns_read(&engine, &views).await?;
+    let split = super::shuffle::split(&engine, buckets, layout, &kept).await?;
     crate::memory::release_freed();
     for path in &split.paths {
         let part = engine.bucket(&hours, path).await?;
