@@ -30,8 +30,9 @@ use super::{Engine, EngineError, df};
 /// The columns of `db_events` that the plans of `views` read (projected or filtered),
 /// with `connection_id` and `date`. The split writes only these and NULL for the rest:
 /// decoding and encoding the lake's columns is the split's cost, and the session views
-/// read 21 of 35 (the statements, most of a lake's bytes, not at all; at 100 M events
-/// the index took 288 s with 21 columns, 378 s with all but the statements). Taken
+/// read 20 of its 35 stored columns (the statements, most of a lake's bytes, not at
+/// all; at 100 M events the index took 288 s with those, 378 s with all but the
+/// statements). Taken
 /// from the optimized plans rather than listed, so a view that starts reading a column
 /// gets it. (The index test compares the index with the views over the full rows.)
 pub(super) async fn columns_read(
