@@ -217,6 +217,9 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Report(opts) => {
             let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             note_unindexed(&engine);
+            // The period and the one before it, which the report compares it with.
+            let (since, until) = (opts.period.previous().since, opts.period.until);
+            let engine = engine.within(since, until).await?.unwrap_or(engine);
             weekly_report::run(out, &engine, &config.checks, &config.attribution, &opts).await?;
         }
         Command::Compact(opts) => {
@@ -236,6 +239,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
         } => {
             let engine = open_engine(&config.lake, &config.aws, &config.attribution).await?;
             note_unindexed(&engine);
+            let engine = engine.within(since, until).await?.unwrap_or(engine);
             checks::tables::register(
                 engine.context(),
                 &config.checks,

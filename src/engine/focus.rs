@@ -71,7 +71,7 @@ impl Engine {
         // few connections' stored sessions reads every stored session, while computing
         // them reads only their rows. Tried: `who` at 33.6 M events was no faster (7.9–8.7 s
         // with, 6.6–9.4 s without; this VM's run-to-run noise is larger than that).
-        self.narrowed(ctx, held).await
+        self.narrowed(ctx, held, false).await
     }
 
     /// A new engine over the same lake whose `db_events` is one bucket of connections
@@ -97,7 +97,7 @@ impl Engine {
         ctx.register_parquet("db_events", &path, ParquetReadOptions::default())
             .await
             .map_err(df(context))?;
-        self.narrowed(ctx, None).await
+        self.narrowed(ctx, None, false).await
     }
 
     /// A new engine over the same lake whose `db_events` is the lake's partition
@@ -118,13 +118,13 @@ impl Engine {
             .map_err(df(context.clone()))?;
         ctx.register_table("db_events", rows.into_view())
             .map_err(df(context))?;
-        self.narrowed(ctx, None).await
+        self.narrowed(ctx, None, false).await
     }
 
     /// A context over the same lake, runtime and memory pool, with every table
     /// registered but `db_events`, which is there as `db_events_lake` for the caller to
     /// narrow into a view or table named `db_events`.
-    async fn narrowed_context(&self) -> Result<SessionContext, EngineError> {
+    pub(super) async fn narrowed_context(&self) -> Result<SessionContext, EngineError> {
         let mut config = self.ctx.copied_config();
         // The rows asked about are a part of the lake: the scan evaluates the filter on
         // the key columns first and decodes the other columns (statements) only where
@@ -155,22 +155,31 @@ impl Engine {
     }
 
     /// The engine over `ctx`, whose `db_events` and `pg_csvlog_hours` are registered,
-    /// the views computed from the events (never from the index).
-    async fn narrowed(
+    /// the views computed from the events, or with `indexed` read from the index views
+    /// the caller created.
+    pub(super) async fn narrowed(
         &self,
         ctx: SessionContext,
         held: Option<MemoryReservation>,
+        indexed: bool,
     ) -> Result<Engine, EngineError> {
         let engine = Engine {
             ctx,
             cached: std::sync::Mutex::new(["pg_csvlog_hours"].into()),
             memory_limit: self.memory_limit,
-            indexed: false,
+            indexed,
             _held: held,
             _lake: self._lake.clone(),
         };
         engine.plan_views(false).await?;
         Ok(engine)
+    }
+
+    /// Whether the attribution views are held in memory for the whole lake (a report):
+    /// questions are then answered from them.
+    pub(super) fn holds_sessions(&self) -> bool {
+        let cached = self.cached_views();
+        ATTRIBUTION_VIEWS.iter().all(|v| cached.contains(v))
     }
 
     /// `sql` with `params` over the attribution views, computed for the connections that
@@ -183,8 +192,7 @@ impl Engine {
         sql: &str,
         params: Vec<ScalarValue>,
     ) -> Result<Vec<RecordBatch>, EngineError> {
-        let cached = self.cached_views();
-        if ATTRIBUTION_VIEWS.iter().all(|v| cached.contains(v)) {
+        if self.holds_sessions() {
             return self.sql_with(sql, params).await;
         }
         // A quarter of the limit: the sessions and the answer are computed beside them.
@@ -278,7 +286,7 @@ async fn restrict_db_events(
 /// The rows of `frame` held in memory, in `partitions` partitions, with the bytes they
 /// take reserved from `pool`; `None` when they would take more than `budget` or than the
 /// pool has left (the caller then reads them from the lake at each use).
-async fn hold(
+pub(super) async fn hold(
     frame: DataFrame,
     pool: &Arc<dyn MemoryPool>,
     budget: usize,
@@ -375,7 +383,7 @@ mod tests {
             .unwrap();
         let (asked, params) = crate::engine::who_params(crate::demo::DEMO_OBJECT, since, until);
         let unheld = engine
-            .focused(views::WHO_CONNECTIONS, asked, 0)
+            .focused(&views::WHO_CONNECTIONS, asked, 0)
             .await
             .unwrap();
         assert!(unheld._held.is_none());

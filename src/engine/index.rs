@@ -363,7 +363,7 @@ mod tests {
         let indexed = Engine::open(&lake).await.unwrap();
         let (asked, _) = super::super::who_params("shop.customers", since, until);
         let focused = indexed
-            .focused(views::WHO_CONNECTIONS, asked, usize::MAX)
+            .focused(&views::WHO_CONNECTIONS, asked, usize::MAX)
             .await
             .unwrap();
         // A focused engine computes its few connections' sessions (cheaper than reading

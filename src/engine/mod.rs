@@ -3,8 +3,10 @@
 //! query a user can read, rerun and change with `tagtrail query`.
 
 mod focus;
+mod focus_rows;
 mod index;
 mod live_store;
+mod period;
 mod settings;
 mod shuffle;
 pub mod udf;
@@ -353,10 +355,11 @@ pub const ATTRIBUTION_VIEWS: &[&str] = &[
 impl Engine {
     /// `tagtrail who`: accesses to `object` (`db.table`) in `[since, until)`.
     ///
-    /// Answered by an engine focused on the connections with a row naming the table in
-    /// the period ([`Engine::focused`]): an incident question over a year of logs costs
-    /// what those connections cost. An engine that already holds the whole lake's
-    /// sessions (a report) answers from them.
+    /// Over the session index, answered from the rows naming the table in the period
+    /// and their stored sessions ([`Engine::rows_focused`]); without it, by an engine
+    /// focused on those rows' connections ([`Engine::focused`]). Either way an incident
+    /// question over a year of logs costs what the period's rows cost. An engine that
+    /// already holds the whole lake's sessions (a report) answers from them.
     pub async fn who(
         &self,
         object: &str,
@@ -364,7 +367,16 @@ impl Engine {
         until: i64,
     ) -> Result<Vec<RecordBatch>, EngineError> {
         let (asked, params) = who_params(object, since, until);
-        self.answer_focused(views::WHO_CONNECTIONS, asked, views::WHO, params)
+        if self.indexed && !self.holds_sessions() {
+            let dates = (partition_text(since), partition_text(until));
+            // A quarter of the limit, as for [`Engine::focused`].
+            let focused = self
+                .rows_focused(views::WHO_ROWS, asked, dates, self.memory_limit / 4)
+                .await?;
+            focused.cache_views(ATTRIBUTION_VIEWS).await?;
+            return focused.sql_with(views::WHO, params).await;
+        }
+        self.answer_focused(&views::WHO_CONNECTIONS, asked, views::WHO, params)
             .await
     }
 
@@ -489,6 +501,14 @@ fn who_params(object: &str, since: i64, until: i64) -> (Vec<ScalarValue>, Vec<Sc
     let mut asked = params.clone();
     asked.extend([focus::partition(since), focus::partition(until)]);
     (asked, params)
+}
+
+/// The `date=` partition of time `t` as text ([`focus::partition`]).
+fn partition_text(t: i64) -> String {
+    match focus::partition(t) {
+        ScalarValue::Utf8(Some(date)) => date,
+        other => other.to_string(),
+    }
 }
 
 fn ts(t: i64) -> ScalarValue {

@@ -44,9 +44,14 @@ pub const PG_CSVLOG_HOURS: &str = include_str!("../../queries/views/pg_csvlog_ho
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.
 pub const WHO: &str = include_str!("../../queries/who.sql");
 
-/// The connections `who` can be about (`Engine::focused`): `$1`–`$3` as in [`WHO`],
-/// `$4`/`$5` the `date=` partitions of `$2` and `$3`.
-pub const WHO_CONNECTIONS: &str = include_str!("../../queries/focus/who.sql");
+/// The rows `who` is about: `$1`–`$3` as in [`WHO`], `$4`/`$5` the `date=` partitions
+/// of `$2` and `$3`.
+pub const WHO_ROWS: &str = include_str!("../../queries/focus/who_rows.sql");
+
+/// The connections of [`WHO_ROWS`] (`Engine::focused`, without the session index).
+pub static WHO_CONNECTIONS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("SELECT DISTINCT instance, connection_id FROM (\n{WHO_ROWS}\n) r")
+});
 
 /// `tagtrail sessions`: `$1` person, `$2` db user, `$3` instance, `$4` unattributed only,
 /// `$5`/`$6` period.

@@ -497,3 +497,68 @@ fn bad_periods_and_formats_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
+
+/// A report reads only the stored sessions that can be in its period and the one
+/// before it (`Engine::within`); it must say what the report computed from every db
+/// event says. One day of the demo week, so sessions before and after are left out;
+/// the lake without its index marker computes every session from the events.
+#[test]
+fn a_report_over_the_period_s_stored_sessions_says_what_the_events_say() {
+    let demo = demo_report();
+    let dir = scratch("report-within");
+    let unindexed = dir.join("unindexed");
+    copy_dir(&demo.lake, &unindexed);
+    std::fs::remove_file(unindexed.join("_tagtrail/session_index.json")).unwrap();
+    let config = dir.join("tagtrail.toml");
+    std::fs::write(
+        &config,
+        "[report]\nsensitive_objects = [\"shop.customers\"]\n",
+    )
+    .unwrap();
+    let report = |lake: &Path, name: &str| {
+        let out = dir.join(name);
+        let run = tagtrail_output(
+            lake,
+            &[
+                "report",
+                "--since",
+                "2026-11-18",
+                "--until",
+                "2026-11-19",
+                "--format",
+                "json",
+                "--config",
+                config.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let file = std::fs::read_dir(&out)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        serde_json::from_str::<Value>(&std::fs::read_to_string(file).unwrap()).unwrap()
+    };
+    let indexed = report(&demo.lake, "indexed");
+    let computed = report(&unindexed, "computed");
+    assert_eq!(indexed, computed);
+    // The day has sessions, findings and accesses to compare, and the day before some.
+    let sessions = figure(&indexed, "db_sessions");
+    for when in ["value", "previous"] {
+        assert!(sessions[when].as_f64().unwrap() > 0.0, "{sessions}");
+    }
+    assert!(!indexed["findings"]["checks"].as_array().unwrap().is_empty());
+    assert!(
+        !indexed["sensitive_objects"][0]["accesses"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
