@@ -16,7 +16,8 @@ use super::index::INDEXED;
 use super::{Engine, EngineError, bind, df};
 
 /// The indexed views read for the rows' connections only (the semi join is on the
-/// session key's connection part, so every session a row can belong to is kept).
+/// session key's connection part, so every session a row can belong to is kept), and
+/// only those that began before the period's last day ended.
 const RESTRICTED: [&str; 2] = ["db_session_spans", "db_session_facts"];
 
 impl Engine {
@@ -95,10 +96,14 @@ impl Engine {
                 table.name
             );
             if RESTRICTED.contains(&view) {
-                sql.push_str(
+                // A session that holds a row of the period began before it ended: the
+                // index's later `date=` partitions (of session starts) are not read.
+                // `hi` is a date the engine computed, never user text.
+                sql.push_str(&format!(
                     " LEFT SEMI JOIN focus_connections f \
-                     ON s.instance = f.instance AND s.connection_id = f.connection_id",
-                );
+                     ON s.instance = f.instance AND s.connection_id = f.connection_id \
+                     WHERE s.date <= '{hi}'"
+                ));
             }
             ctx.sql(&sql).await.map_err(df(format!(
                 "reading view {view} from table {} for the rows asked about",
