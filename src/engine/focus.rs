@@ -175,8 +175,8 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Whether the attribution views are held in memory for the whole lake (a report):
-    /// questions are then answered from them.
+    /// Whether the attribution views are held in memory, for the whole lake or for a
+    /// report's period ([`Engine::within`]): questions are then answered from them.
     pub(super) fn holds_sessions(&self) -> bool {
         let cached = self.cached_views();
         ATTRIBUTION_VIEWS.iter().all(|v| cached.contains(v))

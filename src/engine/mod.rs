@@ -359,7 +359,7 @@ impl Engine {
     /// and their stored sessions ([`Engine::rows_focused`]); without it, by an engine
     /// focused on those rows' connections ([`Engine::focused`]). Either way an incident
     /// question over a year of logs costs what the period's rows cost. An engine that
-    /// already holds the whole lake's sessions (a report) answers from them.
+    /// already holds the sessions (a report, over its period) answers from them.
     pub async fn who(
         &self,
         object: &str,
