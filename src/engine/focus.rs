@@ -314,11 +314,14 @@ pub(super) async fn hold(
 /// is time order for years 0000–9999 only, so a period reaching past them (`--since`
 /// left out) is cut there.
 pub(super) fn partition(t: i64) -> ScalarValue {
+    ScalarValue::Utf8(Some(partition_text(t)))
+}
+
+/// [`partition`] as text.
+pub(super) fn partition_text(t: i64) -> String {
     const YEAR_0: i64 = -62_167_219_200_000_000;
     const YEAR_9999_END: i64 = 253_402_300_799_999_999;
-    ScalarValue::Utf8(Some(crate::sources::timefmt::partition_date(
-        t.clamp(YEAR_0, YEAR_9999_END),
-    )))
+    crate::sources::timefmt::partition_date(t.clamp(YEAR_0, YEAR_9999_END))
 }
 
 #[cfg(test)]

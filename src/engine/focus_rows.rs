@@ -9,11 +9,12 @@
 //! where that took 7.0 (BENCHMARKS.md, thirteenth run).
 
 use arrow::array::AsArray;
+use datafusion::common::JoinType;
 use datafusion::prelude::{Expr, SessionContext, col, lit};
 use datafusion::scalar::ScalarValue;
 
 use super::focus::hold;
-use super::index::INDEXED;
+use super::index::create_views;
 use super::{Engine, EngineError, bind, df};
 
 /// The indexed views read for the rows' connections only (the semi join is on the
@@ -82,35 +83,22 @@ impl Engine {
             .cache()
             .await
             .map_err(df("finding the connections of the rows asked about"))?;
-        ctx.register_table("focus_connections", ids.into_view())
-            .map_err(df("registering the connections of the rows asked about"))?;
-        for (view, table) in INDEXED {
-            let schema = (table.schema)();
-            let columns: Vec<String> = schema
-                .fields()
-                .iter()
-                .map(|f| format!("s.{}", f.name()))
-                .collect();
-            let mut sql = format!(
-                "CREATE VIEW {view} AS SELECT {} FROM {} s",
-                columns.join(", "),
-                table.name
-            );
-            if RESTRICTED.contains(&view) {
-                // A session that holds a row of the period began before it ended: the
-                // index's later `date=` partitions (of session starts) are not read.
-                // `hi` is a date the engine computed, never user text.
-                sql.push_str(&format!(
-                    " LEFT SEMI JOIN focus_connections f \
-                     ON s.instance = f.instance AND s.connection_id = f.connection_id \
-                     WHERE s.date <= '{hi}'"
-                ));
+        const KEY: [&str; 2] = ["instance", "connection_id"];
+        create_views(&ctx, |view, rows| {
+            if !RESTRICTED.contains(&view) {
+                return Ok(rows);
             }
-            ctx.sql(&sql).await.map_err(df(format!(
-                "reading view {view} from table {} for the rows asked about",
-                table.name
-            )))?;
-        }
+            // A session that holds a row of the period began before it ended: the
+            // index's later `date=` partitions (of session starts) are not read.
+            rows.filter(col("date").lt_eq(lit(hi.as_str())))?.join(
+                ids.clone(),
+                JoinType::LeftSemi,
+                &KEY,
+                &KEY,
+                None,
+            )
+        })
+        .await?;
         self.narrowed(ctx, held, true).await
     }
 }

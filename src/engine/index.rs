@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use arrow::array::ArrayRef;
 use arrow::compute::cast;
 use arrow::record_batch::RecordBatch;
-use datafusion::prelude::SessionContext;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{DataFrame, SessionContext};
 use futures::StreamExt;
 
 use super::shuffle::Layout;
@@ -55,19 +56,25 @@ fn index_sql() -> String {
 }
 
 /// Creates each indexed view as its index table's columns (the `date` partition left
-/// out).
-pub(super) async fn create_views(ctx: &SessionContext) -> Result<(), EngineError> {
+/// out), over the table's rows as `narrow` (view, rows) gives them: all of them for
+/// the lake's questions, those a question can need for one about a period or a few
+/// connections.
+pub(super) async fn create_views(
+    ctx: &SessionContext,
+    narrow: impl Fn(&str, DataFrame) -> Result<DataFrame, DataFusionError>,
+) -> Result<(), EngineError> {
     for (view, table) in INDEXED {
         let schema = (table.schema)();
         let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        let sql = format!(
-            "CREATE OR REPLACE VIEW {view} AS SELECT {} FROM {}",
-            columns.join(", "),
-            table.name
-        );
-        ctx.sql(&sql)
+        let context = format!("reading view {view} from table {}", table.name);
+        let rows = ctx
+            .table(table.name)
             .await
-            .map_err(df(format!("reading view {view} from table {}", table.name)))?;
+            .and_then(|rows| narrow(view, rows))
+            .and_then(|rows| rows.select_columns(&columns))
+            .map_err(df(context.clone()))?;
+        ctx.register_table(view, rows.into_view())
+            .map_err(df(context))?;
     }
     Ok(())
 }

@@ -168,7 +168,7 @@ impl Engine {
         ctx.register_table(SETTINGS_TABLE, Arc::new(settings_table))
             .map_err(df("registering attribution_settings"))?;
         if indexed {
-            index::create_views(&ctx).await?;
+            index::create_views(&ctx, |_, rows| Ok(rows)).await?;
         }
         let engine = Engine {
             ctx,
@@ -368,7 +368,7 @@ impl Engine {
     ) -> Result<Vec<RecordBatch>, EngineError> {
         let (asked, params) = who_params(object, since, until);
         if self.indexed && !self.holds_sessions() {
-            let dates = (partition_text(since), partition_text(until));
+            let dates = (focus::partition_text(since), focus::partition_text(until));
             // A quarter of the limit, as for [`Engine::focused`].
             let focused = self
                 .rows_focused(views::WHO_ROWS, asked, dates, self.memory_limit / 4)
@@ -501,14 +501,6 @@ fn who_params(object: &str, since: i64, until: i64) -> (Vec<ScalarValue>, Vec<Sc
     let mut asked = params.clone();
     asked.extend([focus::partition(since), focus::partition(until)]);
     (asked, params)
-}
-
-/// The `date=` partition of time `t` as text ([`focus::partition`]).
-fn partition_text(t: i64) -> String {
-    match focus::partition(t) {
-        ScalarValue::Utf8(Some(date)) => date,
-        other => other.to_string(),
-    }
 }
 
 fn ts(t: i64) -> ScalarValue {

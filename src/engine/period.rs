@@ -11,7 +11,7 @@ use datafusion::prelude::{col, lit};
 use datafusion::scalar::ScalarValue;
 
 use super::focus::partition;
-use super::index::INDEXED;
+use super::index::create_views;
 use super::{Engine, EngineError, df};
 
 impl Engine {
@@ -46,35 +46,22 @@ impl Engine {
         let starts_before_the_end = col("date")
             .lt_eq(last)
             .and(col("session_start").lt(t(until)));
-        for (view, table) in INDEXED {
-            let schema = (table.schema)();
-            let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            let context = format!(
-                "reading view {view} from table {} for the period",
-                table.name
-            );
-            let frame = ctx.table(table.name).await.map_err(df(context.clone()))?;
-            let frame = match view {
-                "db_session_spans" => frame.filter(
-                    starts_before_the_end.clone().and(
-                        col("next_time")
-                            .is_null()
-                            .or(col("next_time").gt_eq(t(since))),
-                    ),
+        create_views(&ctx, |view, rows| match view {
+            "db_session_spans" => rows.filter(
+                starts_before_the_end.clone().and(
+                    col("next_time")
+                        .is_null()
+                        .or(col("next_time").gt_eq(t(since))),
                 ),
-                "db_session_facts" => frame.filter(
-                    starts_before_the_end
-                        .clone()
-                        .and(col("last_event_time").gt_eq(t(since))),
-                ),
-                _ => Ok(frame),
-            };
-            let frame = frame
-                .and_then(|f| f.select_columns(&columns))
-                .map_err(df(context.clone()))?;
-            ctx.register_table(view, frame.into_view())
-                .map_err(df(context))?;
-        }
+            ),
+            "db_session_facts" => rows.filter(
+                starts_before_the_end
+                    .clone()
+                    .and(col("last_event_time").gt_eq(t(since))),
+            ),
+            _ => Ok(rows),
+        })
+        .await?;
         let engine = Engine {
             ctx,
             cached: Default::default(),
