@@ -4,12 +4,15 @@
 -- confidence and mfa_status are the weakest over the row's sessions (high > medium >
 -- low > none; verified > unknown > absent), so a row never claims more than its
 -- weakest session supports. The evidence columns back `--explain`.
+-- The lists are array_distinct(array_agg(…)), not array_agg(DISTINCT …): DataFusion
+-- keeps a distinct set per group and list: at 100 M db events (136 K rows in 2.7 K
+-- groups) the answer took 0.5 s with them and 0.3 s with these.
 SELECT
   person,
   db_user,
   instance,
   $1 AS object,
-  array_sort(array_agg(DISTINCT action)) AS operations,
+  array_sort(array_distinct(array_agg(action))) AS operations,
   MIN(event_time) AS first_seen,
   MAX(event_time) AS last_seen,
   COUNT(DISTINCT concat(connection_id, ':', session_seq, ':', query_id)) AS statements,
@@ -20,10 +23,10 @@ SELECT
     WHEN 3 THEN 'verified' WHEN 2 THEN 'unknown' WHEN 1 THEN 'absent' END AS mfa_status,
   candidates,
   COUNT(DISTINCT concat(connection_id, ':', session_seq)) AS sessions,
-  array_sort(array_agg(DISTINCT client_host)) AS client_hosts,
-  array_sort(array_agg(DISTINCT federation_event_id)) AS federation_event_ids,
-  array_sort(array_agg(DISTINCT reason)) AS reasons,
-  array_sort(array_agg(DISTINCT mfa_evidence)) AS mfa_evidence
+  array_sort(array_distinct(array_agg(client_host))) AS client_hosts,
+  array_sort(array_distinct(array_agg(federation_event_id))) AS federation_event_ids,
+  array_sort(array_distinct(array_agg(reason))) AS reasons,
+  array_sort(array_distinct(array_agg(mfa_evidence))) AS mfa_evidence
 FROM who_accessed
 WHERE (
     (object IS NOT NULL AND lower(concat(database, '.', object)) = lower($1))

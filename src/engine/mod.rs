@@ -74,6 +74,22 @@ enum LakeReads {
     OnePass,
 }
 
+/// Partitions of a question's plans: two per core. A scan splits its files between the
+/// partitions by bytes, and the lake's files hold more rows per byte on some days than
+/// on others: with one partition per core, one core read 42 % more rows of a week than
+/// the other and then sat idle. Two per core are shared between the cores as they
+/// finish: at 100 M db events on 2 cores, `who` over a week took 4.6 s instead of 5.9,
+/// `findings` 5.7 s instead of 6.8 and `report` 11.5 s instead of 14.1, with the same
+/// answers (BENCHMARKS.md, fourteenth run). More per core gained nothing.
+///
+/// Each partition of a sort reserves memory to merge what it spilled (10 MB), so under
+/// a limit too small for 64 MiB a partition the question keeps one per core (a sort
+/// past a 24 MiB limit failed with two per core). The index build keeps one per core
+/// too: its memory is bounded, and each partition holds buffers.
+fn question_partitions(cores: usize, memory_limit: usize) -> usize {
+    (2 * cores).min((memory_limit / (64 << 20)).max(cores))
+}
+
 pub struct Engine {
     ctx: SessionContext,
     /// Views whose rows are held in memory ([`Engine::cache_views`]).
@@ -136,7 +152,12 @@ impl Engine {
         indexed: bool,
         reads: LakeReads,
     ) -> Result<Engine, EngineError> {
-        let config = SessionConfig::new()
+        let mut config = SessionConfig::new();
+        if reads == LakeReads::Questions {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            config = config.with_target_partitions(question_partitions(cores, memory_limit));
+        }
+        let config = config
             .with_information_schema(true)
             .set_str("datafusion.execution.time_zone", "UTC")
             .set_bool(
@@ -584,6 +605,23 @@ pub(crate) mod tests {
             .and_then(|m| m.spill_count())
             .unwrap_or_default();
         own + plan.children().into_iter().map(spills).sum::<usize>()
+    }
+
+    /// Two partitions a core, but never fewer than one a core nor more than one per
+    /// 64 MiB of the memory limit.
+    #[test]
+    fn questions_run_in_two_partitions_a_core_when_memory_allows() {
+        const MIB: usize = 1 << 20;
+        let cases = [
+            (2, 8192 * MIB, 4),
+            (2, 192 * MIB, 3),
+            (2, 24 * MIB, 2),
+            (16, 512 * MIB, 16),
+            (16, 64 * 1024 * MIB, 32),
+        ];
+        for (cores, limit, want) in cases {
+            assert_eq!(question_partitions(cores, limit), want, "{cores} cores, {limit} bytes");
+        }
     }
 
     /// Regression: `who` over a 35 M-event lake sorted every event in memory until the
