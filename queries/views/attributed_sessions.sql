@@ -77,16 +77,20 @@ case_only AS (
   GROUP BY instance, connection_id, session_seq
 ),
 nearest AS (
-  -- For sessions without a candidate: the closest federated session with the db user's
-  -- tag value, before or after.
+  -- For sessions without a candidate (the reason names it only for them): the closest
+  -- federated session with the db user's tag value, before or after. (Over every
+  -- session it joined each person's session to all their federated sessions: 3.7 M rows
+  -- for 3.4 M sessions at 100 M db events.)
   SELECT s.instance, s.connection_id, s.session_seq,
          MIN(CASE WHEN s.connect_time > r.window_end
                   THEN (CAST(s.connect_time AS BIGINT) - CAST(r.session_expiry AS BIGINT)) / 60000000 END) AS expired_minutes_before,
          MIN(CASE WHEN s.connect_time < r.window_start
-                  THEN (CAST(r.session_start AS BIGINT) - CAST(s.connect_time AS BIGINT)) / 60000000 END) AS starts_minutes_after,
-         COUNT(*) AS tagged_sessions
+                  THEN (CAST(r.session_start AS BIGINT) - CAST(s.connect_time AS BIGINT)) / 60000000 END) AS starts_minutes_after
   FROM db_sessions s
   JOIN role_sessions r ON r.tag_value = s.db_user
+  WHERE NOT EXISTS (SELECT 1 FROM per_session p
+                    WHERE p.instance = s.instance AND p.connection_id = s.connection_id
+                      AND p.session_seq = s.session_seq)
   GROUP BY s.instance, s.connection_id, s.session_seq
 ),
 -- Everything the sessions with a candidate, a case-only match or a nearest federated
