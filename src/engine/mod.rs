@@ -620,7 +620,11 @@ pub(crate) mod tests {
             (16, 64 * 1024 * MIB, 32),
         ];
         for (cores, limit, want) in cases {
-            assert_eq!(question_partitions(cores, limit), want, "{cores} cores, {limit} bytes");
+            assert_eq!(
+                question_partitions(cores, limit),
+                want,
+                "{cores} cores, {limit} bytes"
+            );
         }
     }
 
