@@ -78,9 +78,10 @@ enum LakeReads {
 /// partitions by bytes, and the lake's files hold more rows per byte on some days than
 /// on others: with one partition per core, one core read 42 % more rows of a week than
 /// the other and then sat idle. Two per core are shared between the cores as they
-/// finish: at 100 M db events on 2 cores, `who` over a week took 4.6 s instead of 5.9,
-/// `findings` 5.7 s instead of 6.8 and `report` 11.5 s instead of 14.1, with the same
-/// answers (BENCHMARKS.md, fourteenth run). More per core gained nothing.
+/// finish: at 100 M db events on 2 cores, one binary run with two and with four
+/// partitions answered `who` over a week in 5.9 and 4.6 s, `findings` in 6.8 and 5.7 s,
+/// `report` in 14.1 and 11.5 s, the same each time (BENCHMARKS.md, fourteenth run).
+/// More per core gained nothing.
 ///
 /// Each partition of a sort reserves memory to merge what it spilled (10 MB), so under
 /// a limit too small for 64 MiB a partition the question keeps one per core (a sort
