@@ -85,8 +85,7 @@ enum LakeReads {
 ///
 /// Each partition of a sort reserves memory to merge what it spilled (10 MB), so under
 /// a limit too small for 64 MiB a partition the question keeps one per core (a sort
-/// past a 24 MiB limit failed with two per core). The index build keeps one per core
-/// too: its memory is bounded, and each partition holds buffers.
+/// past a 24 MiB limit failed with two per core). The index build keeps one per core.
 fn question_partitions(cores: usize, memory_limit: usize) -> usize {
     (2 * cores).min((memory_limit / (64 << 20)).max(cores))
 }
@@ -153,12 +152,14 @@ impl Engine {
         indexed: bool,
         reads: LakeReads,
     ) -> Result<Engine, EngineError> {
-        let mut config = SessionConfig::new();
-        if reads == LakeReads::Questions {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            config = config.with_target_partitions(question_partitions(cores, memory_limit));
-        }
-        let config = config
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let partitions = match reads {
+            LakeReads::Questions => question_partitions(cores, memory_limit),
+            // The session index: its memory is bounded, and each partition holds buffers.
+            LakeReads::OnePass => cores,
+        };
+        let config = SessionConfig::new()
+            .with_target_partitions(partitions)
             .with_information_schema(true)
             .set_str("datafusion.execution.time_zone", "UTC")
             .set_bool(
