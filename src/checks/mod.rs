@@ -45,7 +45,7 @@ mod unattributed_session;
 use std::fmt;
 
 pub use config::{CheckConfig, ConfigError, Exception};
-pub use findings::{Finding, RunError, Status, run};
+pub use findings::{Finding, RunError, Status, run, run_periods};
 
 /// How much a finding matters; ordered from `Info` to `Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -98,10 +98,16 @@ pub async fn build(
     period: &Period,
 ) -> Result<Report, ReportError> {
     let previous = period.previous();
-    let current_findings =
-        checks::run(engine, selected, config, period.since, period.until).await?;
-    let previous_findings =
-        checks::run(engine, selected, config, previous.since, previous.until).await?;
+    let [current_findings, previous_findings] = checks::run_periods(
+        engine,
+        selected,
+        config,
+        [
+            (period.since, period.until),
+            (previous.since, previous.until),
+        ],
+    )
+    .await?;
     let figures = figures(engine, period, &previous).await?;
     let scope = scope(engine, period, &current_findings).await?;
     let mut objects = Vec::new();
