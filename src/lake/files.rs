@@ -9,7 +9,9 @@
 //! ```
 //!
 //! `generation` counts the swaps; a compaction refuses to swap when another writer
-//! swapped since it read the list. A lake without the list (written before it existed)
+//! swapped since it read the list. On S3 the list is replaced by a conditional PUT
+//! (`If-Match` the ETag read), so a swap planned on a list that another writer has
+//! replaced since is refused, even if the write lock failed to keep them apart. A lake without the list (written before it existed)
 //! is read as "every `part-*.parquet` is live", and the next ingest or compaction writes
 //! the list.
 
@@ -18,7 +20,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::store::{Listed, Storage};
+use super::store::{Listed, ReplaceError, Seen, Storage};
 use super::{ALL_TABLES, LakeError};
 
 /// Where the list lives, relative to the lake root.
@@ -150,10 +152,36 @@ pub fn resolve(storage: &Storage) -> Result<LiveFiles, LakeError> {
 }
 
 pub fn read_list(storage: &Storage) -> Result<Option<FileList>, LakeError> {
-    storage
-        .read(FILE_LIST)?
+    Ok(read_list_seen(storage)?.0)
+}
+
+fn read_list_seen(storage: &Storage) -> Result<(Option<FileList>, Seen), LakeError> {
+    let (bytes, seen) = storage.read_seen(FILE_LIST)?;
+    let list = bytes
         .map(|b| FileList::parse(&b, &storage.location(FILE_LIST)))
-        .transpose()
+        .transpose()?;
+    Ok((list, seen))
+}
+
+/// Writes `list` over the one read as `seen`, unless another writer replaced it since.
+fn replace_list(storage: &Storage, list: &FileList, seen: &Seen) -> Result<(), LakeError> {
+    storage
+        .replace(FILE_LIST, list.to_json(), seen)
+        .map_err(|e| match e {
+            ReplaceError::Changed => {
+                changed(storage, "another writer replaced it after this run read it")
+            }
+            ReplaceError::Lake(e) => e,
+        })
+}
+
+fn changed(storage: &Storage, how: &str) -> LakeError {
+    LakeError::FileList {
+        location: storage.location(FILE_LIST),
+        message: format!(
+            "changed while this run worked ({how}): another ingest or compaction ran; run again"
+        ),
+    }
 }
 
 /// Gives a lake that holds no part yet an empty list (generation 0) before its first
@@ -162,7 +190,8 @@ pub fn read_list(storage: &Storage) -> Result<Option<FileList>, LakeError> {
 /// rerun would add them again. A lake with parts and no list is such an older lake and
 /// is left to that rule.
 pub fn start_list(storage: &Storage) -> Result<(), LakeError> {
-    if read_list(storage)?.is_some() {
+    let (list, seen) = read_list_seen(storage)?;
+    if list.is_some() {
         return Ok(());
     }
     if storage.list()?.iter().any(|l| data_file(&l.path).is_some()) {
@@ -173,7 +202,7 @@ pub fn start_list(storage: &Storage) -> Result<(), LakeError> {
         generation: 0,
         files: Vec::new(),
     };
-    storage.write_atomic(FILE_LIST, list.to_json())
+    replace_list(storage, &list, &seen)
 }
 
 fn resolve_with(
@@ -242,17 +271,18 @@ pub fn swap(
     remove: &[String],
     add: &[FileEntry],
 ) -> Result<u64, LakeError> {
-    let current = resolve(storage)?;
+    let (list, seen) = read_list_seen(storage)?;
+    let current = resolve_with(storage, list.as_ref(), storage.list()?)?;
     if let Some(expected) = expected
         && expected != current.generation
     {
-        return Err(LakeError::FileList {
-            location: storage.location(FILE_LIST),
-            message: format!(
-                "changed while this run worked (generation {:?}, expected {:?}): another ingest or compaction ran; run again",
+        return Err(changed(
+            storage,
+            &format!(
+                "generation {:?}, expected {:?}",
                 current.generation, expected
             ),
-        });
+        ));
     }
     let mut files: BTreeMap<String, FileEntry> = current
         .entries()
@@ -271,7 +301,7 @@ pub fn swap(
         generation,
         files: files.into_values().collect(),
     };
-    storage.write_atomic(FILE_LIST, list.to_json())?;
+    replace_list(storage, &list, &seen)?;
     Ok(generation)
 }
 
@@ -416,6 +446,57 @@ mod tests {
         assert_eq!(after.generation, Some(2));
         assert_eq!(after.files.keys().collect::<Vec<_>>(), [merged]);
         assert_eq!(after.orphans, [PART]);
+    }
+
+    /// Two writers read the same list (say the S3 write lock was deleted under a
+    /// running one): the first to swap wins, and the other's swap, planned on the list
+    /// it read, is refused instead of writing a list without the first one's files.
+    /// On S3 the swap is a conditional PUT; object_store's in-memory store keeps ETags
+    /// and honours the conditions as S3 does (the moto tests in tests/it/lake_s3.rs
+    /// swap through the real S3 API).
+    #[test]
+    fn on_s3_a_list_replaced_after_it_was_read_is_not_overwritten() {
+        let url = crate::fetch::s3::S3Url::parse("s3://lake-bucket/evidence").unwrap();
+        let store = std::sync::Arc::new(object_store::memory::InMemory::new());
+        let remote = super::super::store::Remote::new(url, store).unwrap();
+        let storage = Storage::S3(std::sync::Arc::new(remote));
+        let file = |path: &str, size: usize| {
+            storage.write_atomic(path, vec![b'x'; size]).unwrap();
+            FileEntry {
+                path: path.into(),
+                size: size as u64,
+            }
+        };
+        start_list(&storage).unwrap();
+        let (_, seen_by_late) = read_list_seen(&storage).unwrap();
+        let first = file(PART, 4);
+        assert_eq!(
+            swap(&storage, None, &[], std::slice::from_ref(&first)).unwrap(),
+            1
+        );
+
+        let late = FileList {
+            format: FORMAT,
+            generation: 1,
+            files: vec![file("db_events/date=2026-11-18/part-b.parquet", 6)],
+        };
+        let refused = replace_list(&storage, &late, &seen_by_late).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "s3://lake-bucket/evidence/_tagtrail/files.json: changed while this run worked \
+             (another writer replaced it after this run read it): another ingest or \
+             compaction ran; run again"
+        );
+        let (Some(kept), seen) = read_list_seen(&storage).unwrap() else {
+            panic!("no list")
+        };
+        assert_eq!((kept.generation, kept.files), (1, vec![first]));
+
+        // A list that appeared after a writer found none is not overwritten either.
+        assert!(replace_list(&storage, &late, &Seen::Absent).is_err());
+        // Read again, the late writer's swap goes through.
+        replace_list(&storage, &late, &seen).unwrap();
+        assert_eq!(read_list(&storage).unwrap(), Some(late));
     }
 
     #[test]

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes};
 use chrono::{DateTime, Utc};
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{
+    ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion, WriteMultipart,
+};
 use parquet::file::reader::{ChunkReader, Length};
 
 use super::LakeError;
@@ -28,6 +30,31 @@ pub struct Listed {
     pub path: String,
     pub size: u64,
     pub last_modified: DateTime<Utc>,
+}
+
+/// A small object as a writer read it, so that replacing it can be refused when another
+/// writer replaced it in between ([`Storage::replace`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    Absent,
+    /// On S3, with its ETag.
+    Present {
+        e_tag: Option<String>,
+    },
+}
+
+/// Why [`Storage::replace`] wrote nothing.
+#[derive(Debug)]
+pub enum ReplaceError {
+    /// Another writer created or replaced the object after it was read.
+    Changed,
+    Lake(LakeError),
+}
+
+impl From<LakeError> for ReplaceError {
+    fn from(e: LakeError) -> Self {
+        ReplaceError::Lake(e)
+    }
 }
 
 pub enum Storage {
@@ -179,6 +206,63 @@ impl Storage {
                     Err(e) => Err(r.fail(rel, &e)),
                 }
             }
+        }
+    }
+
+    /// [`Storage::read`], with what [`Storage::replace`] needs to know it is still that.
+    pub fn read_seen(&self, rel: &str) -> Result<(Option<Vec<u8>>, Seen), LakeError> {
+        match self {
+            Storage::Local(_) => {
+                let bytes = self.read(rel)?;
+                let seen = match bytes {
+                    None => Seen::Absent,
+                    Some(_) => Seen::Present { e_tag: None },
+                };
+                Ok((bytes, seen))
+            }
+            Storage::S3(r) => {
+                let key = r.key(rel);
+                let got = r.block(async {
+                    let got = r.store.get(&key).await?;
+                    let e_tag = got.meta.e_tag.clone();
+                    Ok::<_, object_store::Error>((got.bytes().await?, e_tag))
+                });
+                match got {
+                    Ok((bytes, e_tag)) => Ok((Some(bytes.to_vec()), Seen::Present { e_tag })),
+                    Err(object_store::Error::NotFound { .. }) => Ok((None, Seen::Absent)),
+                    Err(e) => Err(r.fail(rel, &e)),
+                }
+            }
+        }
+    }
+
+    /// Replaces a small object whole, only if it is still as `seen`: on S3 a conditional
+    /// PUT (`If-Match` its ETag, or `If-None-Match: *` where it was absent), so that of
+    /// two writers that read it, only the first replaces it, even if the write lock was
+    /// deleted under a running writer. Locally the write lock (an OS lock the kernel
+    /// holds) already makes writers take turns, and the replacement is a rename.
+    pub fn replace(&self, rel: &str, bytes: Vec<u8>, seen: &Seen) -> Result<(), ReplaceError> {
+        let Storage::S3(r) = self else {
+            return Ok(self.write_atomic(rel, bytes)?);
+        };
+        let mode = match seen {
+            Seen::Absent => PutMode::Create,
+            Seen::Present { e_tag: Some(e_tag) } => PutMode::Update(UpdateVersion {
+                e_tag: Some(e_tag.clone()),
+                version: None,
+            }),
+            // A store that gives no ETag cannot be asked for one.
+            Seen::Present { e_tag: None } => PutMode::Overwrite,
+        };
+        let opts = PutOptions {
+            mode,
+            ..PutOptions::default()
+        };
+        match r.block(r.store.put_opts(&r.key(rel), PutPayload::from(bytes), opts)) {
+            Ok(_) => Ok(()),
+            Err(object_store::Error::Precondition { .. })
+            | Err(object_store::Error::AlreadyExists { .. }) => Err(ReplaceError::Changed),
+            Err(e) => Err(ReplaceError::Lake(r.fail(rel, &e))),
         }
     }
 
