@@ -111,6 +111,8 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
                 crate::memory::release_freed();
                 summary::session_index(out, &build_session_index(&lake, false).await?)?;
             }
+            let merge = compact::plan(&lake, &compact::CompactOptions::default())?;
+            summary::compact_hint(out, &merge.groups)?;
             let (records, files) = (report.rejected_records(), report.rejected_files());
             if records > 0 || files > 0 {
                 return Err(CliError::Rejected { records, files });

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::engine::{Engine, IndexOutcome};
 use crate::ingest::{FileStatus, IngestReport};
+use crate::lake::compact::Group;
 use crate::report::{self, Format, new_table};
 
 use super::CliError;
@@ -171,5 +172,79 @@ pub fn session_index(out: &mut dyn Write, outcome: &IndexOutcome) -> std::io::Re
             "Session index: {sessions} database sessions stored ({:.1} s).",
             took.as_secs_f64()
         ),
+    }
+}
+
+/// Partitions with at least this many small parts get [`compact_hint`].
+const MANY_PARTS: usize = 8;
+
+/// After an ingest, names the partitions that hold many parts `tagtrail compact` would
+/// merge. A large run leaves about a hundred a day (the writer flushes its largest
+/// partition as it goes), and every question that reads a partition opens each of its
+/// parts and reads its footer (on S3, a request each): at 100 M db events one week's
+/// report took 11 s before compaction and 9 s after (BENCHMARKS.md, fifteenth run).
+/// Daily runs add a part or two a partition and say nothing.
+pub fn compact_hint(out: &mut dyn Write, groups: &[Group]) -> std::io::Result<()> {
+    let many: Vec<&Group> = groups
+        .iter()
+        .filter(|g| g.inputs.len() >= MANY_PARTS)
+        .collect();
+    let Some(most) = many.iter().max_by_key(|g| g.inputs.len()) else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "\n{} partition(s) hold {MANY_PARTS} or more small parts (the most: {} in {}/date={}): \
+         `tagtrail compact` merges them, so that questions open fewer files.",
+        many.len(),
+        most.inputs.len(),
+        most.table.name,
+        most.date
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lake::files::FileEntry;
+    use crate::lake::{DB_EVENTS, FEDERATED_SESSIONS};
+
+    fn group(table: &'static crate::lake::TableDef, date: &str, parts: usize) -> Group {
+        Group {
+            table,
+            date: date.into(),
+            inputs: (0..parts)
+                .map(|i| FileEntry {
+                    path: format!("{}/date={date}/part-{i}.parquet", table.name),
+                    size: 1000,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ingest_suggests_compact_only_where_a_partition_holds_many_parts() {
+        let hint = |groups: &[Group]| {
+            let mut out = Vec::new();
+            compact_hint(&mut out, groups).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let daily = [
+            group(&DB_EVENTS, "2026-11-17", 2),
+            group(&FEDERATED_SESSIONS, "2026-11-17", 7),
+        ];
+        assert_eq!(hint(&daily), "");
+        assert_eq!(hint(&[]), "");
+        let backfill = [
+            group(&DB_EVENTS, "2026-11-16", 103),
+            group(&DB_EVENTS, "2026-11-17", 8),
+            group(&FEDERATED_SESSIONS, "2026-11-17", 3),
+        ];
+        assert_eq!(
+            hint(&backfill),
+            "\n2 partition(s) hold 8 or more small parts (the most: 103 in \
+             db_events/date=2026-11-16): `tagtrail compact` merges them, so that questions \
+             open fewer files.\n"
+        );
     }
 }
