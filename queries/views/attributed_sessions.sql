@@ -1,9 +1,10 @@
 -- Each database session with the person behind it (docs/attribution.md).
 --
 -- Candidates: federated sessions (role_sessions) whose tag_value equals the db user
--- exactly and whose window [start − skew, expiry + skew] holds the connect time. A tag
--- value that equals the db user only case-insensitively is not a candidate (IAM would
--- not have signed a token for that user) but is reported (case_mismatch).
+-- exactly and whose window [start − skew, expiry + skew] holds the connect time
+-- (session_matches). A tag value that equals the db user only case-insensitively is not
+-- a candidate (IAM would not have signed a token for that user) but is reported
+-- (case_mismatch).
 --
 -- attribution / confidence:
 -- * one person (person_key)      → exact;      confidence high when the db client IP is
@@ -22,31 +23,9 @@ inventory AS (
     ON u.instance = l.instance AND u.user_name = l.user_name AND u.observed_at = l.at
   GROUP BY u.instance, u.user_name
 ),
-matches AS (
-  SELECT s.instance, s.connection_id, s.session_seq, s.connect_time, s.client_host,
-         r.*, r.tag_value = s.db_user AS exact_value
-  FROM db_sessions s
-  JOIN role_sessions r
-    ON lower(r.tag_value) = lower(s.db_user)
-   AND s.connect_time >= r.window_start AND s.connect_time <= r.window_end
-),
--- The source IPs of the other calls of the role sessions that are candidates (a
--- question about a few connections reads the calls of a few role sessions).
-ip_witness AS (
-  SELECT DISTINCT r.federation_event_id, w.source_ip
-  FROM (SELECT DISTINCT federation_event_id, assumed_role_id, session_start, session_expiry
-        FROM matches WHERE exact_value) r
-  JOIN cloudtrail_events w
-    ON w.principal_id = r.assumed_role_id
-   AND w.event_time >= r.session_start AND w.event_time <= r.session_expiry
-  WHERE w.source_ip IS NOT NULL AND w.event_name <> 'AssumeRoleWithSAML'
-),
+-- The candidates: the exact matches of session_matches, with ip_match.
 candidates AS (
-  SELECT m.*, x.source_ip IS NOT NULL AS ip_match
-  FROM matches m
-  LEFT JOIN ip_witness x
-    ON x.federation_event_id = m.federation_event_id AND x.source_ip = m.client_host
-  WHERE m.exact_value
+  SELECT * FROM session_matches WHERE exact_value
 ),
 -- Plain array_agg, then array_distinct: a DISTINCT aggregate keeps one accumulator
 -- per group, and over 45 K sessions with candidates that took 2 s and 1 GB.
@@ -73,7 +52,7 @@ chosen AS (
 case_only AS (
   SELECT instance, connection_id, session_seq,
          array_sort(array_agg(DISTINCT concat(person, ' (', tag_key, '=', tag_value, ')'))) AS case_mismatch
-  FROM matches WHERE NOT exact_value
+  FROM session_matches WHERE NOT exact_value
   GROUP BY instance, connection_id, session_seq
 ),
 nearest AS (

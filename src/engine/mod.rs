@@ -384,12 +384,14 @@ const SETTINGS_TABLE: &str = "attribution_settings";
 
 /// The views every question about sessions reads, most of them several times: the
 /// session spans (read again by `db_session_events` for the question's own rows), the
-/// sessions (one pass over every db event), the federated sessions, and the join.
+/// sessions (one pass over every db event), the federated sessions, the pairs of the two
+/// that could match (read five times by the attribution), and the attribution.
 /// Callers that cache more views cache these first ([`Engine::cache_views`]).
 pub const ATTRIBUTION_VIEWS: &[&str] = &[
     "db_session_spans",
     "db_sessions",
     "role_sessions",
+    "session_matches",
     "attributed_sessions",
 ];
 

@@ -18,7 +18,7 @@ macro_rules! view {
 }
 
 /// In dependency order: each view reads only tables and the views before it.
-pub const VIEWS: [View; 16] = [
+pub const VIEWS: [View; 17] = [
     view!("pg_csvlog_hours"),
     view!("db_events_ordered"),
     view!("db_event_minutes"),
@@ -33,6 +33,7 @@ pub const VIEWS: [View; 16] = [
     view!("role_sessions"),
     view!("session_tags"),
     view!("session_mfa"),
+    view!("session_matches"),
     view!("attributed_sessions"),
     view!("who_accessed"),
 ];
