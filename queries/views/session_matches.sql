@@ -7,10 +7,11 @@
 -- ip_match, for exact matches: the db client IP is the source IP of another CloudTrail
 -- call by the same role session (principal id = assumed role id) inside its window.
 --
--- attributed_sessions reads these pairs five times (its candidates, their chosen
--- federated session, the case-only matches, the sessions with none); as a view of its
--- own they are computed once and held with the other attribution views (at 100 M db
--- events the join took about a second of a core each time).
+-- attributed_sessions reads these pairs for its candidates, their chosen federated
+-- session, the sessions without one and the case-only matches. As a common table
+-- expression there, DataFusion computed the join at each use, five times in all (at
+-- 100 M db events about a second of a core each); as a view of its own it is computed
+-- once and held with the other attribution views.
 WITH matches AS (
   SELECT s.instance, s.connection_id, s.session_seq, s.connect_time, s.client_host,
          r.federation_event_id, r.person, r.person_key, r.on_behalf_of_user_id,

@@ -11,9 +11,9 @@
 //! `generation` counts the swaps; a compaction refuses to swap when another writer
 //! swapped since it read the list. On S3 the list is replaced by a conditional PUT
 //! (`If-Match` the ETag read), so a swap planned on a list that another writer has
-//! replaced since is refused, even if the write lock failed to keep them apart. A lake without the list (written before it existed)
-//! is read as "every `part-*.parquet` is live", and the next ingest or compaction writes
-//! the list.
+//! replaced since is refused, even if the write lock failed to keep them apart. A lake
+//! without the list (written before it existed) is read as "every `part-*.parquet` is
+//! live", and the next ingest or compaction writes the list.
 
 use std::collections::BTreeMap;
 
