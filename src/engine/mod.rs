@@ -534,7 +534,8 @@ async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<(), EngineEr
 }
 
 /// The parameters of `who`'s focus query (`views::WHO_CONNECTIONS`) and of its answer
-/// (`views::WHO`): the focus query also reads $4/$5, the period's `date=` partitions.
+/// (`views::WHO`): the focus query also reads $4/$5, the period's `date=` partitions,
+/// and $6, the bits of the table's name in a statement's signature (`who_rows.sql`).
 fn who_params(object: &str, since: i64, until: i64) -> (Vec<ScalarValue>, Vec<ScalarValue>) {
     let params = vec![
         ScalarValue::Utf8(Some(object.to_string())),
@@ -542,7 +543,12 @@ fn who_params(object: &str, since: i64, until: i64) -> (Vec<ScalarValue>, Vec<Sc
         ts(until),
     ];
     let mut asked = params.clone();
-    asked.extend([focus::partition(since), focus::partition(until)]);
+    let mask = crate::sources::words::table_mask(udf::split_object(object).1).unwrap_or(0);
+    asked.extend([
+        focus::partition(since),
+        focus::partition(until),
+        ScalarValue::Int64(Some(mask)),
+    ]);
     (asked, params)
 }
 

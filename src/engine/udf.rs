@@ -144,10 +144,7 @@ struct TableMatcher {
 
 impl TableMatcher {
     fn new(object: &str) -> Self {
-        let (db, table) = match object.split_once('.') {
-            Some((db, table)) => (Some(db), table),
-            None => (None, object),
-        };
+        let (db, table) = split_object(object);
         // Letters, digits, `_` and `$` continue a MySQL identifier; backticks may quote it.
         let ident = |s: &str| format!("`?{}`?", regex::escape(s));
         let qualified = db.map(|db| {
@@ -179,6 +176,14 @@ impl TableMatcher {
                     .db
                     .as_deref()
                     .is_none_or(|db| default_db.is_some_and(|d| d.eq_ignore_ascii_case(db))))
+    }
+}
+
+/// `db.table` as `names_table` reads it: the database up to the first `.`, if any.
+pub fn split_object(object: &str) -> (Option<&str>, &str) {
+    match object.split_once('.') {
+        Some((db, table)) => (Some(db), table),
+        None => (None, object),
     }
 }
 

@@ -25,6 +25,7 @@ pub mod saml;
 #[cfg(test)]
 pub(crate) mod test_rows;
 pub mod timefmt;
+pub mod words;
 
 use std::sync::Arc;
 
