@@ -231,22 +231,22 @@ mod tests {
                 "SELECT instance, source_uri, source_offset, operation FROM ({sql}) r ORDER BY 1, 2, 3, 4"
             )
         };
-        let rows = |sql: String, mask: i64| {
+        // `mask`: in place of the one who_params computes (0 rules nothing out).
+        let rows = |sql: String, mask: Option<i64>| {
             let e = &engine;
             async move {
                 let (mut asked, _) = who_params("shop.customers", i64::MIN / 2, i64::MAX / 2);
                 asked[3] = datafusion::common::ScalarValue::Utf8(Some("0000-01-01".into()));
                 asked[4] = datafusion::common::ScalarValue::Utf8(Some("9999-12-31".into()));
-                if mask != 1 {
+                if let Some(mask) = mask {
                     asked[5] = datafusion::common::ScalarValue::Int64(Some(mask));
                 }
                 pretty(&e.sql_with(&sql, asked).await.unwrap())
             }
         };
         let who_rows = crate::engine::views::WHO_ROWS;
-        // 1: the mask who_params computes; 0: one that rules nothing out.
-        let signed = rows(ordered(who_rows), 1).await;
-        let searched = rows(ordered(who_rows), 0).await;
+        let signed = rows(ordered(who_rows), None).await;
+        let searched = rows(ordered(who_rows), Some(0)).await;
         assert_eq!(signed, searched);
         assert!(signed.lines().count() > 20, "{signed}");
 
@@ -256,7 +256,7 @@ mod tests {
              FROM db_events) e\n",
         );
         assert_ne!(unsigned, who_rows);
-        assert_eq!(rows(ordered(&unsigned), 1).await, searched);
+        assert_eq!(rows(ordered(&unsigned), None).await, searched);
 
         let counts = engine
             .sql_with(
