@@ -268,20 +268,14 @@ mod tests {
             )
             .await
             .unwrap();
-        let (kept, all) = (
+        use arrow::array::AsArray;
+        let at = |i: usize| {
             counts[0]
-                .column(0)
-                .as_any()
-                .downcast_ref::<arrow::array::Int64Array>()
-                .unwrap()
-                .value(0),
-            counts[0]
-                .column(1)
-                .as_any()
-                .downcast_ref::<arrow::array::Int64Array>()
-                .unwrap()
-                .value(0),
-        );
+                .column(i)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0)
+        };
+        let (kept, all) = (at(0), at(1));
         // The demo's statements (TABLE rows aside): 19 of 119 could name `customers`.
         assert_eq!((kept, all), (19, 119), "{kept} of {all} statements kept");
     }
