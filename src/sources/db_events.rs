@@ -38,7 +38,7 @@ use super::{ts_type, words};
 /// | object_type | utf8 | pgaudit object type (`TABLE`, `VIEW`…) |
 /// | object | utf8 | table (MySQL TABLE rows: `name`; pgaudit: `schema.name`) |
 /// | statement | utf8 | SQL text, unescaped, secrets replaced by `<redacted>` |
-/// | statement_words | int64 | signature of the statement's words ([`super::words`]): a question about one table searches only the statements whose signature holds the table's bits; null without a statement (and in lakes written before tagtrail stored it) |
+/// | words | int64 | signature of the words of `statement` and `object` ([`super::words`]): a question about one table compares and searches only the rows whose signature holds the table's bits; 0 with neither; null in lakes written before tagtrail stored it |
 /// | statement_truncated | boolean | the server cut the statement (log limit hit) |
 /// | not_utf8 | boolean | the entry held bytes that are not UTF-8 (a latin1 client, a damaged file); they are U+FFFD here and the rest is kept (null in lakes written before tagtrail kept such text) |
 /// | return_code | int32 | MySQL error number (0 = success, 1045 = access denied…) |
@@ -87,7 +87,7 @@ pub fn schema() -> SchemaRef {
             s("object_type"),
             s("object"),
             s("statement"),
-            i("statement_words"),
+            i("words"),
             req("statement_truncated", DataType::Boolean),
             Field::new("not_utf8", DataType::Boolean, true),
             Field::new("return_code", DataType::Int32, true),
@@ -202,7 +202,10 @@ impl DbEventRows {
             Cell::Str(nz(ev.object_type)),
             Cell::Str(nz(object.as_deref())),
             Cell::Str(statement.as_deref()),
-            Cell::Int(statement.as_deref().map(words::signature)),
+            Cell::Int(Some(words::of_row(
+                statement.as_deref(),
+                nz(object.as_deref()),
+            ))),
             Cell::Bool(Some(ev.statement_truncated)),
             Cell::Bool(Some(ev.not_utf8)),
             Cell::I32(ev.return_code),

@@ -47,11 +47,12 @@ fn run(log: &(impl AsRef<[u8]> + ?Sized), format: Format<'_>, tz: Tz) -> (FileSt
                     );
                     continue;
                 }
-                if field.name() == "statement_words" {
-                    // Derived from the statement (`sources::words` tests the rule).
-                    let statement = json_value(b.column_by_name("statement").unwrap().as_ref(), r);
-                    let want = statement.as_str().map(crate::sources::words::signature);
-                    assert_eq!(v, json!(want), "{statement}");
+                if field.name() == "words" {
+                    // Derived from the statement and object (`sources::words` tests the rule).
+                    let text = |c| json_value(b.column_by_name(c).unwrap().as_ref(), r);
+                    let (statement, object) = (text("statement"), text("object"));
+                    let want = crate::sources::words::of_row(statement.as_str(), object.as_str());
+                    assert_eq!(v, json!(want), "{statement} {object}");
                     continue;
                 }
                 let unset_flag = v == json!(false)
