@@ -145,17 +145,23 @@ struct TableMatcher {
 impl TableMatcher {
     fn new(object: &str) -> Self {
         let (db, table) = split_object(object);
-        // Letters, digits, `_` and `$` continue a MySQL identifier; backticks may quote it.
-        let ident = |s: &str| format!("`?{}`?", regex::escape(s));
+        // Letters, digits, `_` and `$` continue a MySQL identifier, so an unquoted name
+        // needs another character (or the text's end) on both sides. Quoted in backticks
+        // it needs nothing: MySQL reads ``FROM`customers`WHERE`` as three tokens.
+        // Before a name may stand anything but a `.` (what precedes one qualifies it),
+        // and before an unquoted name no identifier character either.
+        let ident = |s: &str, after: &str| {
+            let s = regex::escape(s);
+            format!(r"(?:(?:^|[^\w$`.]){s}{after}|(?:^|[^.`])`{s}`)")
+        };
+        let end = r"(?:$|[^\w$`])";
         let qualified = db.map(|db| {
-            let p = format!(
-                r"(?i)(?:^|[^\w$.]){}\s*\.\s*{}(?:$|[^\w$])",
-                ident(db),
-                ident(table)
-            );
+            // The database's `.` ends its name; the table's part stands right after it.
+            let table = regex::escape(table);
+            let p = format!(r"(?i){}\s*\.\s*(?:{table}{end}|`{table}`)", ident(db, ""));
             Regex::new(&p).expect("escaped pattern")
         });
-        let bare = format!(r"(?i)(?:^|[^\w$.`]){}(?:$|[^\w$`])", ident(table));
+        let bare = format!("(?i){}", ident(table, end));
         TableMatcher {
             db: db.map(str::to_string),
             mentioned: Mentioned::new(table),
@@ -340,6 +346,27 @@ mod tests {
         assert!(Mentioned::new("müşteriler").ascii.is_none());
     }
 
+    /// A quoted name needs no space around it: ``FROM`customers`WHERE`` is a query on
+    /// customers (MySQL accepts it), and the bare pattern, which wanted a non-word
+    /// character after the closing backtick, missed it.
+    #[test]
+    fn names_table_finds_a_quoted_name_against_the_words_around_it() {
+        for stmt in [
+            "SELECT*FROM`customers`WHERE id=1",
+            "SELECT * FROM `shop`.`customers`WHERE id=1",
+            "SELECT*FROM`shop`.`customers`",
+            "DELETE FROM`customers`",
+        ] {
+            assert!(names_table(stmt, Some("shop"), "shop.customers"), "{stmt}");
+        }
+        for stmt in [
+            "SELECT*FROM`other`.`customers`WHERE id=1",
+            "SELECT*FROM`customers2`",
+        ] {
+            assert!(!names_table(stmt, Some("shop"), "shop.customers"), "{stmt}");
+        }
+    }
+
     #[test]
     fn names_table_cases() {
         let cases: &[(&str, Option<&str>, bool)] = &[
@@ -364,6 +391,10 @@ mod tests {
             ),
             ("SELECT * FROM `customers`", Some("shop"), true),
             ("SELECT * FROM mycustomers", Some("shop"), false),
+            ("SELECT * FROM `my`.`customers`", Some("shop"), false),
+            ("SELECT * FROM `customers_old`", Some("shop"), false),
+            ("SELECT * FROM shop.`customers`", None, true),
+            ("SELECT * FROM `shop` . customers", None, true),
         ];
         for (stmt, db, want) in cases {
             assert_eq!(

@@ -173,6 +173,8 @@ mod tests {
             "INSERT INTO customers(id) VALUES (1)",
             "SELECT * FROM shop.customers;",
             "DELETE FROM `customers` WHERE id=3",
+            "SELECT*FROM`customers`WHERE id=1",
+            "SELECT*FROM`shop`.`customers`",
         ];
         for stmt in statements {
             // Bare names count while `shop` is the connection's default database.
