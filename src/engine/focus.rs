@@ -171,7 +171,7 @@ impl Engine {
             _held: held,
             _lake: self._lake.clone(),
         };
-        engine.plan_views(false).await?;
+        engine.plan_views(None).await?;
         Ok(engine)
     }
 

@@ -211,7 +211,7 @@ impl Engine {
             _held: None,
             _lake: lake.clone(),
         };
-        engine.plan_views(false).await?;
+        engine.plan_views(None).await?;
         Ok(engine)
     }
 
@@ -253,7 +253,7 @@ impl Engine {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .insert(view.name);
-            self.plan_views(true).await?;
+            self.plan_views(Some(view.name)).await?;
         }
         Ok(())
     }
@@ -280,19 +280,26 @@ impl Engine {
             .clone()
     }
 
-    /// Creates (or with `replace`, plans again) every view that is not cached or read
-    /// from the index, in dependency order, over the tables and views registered now.
-    async fn plan_views(&self, replace: bool) -> Result<(), EngineError> {
+    /// Creates every view that is not cached or read from the index, in dependency
+    /// order, over the tables and views registered now; with `replaced`, plans again
+    /// only those that read that view (now cached), so that they read its rows in
+    /// memory. A planned view holds the plans of the views it reads, inlined, so the
+    /// others still read what they read before. (Planning all of them again after
+    /// each view `who` caches took 0.5 s of its 4.)
+    async fn plan_views(&self, replaced: Option<&str>) -> Result<(), EngineError> {
         let mut skipped = self.cached_views();
         if self.indexed {
             skipped.extend(index::INDEXED.iter().map(|(view, _)| *view));
         }
-        let verb = if replace {
-            "CREATE OR REPLACE VIEW"
-        } else {
-            "CREATE VIEW"
+        let verb = match replaced {
+            Some(_) => "CREATE OR REPLACE VIEW",
+            None => "CREATE VIEW",
         };
+        let readers = replaced.map(views::readers_of);
         for view in views::VIEWS.iter().filter(|v| !skipped.contains(v.name)) {
+            if readers.as_ref().is_some_and(|r| !r.contains(view.name)) {
+                continue;
+            }
             let sql = format!("{verb} {} AS {}", view.name, view.sql);
             self.ctx.sql(&sql).await.map_err(df(format!(
                 "creating view {} (queries/{})",

@@ -38,9 +38,60 @@ pub const VIEWS: [View; 17] = [
     view!("who_accessed"),
 ];
 
+/// The views that read `name`, directly or through other views: the later views (in
+/// dependency order) whose SQL names it or one of its readers. A name in a comment
+/// counts too, which only costs planning a view again; a reader is never missed, since
+/// its SQL must name what it reads.
+pub fn readers_of(name: &str) -> std::collections::BTreeSet<&'static str> {
+    let mut readers: std::collections::BTreeSet<&'static str> = Default::default();
+    let later = VIEWS.iter().skip_while(|v| v.name != name).skip(1);
+    for view in later {
+        let names = |read: &str| names_word(view.sql, read);
+        if names(name) || readers.iter().any(|r| names(r)) {
+            readers.insert(view.name);
+        }
+    }
+    readers
+}
+
+/// Whether `text` holds `word` with no identifier character on either side.
+fn names_word(text: &str, word: &str) -> bool {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    text.match_indices(word).any(|(at, _)| {
+        !ident(text[..at].chars().next_back()) && !ident(text[at + word.len()..].chars().next())
+    })
+}
+
 /// The csvlog hours view on its own: a focused engine computes it over the dates of
 /// its connections ([`super::focus`]).
 pub const PG_CSVLOG_HOURS: &str = include_str!("../../queries/views/pg_csvlog_hours.sql");
+
+#[cfg(test)]
+mod tests {
+    use super::readers_of;
+
+    /// What each cached view makes plan again: its readers, through other views too,
+    /// and nothing that reads neither it nor them.
+    #[test]
+    fn a_view_is_read_by_the_views_that_name_it_or_its_readers() {
+        let readers = readers_of("db_sessions");
+        for reader in ["session_matches", "attributed_sessions", "who_accessed"] {
+            assert!(readers.contains(reader), "{reader}: {readers:?}");
+        }
+        for other in [
+            "db_sessions",
+            "db_session_spans",
+            "role_sessions",
+            "idp_sessions",
+            "session_mfa",
+        ] {
+            assert!(!readers.contains(other), "{other}: {readers:?}");
+        }
+        assert!(readers_of("who_accessed").is_empty());
+        // role_sessions is not named by session_matches's SQL alone: through its readers.
+        assert!(readers_of("idp_sessions").contains("attributed_sessions"));
+    }
+}
 
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.
 pub const WHO: &str = include_str!("../../queries/who.sql");
