@@ -66,33 +66,6 @@ fn names_word(text: &str, word: &str) -> bool {
 /// its connections ([`super::focus`]).
 pub const PG_CSVLOG_HOURS: &str = include_str!("../../queries/views/pg_csvlog_hours.sql");
 
-#[cfg(test)]
-mod tests {
-    use super::readers_of;
-
-    /// What each cached view makes plan again: its readers, through other views too,
-    /// and nothing that reads neither it nor them.
-    #[test]
-    fn a_view_is_read_by_the_views_that_name_it_or_its_readers() {
-        let readers = readers_of("db_sessions");
-        for reader in ["session_matches", "attributed_sessions", "who_accessed"] {
-            assert!(readers.contains(reader), "{reader}: {readers:?}");
-        }
-        for other in [
-            "db_sessions",
-            "db_session_spans",
-            "role_sessions",
-            "idp_sessions",
-            "session_mfa",
-        ] {
-            assert!(!readers.contains(other), "{other}: {readers:?}");
-        }
-        assert!(readers_of("who_accessed").is_empty());
-        // role_sessions is not named by session_matches's SQL alone: through its readers.
-        assert!(readers_of("idp_sessions").contains("attributed_sessions"));
-    }
-}
-
 /// `tagtrail who`: `$1` = `db.table`, `$2`/`$3` = time range.
 pub const WHO: &str = include_str!("../../queries/who.sql");
 
@@ -115,3 +88,30 @@ pub const TIMELINE: &str = include_str!("../../queries/timeline.sql");
 /// The connections of one person or db user `$1` (`Engine::focused`), for [`TIMELINE`]
 /// and for [`SESSIONS`] of one person or db user.
 pub const SUBJECT_CONNECTIONS: &str = include_str!("../../queries/focus/subject.sql");
+
+#[cfg(test)]
+mod tests {
+    use super::readers_of;
+
+    /// What each cached view makes plan again: its readers, through other views too,
+    /// and nothing that reads neither it nor them.
+    #[test]
+    fn a_view_is_read_by_the_views_that_name_it_or_its_readers() {
+        let readers = readers_of("db_sessions");
+        for reader in ["session_matches", "attributed_sessions", "who_accessed"] {
+            assert!(readers.contains(reader), "{reader}: {readers:?}");
+        }
+        for other in [
+            "db_sessions",
+            "db_session_spans",
+            "role_sessions",
+            "idp_sessions",
+            "session_mfa",
+        ] {
+            assert!(!readers.contains(other), "{other}: {readers:?}");
+        }
+        assert!(readers_of("who_accessed").is_empty());
+        // attributed_sessions does not name idp_sessions: it reads it through idp_aws_sso and session_mfa.
+        assert!(readers_of("idp_sessions").contains("attributed_sessions"));
+    }
+}
