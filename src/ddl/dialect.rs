@@ -387,16 +387,21 @@ impl Rewriter {
         let o_db = format!("substr({object}, 1, {dot} - 1)");
         let o_table =
             format!("CASE WHEN {dot} > 0 THEN substr({object}, {dot} + 1) ELSE {object} END");
-        let ident = |part: &str| format!("'`?{bs}Q', {part}, '{bs}E`?'");
+        // The patterns of `engine::udf::TableMatcher`: an unquoted name with a
+        // character that cannot continue it (or the text's end) on both sides, a name
+        // quoted in backticks with nothing required around it, and no `.` before either.
+        let quoted = |part: &str| format!("'{bs}Q', {part}, '{bs}E'");
+        let end = format!("(?:$|[^{bs}w$`])");
+        let ident = |part: &str, after: &str| {
+            let q = quoted(part);
+            format!("'(?:(?:^|[^{bs}w$`.])', {q}, '{after}|(?:^|[^.`])`', {q}, '`)'")
+        };
+        let table = quoted(&o_table);
         let qualified = format!(
-            "concat('(?iu)(?:^|[^{bs}w$.])', {}, '{bs}s*{bs}.{bs}s*', {}, '(?:$|[^{bs}w$])')",
-            ident(&o_db),
-            ident(&o_table)
+            "concat('(?iu)', {}, '{bs}s*{bs}.{bs}s*(?:', {table}, '{end}|`', {table}, '`)')",
+            ident(&o_db, "")
         );
-        let bare = format!(
-            "concat('(?iu)(?:^|[^{bs}w$.`])', {}, '(?:$|[^{bs}w$`])')",
-            ident(&o_table)
-        );
+        let bare = format!("concat('(?iu)', {})", ident(&o_table, &end));
         let like = |pattern: &str| match self.engine {
             SqlEngine::Spark => format!("{s} {matches} {pattern}"),
             SqlEngine::Athena => format!("{matches}({s}, {pattern})"),

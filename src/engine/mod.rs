@@ -285,7 +285,7 @@ impl Engine {
     /// only those that read that view (now cached), so that they read its rows in
     /// memory. A planned view holds the plans of the views it reads, inlined, so the
     /// others still read what they read before. (Planning all of them again after
-    /// each view `who` caches took 0.5 s of its 4.)
+    /// each view `who` caches took 0.6 s of its 6 at 100 M db events.)
     async fn plan_views(&self, replaced: Option<&str>) -> Result<(), EngineError> {
         let mut skipped = self.cached_views();
         if self.indexed {
