@@ -387,21 +387,24 @@ impl Rewriter {
         let o_db = format!("substr({object}, 1, {dot} - 1)");
         let o_table =
             format!("CASE WHEN {dot} > 0 THEN substr({object}, {dot} + 1) ELSE {object} END");
-        // The patterns of `engine::udf::TableMatcher`: an unquoted name with a
-        // character that cannot continue it (or the text's end) on both sides, a name
-        // quoted in backticks with nothing required around it, and no `.` before either.
-        let quoted = |part: &str| format!("'{bs}Q', {part}, '{bs}E'");
-        let end = format!("(?:$|[^{bs}w$`])");
-        let ident = |part: &str, after: &str| {
-            let q = quoted(part);
-            format!("'(?:(?:^|[^{bs}w$`.])', {q}, '{after}|(?:^|[^.`])`', {q}, '`)'")
+        // `names_table`'s patterns (`engine::udf::table_name`) as SQL: their
+        // backslashes doubled for Spark's string literals, each name (a placeholder
+        // until then) quoted by `\Q…\E` and inserted by `concat`.
+        use crate::engine::udf::table_name;
+        let (db_at, table_at) = ("\u{1}db\u{1}", "\u{1}table\u{1}");
+        let sql = |pattern: String| {
+            let name = |part: &str| format!("', '{bs}Q', {part}, '{bs}E', '");
+            let text = pattern
+                .replace('\\', bs)
+                .replace(db_at, &name(&o_db))
+                .replace(table_at, &name(&o_table));
+            format!("concat('(?iu)', '{text}')")
         };
-        let table = quoted(&o_table);
-        let qualified = format!(
-            "concat('(?iu)', {}, '{bs}s*{bs}.{bs}s*(?:', {table}, '{end}|`', {table}, '`)')",
-            ident(&o_db, "")
-        );
-        let bare = format!("concat('(?iu)', {})", ident(&o_table, &end));
+        let qualified = sql(table_name::qualified(
+            &table_name::ident(db_at, ""),
+            table_at,
+        ));
+        let bare = sql(table_name::ident(table_at, table_name::END));
         let like = |pattern: &str| match self.engine {
             SqlEngine::Spark => format!("{s} {matches} {pattern}"),
             SqlEngine::Athena => format!("{matches}({s}, {pattern})"),

@@ -145,23 +145,15 @@ struct TableMatcher {
 impl TableMatcher {
     fn new(object: &str) -> Self {
         let (db, table) = split_object(object);
-        // Letters, digits, `_` and `$` continue a MySQL identifier, so an unquoted name
-        // needs another character (or the text's end) on both sides. Quoted in backticks
-        // it needs nothing: MySQL reads ``FROM`customers`WHERE`` as three tokens.
-        // Before a name may stand anything but a `.` (what precedes one qualifies it),
-        // and before an unquoted name no identifier character either.
-        let ident = |s: &str, after: &str| {
-            let s = regex::escape(s);
-            format!(r"(?:(?:^|[^\w$`.]){s}{after}|(?:^|[^.`])`{s}`)")
-        };
-        let end = r"(?:$|[^\w$`])";
+        let ident = |s: &str, after: &str| table_name::ident(&regex::escape(s), after);
         let qualified = db.map(|db| {
-            // The database's `.` ends its name; the table's part stands right after it.
-            let table = regex::escape(table);
-            let p = format!(r"(?i){}\s*\.\s*(?:{table}{end}|`{table}`)", ident(db, ""));
+            let p = format!(
+                "(?i){}",
+                table_name::qualified(&ident(db, ""), &regex::escape(table))
+            );
             Regex::new(&p).expect("escaped pattern")
         });
-        let bare = format!("(?i){}", ident(table, end));
+        let bare = format!("(?i){}", ident(table, table_name::END));
         TableMatcher {
             db: db.map(str::to_string),
             mentioned: Mentioned::new(table),
@@ -182,6 +174,30 @@ impl TableMatcher {
                     .db
                     .as_deref()
                     .is_none_or(|db| default_db.is_some_and(|d| d.eq_ignore_ascii_case(db))))
+    }
+}
+
+/// The pieces of `names_table`'s patterns, shared with the rewrite for other engines
+/// (`ddl::dialect`, whose regexes are Java's and Joni's), so the engines find the same
+/// statements. Letters, digits, `_` and `$` continue a MySQL identifier, so an unquoted
+/// name needs another character (or the text's end) on both sides. Quoted in backticks
+/// it needs nothing: MySQL reads ``FROM`customers`WHERE`` as three tokens. Before a name
+/// may stand anything but a `.` (what precedes one qualifies it), and before an
+/// unquoted name no identifier character either.
+pub mod table_name {
+    /// What follows an unquoted table name.
+    pub const END: &str = r"(?:$|[^\w$`])";
+
+    /// The name `s` (already quoted for the regex), unquoted and followed by `after`,
+    /// or in backticks.
+    pub fn ident(s: &str, after: &str) -> String {
+        format!(r"(?:(?:^|[^\w$`.]){s}{after}|(?:^|[^.`])`{s}`)")
+    }
+
+    /// `db` (an [`ident`]) qualifying the table `table` (quoted for the regex): the
+    /// database's `.` ends its name, and the table's part stands right after it.
+    pub fn qualified(db: &str, table: &str) -> String {
+        format!(r"{db}\s*\.\s*(?:{table}{END}|`{table}`)")
     }
 }
 

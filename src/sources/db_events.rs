@@ -181,6 +181,7 @@ impl DbEventRows {
         let (message, k2) = clean(ev.message);
         // Objects are names, but a malformed line can put anything there.
         let (object, k3) = clean(ev.object);
+        let object = nz(object.as_deref());
         let kind = [k1, k2, k3].into_iter().flatten().min();
         self.rows.push(&[
             Cell::Str(Some(file.instance)),
@@ -200,12 +201,9 @@ impl DbEventRows {
             Cell::Str(nz(ev.command)),
             Cell::Str(nz(ev.database)),
             Cell::Str(nz(ev.object_type)),
-            Cell::Str(nz(object.as_deref())),
+            Cell::Str(object),
             Cell::Str(statement.as_deref()),
-            Cell::Int(Some(words::of_row(
-                statement.as_deref(),
-                nz(object.as_deref()),
-            ))),
+            Cell::Int(Some(words::of_row(statement.as_deref(), object))),
             Cell::Bool(Some(ev.statement_truncated)),
             Cell::Bool(Some(ev.not_utf8)),
             Cell::I32(ev.return_code),
