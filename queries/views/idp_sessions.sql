@@ -21,22 +21,26 @@ WITH ev AS (
   FROM idp_events
   WHERE external_session_id IS NOT NULL AND external_session_id <> 'unknown'
 ),
--- The first MFA event of each session by ordered first_value aggregates, not by
--- row_number() over a window per session: DataFusion's window costs each partition a
--- fixed overhead, and over 63 K sessions of one event or two that took 0.8 s of a core.
--- (published, source_uri, source_offset) is one event's, so every value is that event's.
-mfa AS (
-  SELECT
-    external_session_id,
-    first_value(factor ORDER BY published, source_uri, source_offset) AS factor,
-    MIN(published) AS published,
-    first_value(uuid ORDER BY published, source_uri, source_offset) AS uuid
+-- The first MFA event of each session: the least (`published`, `source_uri`,
+-- `source_offset`), as one text `mfa_key` that sorts the same way, picked by a plain MIN
+-- aggregate and a join back. A key is one event's, so every value is that event's.
+-- (Ordered first_value aggregates cost 0.3 s of a core over 63 K sessions of one event
+-- or two, a row_number() window 0.8 s.)
+mfa_events AS (
+  SELECT external_session_id, factor, published, uuid,
+         concat(lpad(CAST(CAST(published AS BIGINT) AS VARCHAR), 20, '0'), chr(1), source_uri, chr(1),
+                lpad(CAST(source_offset AS VARCHAR), 20, '0')) AS mfa_key
   FROM ev
   WHERE event_type IN ('user.authentication.auth_via_mfa', 'user.authentication.verify')
     AND outcome_result = 'SUCCESS'
     AND COALESCE(credential_type, '') <> 'PASSWORD'
     AND COALESCE(UPPER(factor), '') <> 'PASSWORD'
-  GROUP BY external_session_id
+),
+mfa AS (
+  SELECT m.external_session_id, m.factor, m.published, m.uuid
+  FROM mfa_events m
+  JOIN (SELECT external_session_id, MIN(mfa_key) AS mfa_key FROM mfa_events GROUP BY external_session_id) f
+    ON m.external_session_id = f.external_session_id AND m.mfa_key = f.mfa_key
 ),
 sessions AS (
   SELECT

@@ -22,23 +22,35 @@ r AS (
                   principal_tag(principal_tags, 'AuthnMethodsReferences')) AS amr_tag
   FROM role_sessions CROSS JOIN settings s
 ),
--- The latest SSO of each federated session's window by ordered last_value aggregates
--- (a window per federated session took 0.5 s of a core over 66 K of them); `uuid`
--- breaks ties in `published`, so every value is one SSO event's.
-okta AS (
-  SELECT r.federation_event_id,
-         last_value(a.uuid ORDER BY a.published, a.uuid) AS sso_event_id,
-         MAX(a.published) AS sso_time,
-         last_value(a.external_session_id ORDER BY a.published, a.uuid) AS external_session_id,
-         last_value(a.mfa_verified ORDER BY a.published, a.uuid) AS mfa_verified,
-         last_value(a.mfa_factor ORDER BY a.published, a.uuid) AS mfa_factor,
-         last_value(a.mfa_time ORDER BY a.published, a.uuid) AS mfa_time
+-- Every successful SSO in a federated session's window, with `sso_key` (`published`,
+-- then `uuid`, as one text that sorts the same way).
+sso AS (
+  SELECT r.federation_event_id, a.uuid, a.published, a.external_session_id,
+         a.mfa_verified, a.mfa_factor, a.mfa_time,
+         concat(lpad(CAST(CAST(a.published AS BIGINT) AS VARCHAR), 20, '0'), chr(1), a.uuid) AS sso_key
   FROM r
   JOIN idp_aws_sso a
     ON lower(a.actor_alternate_id) = lower(r.person)
    AND a.published >= r.look_from AND a.published <= r.look_to
    AND a.outcome_result = 'SUCCESS'
-  GROUP BY r.federation_event_id
+),
+-- The latest SSO of each federated session's window: the greatest `sso_key`, by a plain MAX
+-- aggregate and a join back. Rows of one key are one Okta event (overlapping exports
+-- repeat it), so the MAX of each of its columns is its value. (Ordered last_value
+-- aggregates cost 0.9 s of a core over 66 K federated sessions, a row_number() window
+-- 0.5 s.)
+okta AS (
+  SELECT s.federation_event_id,
+         MAX(s.uuid) AS sso_event_id,
+         MAX(s.published) AS sso_time,
+         MAX(s.external_session_id) AS external_session_id,
+         bool_or(s.mfa_verified) AS mfa_verified,
+         MAX(s.mfa_factor) AS mfa_factor,
+         MAX(s.mfa_time) AS mfa_time
+  FROM sso s
+  JOIN (SELECT federation_event_id, MAX(sso_key) AS sso_key FROM sso GROUP BY federation_event_id) l
+    ON s.federation_event_id = l.federation_event_id AND s.sso_key = l.sso_key
+  GROUP BY s.federation_event_id
 ),
 saml AS (
   SELECT r.federation_event_id,

@@ -471,6 +471,23 @@ impl Lab {
         }
     }
 
+    /// `login` passes MFA with `factor` in Okta session `session_id` at `at`
+    /// (`user.authentication.auth_via_mfa` SUCCESS). Returns the event uuid.
+    pub fn okta_mfa(&mut self, login: &str, session_id: &str, at: &str, factor: &str) -> String {
+        let name = display_name(login);
+        self.okta(
+            "user.authentication.auth_via_mfa",
+            (login, &name),
+            session_id,
+            at,
+            json!({"displayMessage": "Authentication of user via MFA",
+                   "authenticationContext": {"credentialProvider": "OKTA_CREDENTIAL_PROVIDER",
+                                             "credentialType": "OTP"},
+                   "debugContext": {"debugData": {"factor": factor,
+                                                  "factorIntent": "AUTHENTICATION"}}}),
+        )
+    }
+
     /// `login` single-signs-on from Okta session `session_id` to the AWS IAM Identity
     /// Center app (`user.authentication.sso`). Returns the event uuid.
     pub fn okta_sso_aws(&mut self, login: &str, session_id: &str, at: &str) -> String {

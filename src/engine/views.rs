@@ -114,4 +114,123 @@ mod tests {
         // attributed_sessions does not name idp_sessions: it reads it through idp_aws_sso and session_mfa.
         assert!(readers_of("idp_sessions").contains("attributed_sessions"));
     }
+
+    /// Events at one instant: an Okta session's first MFA is the earlier in file order,
+    /// and a federated session's latest SSO the one of greater uuid (docs/attribution.md),
+    /// whichever order the SQL engine meets them in.
+    #[tokio::test]
+    async fn ties_at_one_instant_go_to_the_first_mfa_in_the_file_and_the_greater_sso_uuid() {
+        use crate::checks::testing::Lab;
+        use crate::sources::test_rows::rows;
+        use serde_json::json;
+        let mut lab = Lab::new();
+        let login = "amira.haddad@example.com";
+        lab.okta_sign_in(login, "102mfaTie", "2026-11-16 08:50:00", false);
+        let first = lab.okta_mfa(
+            login,
+            "102mfaTie",
+            "2026-11-16 08:50:14",
+            "OKTA_VERIFY_PUSH",
+        );
+        lab.okta_mfa(login, "102mfaTie", "2026-11-16 08:50:14", "FIDO_WEBAUTHN");
+        lab.okta_sign_in(login, "102noMfa", "2026-11-16 08:51:00", false);
+        // Two SSOs at one instant from two Okta sessions; the second has the greater uuid.
+        lab.okta_sso_aws(login, "102mfaTie", "2026-11-16 08:52:00");
+        let latest = lab.okta_sso_aws(login, "102noMfa", "2026-11-16 08:52:00");
+        lab.federate(login, &[("Username", "ahaddad")], "2026-11-16 08:52:03", 1);
+        let (_dir, lake) = lab.lake().await;
+        let engine = crate::engine::Engine::open(&lake).await.unwrap();
+        let mfa = engine
+            .sql(
+                "SELECT external_session_id, mfa_factor, mfa_event_id FROM idp_sessions ORDER BY 1",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            rows(&mfa),
+            vec![
+                json!({"external_session_id": "102mfaTie", "mfa_factor": "OKTA_VERIFY_PUSH", "mfa_event_id": first}),
+                json!({"external_session_id": "102noMfa", "mfa_factor": null, "mfa_event_id": null}),
+            ]
+        );
+        let sso = engine
+            .sql("SELECT mfa_status, okta_sso_event_id, okta_session_id FROM session_mfa")
+            .await
+            .unwrap();
+        assert_eq!(
+            rows(&sso),
+            vec![
+                json!({"mfa_status": "absent", "okta_sso_event_id": latest, "okta_session_id": "102noMfa"})
+            ]
+        );
+    }
+
+    /// The federated session behind a session of one person with several: the latest
+    /// begun before the connect, else the earliest to begin; of two begun at one instant,
+    /// the greater event id, at every run.
+    #[tokio::test]
+    async fn the_federated_session_behind_a_session_is_the_latest_begun_then_the_greatest_id() {
+        use crate::checks::testing::Lab;
+        use crate::sources::test_rows::rows;
+        use serde_json::json;
+        let mut lab = Lab::new();
+        let mut federate = |user: &str, at: &str, hours: i64| {
+            lab.federate(
+                &format!("{user}@example.com"),
+                &[("Username", user)],
+                at,
+                hours,
+            )
+        };
+        // Both began before the connect: the later.
+        federate("ahaddad", "2026-11-16 08:00:00", 2);
+        let later = federate("ahaddad", "2026-11-16 08:30:00", 2);
+        // Both at one instant: the greater id.
+        federate("bcosta", "2026-11-16 10:00:00", 1);
+        let greater = federate("bcosta", "2026-11-16 10:00:00", 1);
+        // Neither had begun (the connect is inside the skew): the earlier.
+        let earlier = federate("dkim", "2026-11-16 12:00:00", 1);
+        federate("dkim", "2026-11-16 12:02:00", 1);
+        lab.mysql_session(
+            "shop-prod",
+            "ahaddad",
+            "10.0.1.5",
+            1,
+            "2026-11-16 09:00:00",
+            None,
+        );
+        lab.mysql_session(
+            "shop-prod",
+            "bcosta",
+            "10.0.1.6",
+            2,
+            "2026-11-16 10:30:00",
+            None,
+        );
+        lab.mysql_session(
+            "shop-prod",
+            "dkim",
+            "10.0.1.7",
+            3,
+            "2026-11-16 11:57:00",
+            None,
+        );
+        let (_dir, lake) = lab.lake().await;
+        let engine = crate::engine::Engine::open(&lake).await.unwrap();
+        let chosen = engine
+            .sql(
+                "SELECT db_user, attribution, federation_event_id FROM attributed_sessions \
+                 ORDER BY db_user",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            rows(&chosen),
+            vec![
+                json!({"db_user": "ahaddad", "attribution": "exact", "federation_event_id": later}),
+                json!({"db_user": "bcosta", "attribution": "exact", "federation_event_id": greater}),
+                json!({"db_user": "dkim", "attribution": "exact", "federation_event_id": earlier}),
+            ]
+        );
+    }
 }
