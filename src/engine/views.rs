@@ -115,13 +115,28 @@ mod tests {
         assert!(readers_of("idp_sessions").contains("attributed_sessions"));
     }
 
+    /// Each query's rows as JSON, over a lake of what `lab` wrote.
+    async fn answers(
+        lab: &crate::checks::testing::Lab,
+        queries: &[&str],
+    ) -> Vec<Vec<serde_json::Value>> {
+        let (_dir, lake) = lab.lake().await;
+        let engine = crate::engine::Engine::open(&lake).await.unwrap();
+        let mut all = Vec::new();
+        for sql in queries {
+            all.push(crate::sources::test_rows::rows(
+                &engine.sql(sql).await.unwrap(),
+            ));
+        }
+        all
+    }
+
     /// Events at one instant: an Okta session's first MFA is the earlier in file order,
     /// and a federated session's latest SSO the one of greater uuid (docs/attribution.md),
     /// whichever order the SQL engine meets them in.
     #[tokio::test]
     async fn ties_at_one_instant_go_to_the_first_mfa_in_the_file_and_the_greater_sso_uuid() {
         use crate::checks::testing::Lab;
-        use crate::sources::test_rows::rows;
         use serde_json::json;
         let mut lab = Lab::new();
         let login = "amira.haddad@example.com";
@@ -138,27 +153,23 @@ mod tests {
         lab.okta_sso_aws(login, "102mfaTie", "2026-11-16 08:52:00");
         let latest = lab.okta_sso_aws(login, "102noMfa", "2026-11-16 08:52:00");
         lab.federate(login, &[("Username", "ahaddad")], "2026-11-16 08:52:03", 1);
-        let (_dir, lake) = lab.lake().await;
-        let engine = crate::engine::Engine::open(&lake).await.unwrap();
-        let mfa = engine
-            .sql(
+        let got = answers(
+            &lab,
+            &[
                 "SELECT external_session_id, mfa_factor, mfa_event_id FROM idp_sessions ORDER BY 1",
-            )
-            .await
-            .unwrap();
+                "SELECT mfa_status, okta_sso_event_id, okta_session_id FROM session_mfa",
+            ],
+        )
+        .await;
         assert_eq!(
-            rows(&mfa),
+            got[0],
             vec![
                 json!({"external_session_id": "102mfaTie", "mfa_factor": "OKTA_VERIFY_PUSH", "mfa_event_id": first}),
                 json!({"external_session_id": "102noMfa", "mfa_factor": null, "mfa_event_id": null}),
             ]
         );
-        let sso = engine
-            .sql("SELECT mfa_status, okta_sso_event_id, okta_session_id FROM session_mfa")
-            .await
-            .unwrap();
         assert_eq!(
-            rows(&sso),
+            got[1],
             vec![
                 json!({"mfa_status": "absent", "okta_sso_event_id": latest, "okta_session_id": "102noMfa"})
             ]
@@ -171,7 +182,6 @@ mod tests {
     #[tokio::test]
     async fn the_federated_session_behind_a_session_is_the_latest_begun_then_the_greatest_id() {
         use crate::checks::testing::Lab;
-        use crate::sources::test_rows::rows;
         use serde_json::json;
         let mut lab = Lab::new();
         let mut federate = |user: &str, at: &str, hours: i64| {
@@ -215,17 +225,16 @@ mod tests {
             "2026-11-16 11:57:00",
             None,
         );
-        let (_dir, lake) = lab.lake().await;
-        let engine = crate::engine::Engine::open(&lake).await.unwrap();
-        let chosen = engine
-            .sql(
+        let chosen = answers(
+            &lab,
+            &[
                 "SELECT db_user, attribution, federation_event_id FROM attributed_sessions \
-                 ORDER BY db_user",
-            )
-            .await
-            .unwrap();
+               ORDER BY db_user",
+            ],
+        )
+        .await;
         assert_eq!(
-            rows(&chosen),
+            chosen[0],
             vec![
                 json!({"db_user": "ahaddad", "attribution": "exact", "federation_event_id": later}),
                 json!({"db_user": "bcosta", "attribution": "exact", "federation_event_id": greater}),
