@@ -454,15 +454,12 @@ mod tests {
             "2026-11-16 09:14:02",
             Some("shop.customers"),
         );
-        let (dir, _lake) = lab.lake().await;
-        let parts: Vec<_> = std::fs::read_dir(dir.path().join("lake/db_events/date=2026-11-16"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
+        let (_dir, lake) = lab.lake().await;
+        let live = lake.live_files().unwrap();
+        let parts = live.of(crate::lake::DB_EVENTS.name, Some("2026-11-16"));
         assert_eq!(parts.len(), 1, "{parts:?}");
-        let file = std::fs::File::open(&parts[0]).unwrap();
-        let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).unwrap();
-        let meta = parquet::file::reader::FileReader::metadata(&reader);
+        let (path, file) = parts[0];
+        let meta = read::metadata(&lake, path, file.size).unwrap();
         assert_eq!(meta.file_metadata().num_rows(), 4);
         let encodings = |name: &str| -> Vec<Encoding> {
             let column = meta
