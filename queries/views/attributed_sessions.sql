@@ -27,23 +27,12 @@ inventory AS (
 candidates AS (
   SELECT * FROM session_matches WHERE exact_value
 ),
--- Plain array_agg, then array_distinct: a DISTINCT aggregate keeps one accumulator
--- per group, and over 45 K sessions with candidates that took 2 s and 1 GB.
-per_session AS (
-  SELECT instance, connection_id, session_seq,
-         array_sort(array_distinct(array_agg(person))) AS candidates,
-         cardinality(array_distinct(array_agg(person_key))) AS persons,
-         array_sort(array_distinct(array_agg(federation_event_id))) AS federation_event_ids,
-         MIN(tag_key) AS tag_key,
-         MIN(tag_key_source) AS tag_key_source
-  FROM candidates
-  GROUP BY instance, connection_id, session_seq
-),
 -- The candidate behind each session: the IP-corroborated, then the latest that began
 -- before the connect, else the earliest to begin; among equals, the greatest
--- federation_event_id. `pick` is text that sorts in that order, so a plain MAX
--- aggregate and a join back choose it (a row_number() window over the candidates cost
--- 0.27 s of a core over 56 K of them at 100 M db events, and left equals to chance).
+-- federation_event_id. `pick` is text that sorts in that order, so per_session's plain
+-- MAX of it names the candidate, joined back in `matched` (a row_number() window over
+-- the candidates cost 0.27 s of a core over 56 K of them at 100 M db events, and left
+-- equals to chance).
 ranked AS (
   SELECT c.*,
          concat(CASE WHEN c.ip_match THEN '1' ELSE '0' END,
@@ -54,13 +43,18 @@ ranked AS (
                 chr(1), c.federation_event_id) AS pick
   FROM candidates c
 ),
-chosen AS (
-  SELECT r.*
-  FROM ranked r
-  JOIN (SELECT instance, connection_id, session_seq, MAX(pick) AS pick
-        FROM ranked GROUP BY instance, connection_id, session_seq) b
-    ON r.instance = b.instance AND r.connection_id = b.connection_id
-   AND r.session_seq = b.session_seq AND r.pick = b.pick
+-- Plain array_agg, then array_distinct: a DISTINCT aggregate keeps one accumulator
+-- per group, and over 45 K sessions with candidates that took 2 s and 1 GB.
+per_session AS (
+  SELECT instance, connection_id, session_seq,
+         array_sort(array_distinct(array_agg(person))) AS candidates,
+         cardinality(array_distinct(array_agg(person_key))) AS persons,
+         array_sort(array_distinct(array_agg(federation_event_id))) AS federation_event_ids,
+         MIN(tag_key) AS tag_key,
+         MIN(tag_key_source) AS tag_key_source,
+         MAX(pick) AS pick
+  FROM ranked
+  GROUP BY instance, connection_id, session_seq
 ),
 case_only AS (
   SELECT instance, connection_id, session_seq,
@@ -95,8 +89,9 @@ matched AS (
          c.tag_key AS chosen_tag_key, c.tag_value AS chosen_tag_value,
          m.mfa_status, m.mfa_evidence
   FROM per_session p
-  JOIN chosen c
+  JOIN ranked c
     ON p.instance = c.instance AND p.connection_id = c.connection_id AND p.session_seq = c.session_seq
+   AND p.pick = c.pick
   LEFT JOIN session_mfa m ON m.federation_event_id = c.federation_event_id
 ),
 others AS (
