@@ -172,6 +172,16 @@ pub fn session_index(out: &mut dyn Write, outcome: &IndexOutcome) -> std::io::Re
             "Session index: {sessions} database sessions stored ({:.1} s).",
             took.as_secs_f64()
         ),
+        IndexOutcome::Updated {
+            connections,
+            sessions,
+            took,
+        } => writeln!(
+            out,
+            "Session index: updated; {sessions} database sessions of the {connections} \
+             connections with new rows computed again ({:.1} s).",
+            took.as_secs_f64()
+        ),
     }
 }
 

@@ -14,10 +14,11 @@ use datafusion::error::DataFusionError;
 use datafusion::prelude::{DataFrame, SessionContext};
 use futures::StreamExt;
 
+use super::index_update::Update;
 use super::shuffle::Layout;
 use super::{AttributionSettings, Engine, EngineError, default_memory_limit, df, views};
 use crate::lake::files::data_file;
-use crate::lake::session_index::{self, fingerprint, stored_fingerprint};
+use crate::lake::session_index::{self, Marker, fingerprint, stored_marker};
 use crate::lake::writer::LakeWriter;
 use crate::lake::{
     DB_EVENTS, EVENT_MINUTES_INDEX, Lake, LakeError, SESSION_FACTS_INDEX, SESSION_SPANS_INDEX,
@@ -25,11 +26,16 @@ use crate::lake::{
 };
 
 /// Each view the index stores, with the lake table that holds its rows.
-pub(super) const INDEXED: [(&str, &TableDef); 3] = [
+pub(super) const INDEXED: [(&str, &TableDef); 3] = [PER_SESSION[0], PER_SESSION[1], MINUTES];
+
+/// The indexed views with a row per session, computed a bucket of connections at a time.
+pub(super) const PER_SESSION: [(&str, &TableDef); 2] = [
     ("db_session_spans", &SESSION_SPANS_INDEX),
     ("db_session_facts", &SESSION_FACTS_INDEX),
-    ("db_event_minutes", &EVENT_MINUTES_INDEX),
 ];
+
+/// The indexed view with a row per instance and minute, computed a day at a time.
+pub(super) const MINUTES: (&str, &TableDef) = ("db_event_minutes", &EVENT_MINUTES_INDEX);
 
 /// What building the index did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +44,14 @@ pub enum IndexOutcome {
     UpToDate,
     /// Stored anew: how many sessions, and how long it took.
     Built { sessions: u64, took: Duration },
+    /// Brought up to date after an ingest of database logs: the sessions of the
+    /// connections they hold rows of were computed again (how many connections and
+    /// sessions), every other stored session kept.
+    Updated {
+        connections: u64,
+        sessions: u64,
+        took: Duration,
+    },
 }
 
 /// The text of every view the indexed views are computed from (they come first in
@@ -81,17 +95,20 @@ pub(super) async fn create_views(
 
 /// Whether the lake's stored index is the one for its db events now.
 pub(super) fn is_current(lake: &Lake) -> Result<bool, LakeError> {
-    let Some(stored) = stored_fingerprint(lake)? else {
+    let Some(stored) = stored_marker(lake)? else {
         return Ok(false);
     };
-    Ok(stored == fingerprint(lake, &index_sql())?)
+    Ok(stored.fingerprint == fingerprint(lake, &index_sql())?)
 }
 
-/// Computes the sessions of every db event in the lake and stores them as the index,
-/// replacing the previous one in one commit; does nothing when the stored index is
-/// current, unless `force`. The rows are computed by the views over the events (never
-/// from an older index) and written as they stream out. Fails, changing nothing, when
-/// another ingest or compaction commits meanwhile.
+/// Brings the lake's session index up to date: nothing to do when it is current (unless
+/// `force`); after ingests that only added database logs, computes again the sessions
+/// of the connections those logs hold rows of ([`super::index_update`]: every other
+/// session is made of rows the index already saw); else computes the sessions of every
+/// db event in the lake. The rows are computed by the views over the events (never from
+/// an older index's rows) and written as they stream out, and the index's parts are
+/// replaced in one commit. Fails, changing nothing, when another ingest or compaction
+/// commits meanwhile.
 pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcome, EngineError> {
     build_in_buckets(lake, force, BUCKET_ROWS, Layout::DEFAULT).await
 }
@@ -113,8 +130,9 @@ async fn build_in_buckets(
 ) -> Result<IndexOutcome, EngineError> {
     let start = Instant::now();
     let generation = lake.live_files()?.generation;
-    let now = fingerprint(lake, &index_sql())?;
-    if !force && stored_fingerprint(lake)?.as_deref() == Some(now.as_str()) {
+    let now = Marker::new(&index_sql(), session_index::inputs(lake)?);
+    let stored = stored_marker(lake)?;
+    if !force && stored.as_ref().map(|m| &m.fingerprint) == Some(&now.fingerprint) {
         return Ok(IndexOutcome::UpToDate);
     }
     let engine = Engine::open_for_one_pass(
@@ -123,33 +141,24 @@ async fn build_in_buckets(
         default_memory_limit(),
     )
     .await?;
-    let mut writer = LakeWriter::new(lake);
-    let mut sessions = 0;
-    // The sessions, a bucket of connections at a time: a session is made of its
-    // connection's rows alone, so each bucket's are those of the whole lake. The lake is
-    // read once per 68 buckets, into a folder of files per bucket (`shuffle`).
-    let buckets = count_db_events(&engine).await?.div_ceil(bucket_rows).max(1);
-    engine.cache_views(&["pg_csvlog_hours"]).await?;
-    let hours = engine
-        .ctx
-        .table("pg_csvlog_hours")
-        .await
-        .map_err(df("reading view pg_csvlog_hours"))?;
-    let (minutes, per_session) = INDEXED.split_last().expect("three indexed views");
-    let views: Vec<&str> = per_session.iter().map(|(view, _)| *view).collect();
-    let kept = super::shuffle::columns_read(&engine, &views).await?;
-    let split = super::shuffle::split(&engine, buckets, layout, &kept).await?;
-    crate::memory::release_freed();
-    for path in &split.paths {
-        let part = engine.bucket(&hours, path).await?;
-        // The events are joined to the spans: held in memory, the join builds from them.
-        part.cache_views(&[INDEXED[0].0]).await?;
-        for (view, table) in per_session {
-            sessions += store(&part, view, table, &mut writer).await?;
-        }
-        drop(part);
-        crate::memory::release_freed();
+    let added = stored.filter(|_| !force).and_then(|s| s.added_uris(&now));
+    if let Some(uris) = added {
+        let update = Update {
+            lake,
+            engine: &engine,
+            generation,
+            bucket_rows,
+            layout,
+        };
+        let (connections, sessions) = update.run(&uris, &now).await?;
+        return Ok(IndexOutcome::Updated {
+            connections,
+            sessions,
+            took: start.elapsed(),
+        });
     }
+    let mut writer = LakeWriter::new(lake);
+    let sessions = store_sessions(&engine, &engine, bucket_rows, layout, &mut writer).await?;
     // Per instance and minute, across connections, a day at a time: over the whole
     // lake at once, the aggregate held every minute's first and last row (185 MiB at
     // 100 M events).
@@ -159,25 +168,96 @@ async fn build_in_buckets(
         .into_iter()
         .filter_map(|(path, _)| data_file(path).map(|(_, date)| date))
         .collect();
-    for date in days {
-        let day = engine.day(&hours, date).await?;
-        store(&day, minutes.0, minutes.1, &mut writer).await?;
-    }
-    let added = writer.finish_staged()?;
+    store_minutes(&engine, &engine, days, &mut writer).await?;
     let replaced: Vec<String> = INDEXED
         .iter()
         .flat_map(|(_, t)| live.of(t.name, None))
         .map(|(path, _)| path.to_string())
         .collect();
-    lake.swap(Some(generation), &replaced, &added)?;
-    session_index::store_fingerprint(lake, &now)?;
-    for path in &replaced {
-        lake.storage().delete(path)?;
-    }
+    commit(lake, generation, writer, &replaced, &now)?;
     Ok(IndexOutcome::Built {
         sessions,
         took: start.elapsed(),
     })
+}
+
+/// Stores the session views' rows (spans and facts) of the db events of `rows` (an
+/// engine over the lake, or over some connections' rows), a bucket of about
+/// `bucket_rows` events at a time, with `rows`' `pg_csvlog_hours`; returns how many
+/// sessions they are. The buckets keep the columns the views read over the lake:
+/// `lake`'s plans, since those of a view over some rows scan no `db_events`.
+pub(super) async fn store_sessions(
+    lake: &Engine,
+    rows: &Engine,
+    bucket_rows: u64,
+    layout: Layout,
+    writer: &mut LakeWriter<'_>,
+) -> Result<u64, EngineError> {
+    let mut sessions = 0;
+    // The sessions, a bucket of connections at a time: a session is made of its
+    // connection's rows alone, so each bucket's are those of the whole lake. The lake is
+    // read once per 68 buckets, into a folder of files per bucket (`shuffle`).
+    let buckets = count_db_events(rows).await?.div_ceil(bucket_rows).max(1);
+    let hours = csvlog_hours(rows).await?;
+    let views: Vec<&str> = PER_SESSION.iter().map(|(view, _)| *view).collect();
+    let kept = super::shuffle::columns_read(lake, &views).await?;
+    let split = super::shuffle::split(rows, buckets, layout, &kept).await?;
+    crate::memory::release_freed();
+    for path in &split.paths {
+        let part = rows.bucket(&hours, path).await?;
+        // The events are joined to the spans: held in memory, the join builds from them.
+        part.cache_views(&[PER_SESSION[0].0]).await?;
+        for (view, table) in PER_SESSION {
+            sessions += store(&part, view, table, writer).await?;
+        }
+        drop(part);
+        crate::memory::release_freed();
+    }
+    Ok(sessions)
+}
+
+/// Stores the rows of `db_event_minutes` of the lake's partitions `days`, with `rows`'
+/// `pg_csvlog_hours` (which must hold those days' hours).
+pub(super) async fn store_minutes<'d>(
+    lake: &Engine,
+    rows: &Engine,
+    days: impl IntoIterator<Item = &'d str>,
+    writer: &mut LakeWriter<'_>,
+) -> Result<(), EngineError> {
+    let hours = csvlog_hours(rows).await?;
+    let (view, table) = MINUTES;
+    for date in days {
+        let day = lake.day(&hours, date).await?;
+        store(&day, view, table, writer).await?;
+    }
+    Ok(())
+}
+
+/// `rows`' view `pg_csvlog_hours`, held.
+async fn csvlog_hours(rows: &Engine) -> Result<DataFrame, EngineError> {
+    rows.cache_views(&["pg_csvlog_hours"]).await?;
+    rows.ctx
+        .table("pg_csvlog_hours")
+        .await
+        .map_err(df("reading view pg_csvlog_hours"))
+}
+
+/// Commits the index parts `writer` staged in place of `replaced` (unless another commit
+/// came after `generation`), then records `marker` and deletes the replaced parts.
+pub(super) fn commit(
+    lake: &Lake,
+    generation: Option<u64>,
+    writer: LakeWriter<'_>,
+    replaced: &[String],
+    marker: &Marker,
+) -> Result<(), EngineError> {
+    let added = writer.finish_staged()?;
+    lake.swap(Some(generation), replaced, &added)?;
+    session_index::store_marker(lake, marker)?;
+    for path in replaced {
+        lake.storage().delete(path)?;
+    }
+    Ok(())
 }
 
 /// Streams the rows of `view` into `table`; returns how many sessions they are (rows of
@@ -224,7 +304,7 @@ async fn count_db_events(engine: &Engine) -> Result<u64, EngineError> {
 /// `batch` in `table`'s schema: columns by name, cast where the view's type differs
 /// (text the view gives as `Utf8View`; a test checks there is nothing else), and a
 /// column the view lacks is an error.
-fn conform(batch: &RecordBatch, table: &TableDef) -> Result<RecordBatch, LakeError> {
+pub(super) fn conform(batch: &RecordBatch, table: &TableDef) -> Result<RecordBatch, LakeError> {
     let schema = (table.schema)();
     let columns = schema
         .fields()
@@ -248,21 +328,22 @@ fn conform(batch: &RecordBatch, table: &TableDef) -> Result<RecordBatch, LakeErr
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::Path;
 
     use super::*;
     use crate::engine::tests::{demo_lake, demo_lake_without, explain, pretty};
     use crate::ingest::{IngestOptions, Silent, ingest};
 
-    const SESSIONS: &str =
+    pub(in crate::engine) const SESSIONS: &str =
         "SELECT * FROM db_sessions ORDER BY instance, connection_id, session_seq";
-    const EVENTS: &str = "SELECT instance, connection_id, session_seq, session_start, \
+    pub(in crate::engine) const EVENTS: &str = "SELECT instance, connection_id, session_seq, session_start, \
          source_uri, source_offset FROM db_session_events \
          ORDER BY source_uri, source_offset, operation, event_time";
-    const MINUTES: &str = "SELECT * FROM db_event_minutes ORDER BY instance, minute";
+    pub(in crate::engine) const MINUTES: &str =
+        "SELECT * FROM db_event_minutes ORDER BY instance, minute";
 
-    async fn ingest_into(lake: &Lake, path: &Path) {
+    pub(in crate::engine) async fn ingest_into(lake: &Lake, path: &Path) {
         let report = ingest(
             lake,
             &IngestOptions::local(vec![path.to_path_buf()]),
@@ -273,7 +354,7 @@ mod tests {
         assert!(!report.files.is_empty());
     }
 
-    async fn text(engine: &Engine, sql: &str) -> String {
+    pub(in crate::engine) async fn text(engine: &Engine, sql: &str) -> String {
         pretty(&engine.sql(sql).await.unwrap())
     }
 
@@ -287,10 +368,10 @@ mod tests {
         pretty(&[batch])
     }
 
-    fn sessions_built(outcome: IndexOutcome) -> u64 {
+    pub(in crate::engine) fn sessions_built(outcome: IndexOutcome) -> u64 {
         match outcome {
             IndexOutcome::Built { sessions, .. } => sessions,
-            IndexOutcome::UpToDate => panic!("the index was not built"),
+            other => panic!("the index was not built in full: {other:?}"),
         }
     }
 
@@ -410,14 +491,23 @@ mod tests {
         let computed = text(&stale, count).await;
         assert_eq!(computed, text_of_count(90));
 
-        assert_eq!(
-            sessions_built(build_session_index(&lake, false).await.unwrap()),
-            90
+        // Only billing-prod's connections are computed again (one session each).
+        let outcome = build_session_index(&lake, false).await.unwrap();
+        assert!(
+            matches!(
+                outcome,
+                IndexOutcome::Updated {
+                    connections: 36,
+                    sessions: 36,
+                    ..
+                }
+            ),
+            "{outcome:?}"
         );
         let indexed = Engine::open(&lake).await.unwrap();
         assert!(indexed.indexed);
         assert_eq!(text(&indexed, count).await, computed);
-        // The first index's parts were replaced, not added to.
+        // The stored sessions are the lake's, none twice.
         let live = lake.live_files().unwrap();
         let facts: usize = live
             .of(SESSION_FACTS_INDEX.name, None)
@@ -440,7 +530,12 @@ mod tests {
         assert!(is_current(&lake).unwrap());
         // What an index interrupted between its commit and its marker leaves: another
         // index's marker.
-        session_index::store_fingerprint(&lake, "an older index").unwrap();
+        let older = session_index::Marker {
+            fingerprint: "an older index".into(),
+            sql: None,
+            inputs: Vec::new(),
+        };
+        session_index::store_marker(&lake, &older).unwrap();
         assert!(!Engine::open(&lake).await.unwrap().indexed);
         assert_eq!(
             sessions_built(build_session_index(&lake, false).await.unwrap()),

@@ -5,6 +5,7 @@
 mod focus;
 mod focus_rows;
 mod index;
+mod index_update;
 mod live_store;
 mod period;
 mod settings;

@@ -11,6 +11,7 @@
 //! written only after the index's parts are committed, so an interrupted index leaves a
 //! marker that no longer matches and questions compute the views as before.
 
+use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{Array, Int64Array, TimestampMicrosecondArray};
@@ -106,17 +107,98 @@ pub fn minutes_schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Marker {
-    fingerprint: String,
+/// What `_tagtrail/session_index.json` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    /// [`fingerprint`] of the lake the index was computed for.
+    pub fingerprint: String,
+    /// Digest of the views' text it was computed by; absent in a marker written before
+    /// the index could be updated (such an index is built again in full).
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// The database-log inputs it holds the sessions of ([`inputs`]): an ingest that
+    /// only adds inputs lets the index compute again only the connections they touch.
+    #[serde(default)]
+    pub inputs: Vec<String>,
+}
+
+impl Marker {
+    /// The marker of an index computed by `sql` over the lake's `inputs` now.
+    pub fn new(sql: &str, inputs: Vec<String>) -> Marker {
+        Marker {
+            fingerprint: fingerprint_of(sql, &inputs),
+            sql: Some(sql_digest(sql)),
+            inputs,
+        }
+    }
+
+    /// The `source_uri` of the inputs `now` holds beyond those this marker's index was
+    /// computed for, when the index can be brought up to date by computing their
+    /// connections again: computed by the same views, over inputs `now` still holds
+    /// (the lake only ever gains rows). `None` when it must be built again in full,
+    /// and when the new inputs kept more records than the old ones: computing their
+    /// connections would then cost more than computing the lake's.
+    pub fn added_uris(&self, now: &Marker) -> Option<Vec<String>> {
+        if self.sql.is_none() || self.sql != now.sql || self.inputs.is_empty() {
+            return None;
+        }
+        let held: HashSet<&str> = now.inputs.iter().map(String::as_str).collect();
+        if !self.inputs.iter().all(|i| held.contains(i.as_str())) {
+            return None;
+        }
+        let before: HashSet<&str> = self.inputs.iter().map(String::as_str).collect();
+        let added: Vec<&String> = now
+            .inputs
+            .iter()
+            .filter(|i| !before.contains(i.as_str()))
+            .collect();
+        let kept = |inputs: &mut dyn Iterator<Item = &String>| -> u64 {
+            inputs
+                .map(|i| i.split(FIELD).nth(4).and_then(|k| k.parse::<u64>().ok()))
+                .map(Option::unwrap_or_default)
+                .sum()
+        };
+        if kept(&mut added.iter().copied()) > kept(&mut self.inputs.iter()) {
+            return None;
+        }
+        let mut uris: Vec<String> = added
+            .iter()
+            .map(|i| i.split(FIELD).next().unwrap_or_default().to_string())
+            .collect();
+        uris.sort_unstable();
+        uris.dedup();
+        Some(uris)
+    }
+}
+
+/// Separates the fields of an input in [`inputs`].
+const FIELD: char = '\u{1f}';
+
+fn sql_digest(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
 }
 
 /// A digest of what the sessions are computed from: `sql` (the views' text, from the
-/// caller) and every ingest-manifest row of a database-log file (which file, which
-/// content, which run, with what result), in a fixed order. An ingest of database logs
-/// adds rows and changes it; one of CloudTrail or inventory does not, and compaction,
-/// which moves rows between parts, does not either.
+/// caller) and every ingest-manifest row of a database-log file ([`inputs`]). An ingest
+/// of database logs adds rows and changes it; one of CloudTrail or inventory does not,
+/// and compaction, which moves rows between parts, does not either.
 pub fn fingerprint(lake: &Lake, sql: &str) -> Result<String, LakeError> {
+    Ok(fingerprint_of(sql, &inputs(lake)?))
+}
+
+fn fingerprint_of(sql: &str, inputs: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(sql.as_bytes());
+    for row in inputs {
+        hasher.update([0x1e]);
+        hasher.update(row.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Every ingest-manifest row of a database-log file (which file, which content, which
+/// run, with what result), as text that starts with its `source_uri`, sorted.
+pub fn inputs(lake: &Lake) -> Result<Vec<String>, LakeError> {
     let kinds: Vec<&str> = DB_KINDS.iter().map(|k| k.name()).collect();
     let mut rows = Vec::new();
     for batch in read::table_columns(
@@ -152,7 +234,7 @@ pub fn fingerprint(lake: &Lake, sql: &str) -> Result<String, LakeError> {
                 continue;
             }
             rows.push(format!(
-                "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                "{}{FIELD}{}{FIELD}{}{FIELD}{}{FIELD}{}{FIELD}{}",
                 uri.value(i),
                 sha.value(i),
                 kind.value(i),
@@ -163,31 +245,61 @@ pub fn fingerprint(lake: &Lake, sql: &str) -> Result<String, LakeError> {
         }
     }
     rows.sort_unstable();
-    let mut hasher = Sha256::new();
-    hasher.update(sql.as_bytes());
-    for row in &rows {
-        hasher.update([0x1e]);
-        hasher.update(row.as_bytes());
-    }
-    Ok(hex::encode(hasher.finalize()))
+    Ok(rows)
 }
 
-/// The fingerprint the stored index was computed for; `None` when there is none (or the
-/// marker is unreadable: the index is then not trusted, and rebuilt by the next ingest).
-pub fn stored_fingerprint(lake: &Lake) -> Result<Option<String>, LakeError> {
+/// The stored index's marker; `None` when there is none (or it is unreadable: the index
+/// is then not trusted, and built again in full by the next ingest).
+pub fn stored_marker(lake: &Lake) -> Result<Option<Marker>, LakeError> {
     Ok(lake
         .storage()
         .read(MARKER)?
-        .and_then(|bytes| serde_json::from_slice::<Marker>(&bytes).ok())
-        .map(|m| m.fingerprint))
+        .and_then(|bytes| serde_json::from_slice::<Marker>(&bytes).ok()))
 }
 
-/// Records that the committed index is the one for `fingerprint`.
-pub fn store_fingerprint(lake: &Lake, fingerprint: &str) -> Result<(), LakeError> {
-    let marker = Marker {
-        fingerprint: fingerprint.to_string(),
-    };
-    let mut bytes = serde_json::to_vec_pretty(&marker).expect("serializable");
+/// Records that the committed index is the one `marker` describes.
+pub fn store_marker(lake: &Lake, marker: &Marker) -> Result<(), LakeError> {
+    let mut bytes = serde_json::to_vec_pretty(marker).expect("serializable");
     bytes.push(b'\n');
     lake.storage().write_atomic(MARKER, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An input as [`inputs`] writes it, keeping `kept` records.
+    fn input(uri: &str, kept: u64) -> String {
+        format!("{uri}{FIELD}sha{FIELD}mysql-audit{FIELD}ok{FIELD}{kept}{FIELD}1")
+    }
+
+    /// The index is updated only from a marker that lists its inputs, made by the same
+    /// views, whose inputs the lake still holds, and when the new inputs kept no more
+    /// records than the old ones; otherwise it is built again in full.
+    #[test]
+    fn only_an_index_of_some_of_the_inputs_by_the_same_views_is_updated() {
+        let old = Marker::new("views", vec![input("a", 100), input("b", 50)]);
+        let more = vec![
+            input("a", 100),
+            input("b", 50),
+            input("c", 60),
+            input("c", 0),
+        ];
+        let now = Marker::new("views", more.clone());
+        assert_eq!(old.added_uris(&now), Some(vec!["c".to_string()]));
+        assert_eq!(old.added_uris(&old), Some(vec![]));
+        assert_eq!(old.added_uris(&Marker::new("other views", more)), None);
+        let without_b = Marker::new("views", vec![input("a", 100), input("c", 60)]);
+        assert_eq!(old.added_uris(&without_b), None);
+        let doubled = vec![input("a", 100), input("b", 50), input("c", 151)];
+        assert_eq!(old.added_uris(&Marker::new("views", doubled)), None);
+        let unlisted = Marker {
+            sql: None,
+            inputs: Vec::new(),
+            ..old.clone()
+        };
+        assert_eq!(unlisted.added_uris(&now), None);
+        let empty = Marker::new("views", Vec::new());
+        assert_eq!(empty.added_uris(&now), None);
+    }
 }

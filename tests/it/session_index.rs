@@ -76,3 +76,42 @@ fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
     assert_eq!(findings_stderr(plain.path()), "");
     assert_eq!(answers(plain.path()), without);
 }
+
+/// An ingest of more database logs updates the index rather than building it again: it
+/// computes the sessions of the new file's connections alone (billing-prod's 36, one
+/// session each), and every question answers as over the index built again in full.
+#[test]
+fn an_ingest_of_more_database_logs_updates_the_index() {
+    let evidence = tempfile::tempdir().unwrap();
+    tagtrail::demo::write_scenario(evidence.path()).unwrap();
+    let billing = "rds/billing-prod/audit/server_audit.log";
+    // The instance is named by the folders above the file.
+    let later = tempfile::tempdir().unwrap();
+    let moved = later.path().join(billing);
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(evidence.path().join(billing), &moved).unwrap();
+
+    let lake = temp_lake();
+    let ingest = tagtrail(lake.path(), &["ingest", evidence.path().to_str().unwrap()]);
+    assert!(
+        ingest.contains("Session index: 54 database sessions stored ("),
+        "{ingest}"
+    );
+    let more = tagtrail(lake.path(), &["ingest", later.path().to_str().unwrap()]);
+    assert!(
+        more.contains(
+            "Session index: updated; 36 database sessions of the 36 connections with new rows \
+             computed again ("
+        ),
+        "{more}"
+    );
+    assert_eq!(findings_stderr(lake.path()), "");
+    let updated = answers(lake.path());
+    assert!(updated[0].contains("billing-prod"), "{}", updated[0]);
+    let built = tagtrail(lake.path(), &["index", "--force"]);
+    assert!(
+        built.starts_with("Session index: 90 database sessions stored ("),
+        "{built}"
+    );
+    assert_eq!(answers(lake.path()), updated);
+}
