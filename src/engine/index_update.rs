@@ -10,8 +10,9 @@
 //! they have (the partitions from their first stored session to the new rows), the
 //! index partitions that held them are written again without them, and the minutes of
 //! the days with new rows are computed again. Every other stored row is kept as it is.
-//! Building the whole index took 288 s at 100 M db events (BENCHMARKS.md), and every
-//! ingest of database logs paid it.
+//! Building the whole index took 288–568 s at 100 M db events, and every ingest of
+//! database logs paid it; a new day of 2.7 M events now takes 9 s (BENCHMARKS.md,
+//! twentieth run).
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::DataType;
@@ -147,7 +148,7 @@ impl Update<'_> {
     /// partitions that hold rows of `index_connections`; returns those partitions. The
     /// connections are the joins' build side (the left one, in an engine without
     /// statistics): with the stored sessions there, an update at 100 M db events
-    /// peaked at 787 MiB.
+    /// peaked at 769 MiB.
     async fn keep_others(
         &self,
         table: &'static TableDef,
