@@ -8,14 +8,13 @@
 //! computes their sessions: at 100 M db events `who` over the rows alone took 6.2 s
 //! where that took 7.0 (BENCHMARKS.md, thirteenth run).
 
-use arrow::array::AsArray;
 use datafusion::common::JoinType;
 use datafusion::prelude::{Expr, SessionContext, col, lit};
 use datafusion::scalar::ScalarValue;
 
 use super::focus::hold;
 use super::index::create_views;
-use super::{Engine, EngineError, bind, df};
+use super::{Engine, EngineError, bind, df, texts};
 
 /// The indexed views read for the rows' connections only (the semi join is on the
 /// session key's connection part, so every session a row can belong to is kept), and
@@ -110,20 +109,15 @@ impl Engine {
 /// of the period's other rows.
 async fn register_csvlog_hours(ctx: &SessionContext, in_dates: Expr) -> Result<(), EngineError> {
     let context = "computing view pg_csvlog_hours for the rows asked about";
-    let batches = ctx
-        .sql("SELECT DISTINCT instance FROM db_events WHERE dialect = 'pg-stderr'")
-        .await
-        .map_err(df(context))?
-        .collect()
-        .await
-        .map_err(df(context))?;
-    let mut instances = Vec::new();
-    for batch in &batches {
-        let column = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)
-            .map_err(|e| df(context)(e.into()))?;
-        let column = column.as_string::<i32>();
-        instances.extend(column.iter().flatten().map(|i| lit(i.to_string())));
-    }
+    let instances = texts(
+        ctx,
+        "SELECT DISTINCT instance FROM db_events WHERE dialect = 'pg-stderr'",
+        context,
+    )
+    .await?
+    .into_iter()
+    .map(lit)
+    .collect();
     let stderr_instances = ctx
         .table("db_events_lake")
         .await

@@ -14,14 +14,12 @@
 //! database logs paid it; a new day of 2.7 M events now takes 9 s (BENCHMARKS.md,
 //! twentieth run).
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::DataType;
-use datafusion::prelude::{SessionContext, col, lit};
+use datafusion::prelude::{col, lit};
 use futures::StreamExt;
 
 use super::index::{MINUTES, PER_SESSION, commit, conform, store_minutes, store_sessions};
 use super::shuffle::Layout;
-use super::{Engine, EngineError, df};
+use super::{Engine, EngineError, df, texts};
 use crate::lake::session_index::Marker;
 use crate::lake::writer::LakeWriter;
 use crate::lake::{Lake, TableDef};
@@ -73,6 +71,7 @@ impl Update<'_> {
         let days = texts(
             ctx,
             "SELECT DISTINCT CAST(date AS VARCHAR) FROM index_new_rows ORDER BY 1",
+            context,
         )
         .await?;
         let (Some(first), Some(last)) = (days.first(), days.last()) else {
@@ -156,6 +155,7 @@ impl Update<'_> {
     ) -> Result<Vec<String>, EngineError> {
         let ctx = &self.engine.ctx;
         let name = table.name;
+        let context = format!("keeping the other connections' rows of {name}");
         let dates = texts(
             ctx,
             &format!(
@@ -163,9 +163,9 @@ impl Update<'_> {
                  RIGHT SEMI JOIN {name} t \
                  ON t.instance = c.instance AND t.connection_id = c.connection_id ORDER BY 1"
             ),
+            &context,
         )
         .await?;
-        let context = format!("keeping the other connections' rows of {name}");
         for date in &dates {
             let mut stream = ctx
                 .sql(&format!(
@@ -185,30 +185,6 @@ impl Update<'_> {
         }
         Ok(dates)
     }
-}
-
-/// The one text column of `sql`'s rows.
-async fn texts(ctx: &SessionContext, sql: &str) -> Result<Vec<String>, EngineError> {
-    let context = format!("running {sql}");
-    let batches: Vec<RecordBatch> = ctx
-        .sql(sql)
-        .await
-        .map_err(df(context.clone()))?
-        .collect()
-        .await
-        .map_err(df(context.clone()))?;
-    let mut out = Vec::new();
-    for batch in &batches {
-        let column = arrow::compute::cast(batch.column(0), &DataType::Utf8)
-            .map_err(|e| df(context.clone())(e.into()))?;
-        let column = column.as_string::<i32>();
-        out.extend(
-            (0..column.len())
-                .filter(|&i| column.is_valid(i))
-                .map(|i| column.value(i).to_string()),
-        );
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

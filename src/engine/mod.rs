@@ -52,6 +52,31 @@ fn df(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> EngineError
     move |source| EngineError::DataFusion { context, source }
 }
 
+/// The values of the one column of `sql`'s rows, as text (NULLs left out); `context`
+/// says what for, in an error.
+pub(super) async fn texts(
+    ctx: &SessionContext,
+    sql: &str,
+    context: &str,
+) -> Result<Vec<String>, EngineError> {
+    use arrow::array::AsArray;
+    let batches = ctx
+        .sql(sql)
+        .await
+        .map_err(df(context))?
+        .collect()
+        .await
+        .map_err(df(context))?;
+    let mut out = Vec::new();
+    for batch in &batches {
+        let column = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)
+            .map_err(|e| df(context)(e.into()))?;
+        let column = column.as_string::<i32>();
+        out.extend(column.iter().flatten().map(str::to_string));
+    }
+    Ok(out)
+}
+
 /// Which sessions `tagtrail sessions` lists; `None` means any.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SessionFilter {
