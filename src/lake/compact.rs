@@ -1,14 +1,16 @@
 //! `tagtrail compact`: merges the small parts of each partition (one per ingest run) into
 //! files of 64–256 MB with several row groups, sorted by time, so queries open few
-//! files and prune by row-group statistics. The parts are merged as sorted streams
-//! (`lake/merge.rs`), so memory holds a few batches per part, not the partition.
+//! files and prune by row-group statistics. The parts are merged as sorted streams,
+//! at most 16 open at a time (`lake/merge.rs`), so memory holds a batch and a page per
+//! column of 16 parts, whatever the partition's size or number of parts.
 //!
 //! Atomic and safe to rerun, in four steps: remove orphans (leftovers of an interrupted
-//! run, never live); write the merged files (not live yet); swap the file list (the
-//! commit point: readers see the old parts or the new ones, never both); delete the
-//! replaced parts. A crash before the swap leaves the lake as it was plus orphans; after
-//! it, the replaced parts are orphans; either way the next run ends in the same
-//! contents. One writer at a time: a swap is refused if the list changed meanwhile.
+//! run, never live, such as a merge's intermediate runs); write the merged files (not
+//! live yet); swap the file list (the commit point: readers see the old parts or the
+//! new ones, never both); delete the replaced parts. A crash before the swap leaves the
+//! lake as it was plus orphans; after it, the replaced parts are orphans; either way the
+//! next run ends in the same contents. One writer at a time: a swap is refused if the
+//! list changed meanwhile.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use arrow::array::{ArrayRef, new_null_array};
 use arrow::record_batch::RecordBatch;
 
 use super::files::{FileEntry, data_file};
-use super::merge::merge;
+use super::merge::{MAX_FAN_IN, merge};
 use super::{ALL_TABLES, Lake, LakeError, TableDef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub struct CompactOptions {
     pub small_file_bytes: u64,
     /// A merged file takes parts until their sizes add up to this.
     pub max_file_bytes: u64,
+    /// The most parts a merge reads at once (each holds a page per column); more are
+    /// merged in runs first (`lake/merge.rs`).
+    pub fan_in: usize,
 }
 
 impl Default for CompactOptions {
@@ -36,6 +41,7 @@ impl Default for CompactOptions {
             row_group_rows: 131_072,
             small_file_bytes: 64 << 20,
             max_file_bytes: 256 << 20,
+            fan_in: MAX_FAN_IN,
         }
     }
 }
@@ -165,6 +171,7 @@ impl Plan {
                 &group.date,
                 &group.inputs,
                 opts.row_group_rows,
+                opts.fan_in,
                 move |batch, location| to_schema(table, batch, location),
             )?;
             written

@@ -6,6 +6,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use super::store::LakeFile;
 use super::{Lake, LakeError, TableDef};
 
 /// Every live Parquet part file of a table (paths relative to the lake), in path order.
@@ -108,6 +109,9 @@ pub fn metadata(
         )))
 }
 
+/// A file's batches, read as they are asked for.
+pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch, LakeError>>>;
+
 /// A part read batch by batch (all columns, `batch_rows` at a time), and whether its
 /// footer declares it in `table`'s (time, tie) order in every row group.
 pub fn stream_file(
@@ -116,16 +120,20 @@ pub fn stream_file(
     path: &str,
     size: u64,
     batch_rows: usize,
-) -> Result<
-    (
-        bool,
-        impl Iterator<Item = Result<RecordBatch, LakeError>> + use<>,
-    ),
-    LakeError,
-> {
+) -> Result<(bool, Batches), LakeError> {
     let storage = lake.storage();
     let located = std::path::PathBuf::from(storage.location(path));
     let file = storage.open(path, size)?;
+    stream(table, file, located, batch_rows)
+}
+
+/// [`stream_file`] of an opened file, named `located` in errors.
+pub(crate) fn stream(
+    table: &TableDef,
+    file: LakeFile,
+    located: std::path::PathBuf,
+    batch_rows: usize,
+) -> Result<(bool, Batches), LakeError> {
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(LakeError::parquet(&located))?;
     let declared = super::writer::sorting_columns(table)?;
@@ -140,11 +148,11 @@ pub fn stream_file(
         .map_err(LakeError::parquet(&located))?;
     Ok((
         sorted,
-        reader.map(move |b| {
+        Box::new(reader.map(move |b| {
             b.map_err(|e| LakeError::Parquet {
                 path: located.clone(),
                 source: e.into(),
             })
-        }),
+        })),
     ))
 }

@@ -198,6 +198,28 @@ impl<'a> PartWriter<'a> {
         date: &str,
         row_group_rows: usize,
     ) -> Result<PartWriter<'a>, LakeError> {
+        PartWriter::with(lake, table, date, properties(table, row_group_rows)?)
+    }
+
+    /// A part that stays a local file ([`PartWriter::finish_run`]): an intermediate run
+    /// of compaction's merge, uncompressed, since it is read once, right away.
+    pub(crate) fn create_run(
+        lake: &'a Lake,
+        table: &TableDef,
+        date: &str,
+        row_group_rows: usize,
+    ) -> Result<PartWriter<'a>, LakeError> {
+        let mut props = properties(table, row_group_rows)?.into_builder();
+        props = props.set_compression(Compression::UNCOMPRESSED);
+        PartWriter::with(lake, table, date, props.build())
+    }
+
+    fn with(
+        lake: &'a Lake,
+        table: &TableDef,
+        date: &str,
+        properties: WriterProperties,
+    ) -> Result<PartWriter<'a>, LakeError> {
         let rel = format!(
             "{}/date={date}/part-{}.parquet",
             table.name,
@@ -205,12 +227,8 @@ impl<'a> PartWriter<'a> {
         );
         let tmp = lake.storage().staging_path(&rel)?;
         let file = super::private::create_file(&tmp)?;
-        let writer = ArrowWriter::try_new(
-            file,
-            (table.schema)(),
-            Some(properties(table, row_group_rows)?),
-        )
-        .map_err(LakeError::parquet(&tmp))?;
+        let writer = ArrowWriter::try_new(file, (table.schema)(), Some(properties))
+            .map_err(LakeError::parquet(&tmp))?;
         Ok(PartWriter {
             lake,
             rel,
@@ -223,6 +241,15 @@ impl<'a> PartWriter<'a> {
         self.writer
             .write(batch)
             .map_err(LakeError::parquet(&self.tmp))
+    }
+
+    /// Closes the file and leaves it where it was written, on local disk (for a lake on
+    /// S3 too): its path. Where the process dies before its caller deletes it, the next
+    /// compaction removes it (an interrupted write's temporary file), or, on S3, the
+    /// staging folder goes with the process.
+    pub(crate) fn finish_run(self) -> Result<std::path::PathBuf, LakeError> {
+        self.writer.close().map_err(LakeError::parquet(&self.tmp))?;
+        Ok(self.tmp)
     }
 
     /// Closes the file and publishes it (not live until committed).
