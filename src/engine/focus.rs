@@ -212,9 +212,7 @@ impl Engine {
         focused.cache_views(ATTRIBUTION_VIEWS).await?;
         focused.sql_with(sql, params).await
     }
-}
 
-impl Engine {
     /// The `date=` partitions that hold every row of the connections `ids`, from the
     /// session index: a connection's rows lie between its first session's first row
     /// and its last session's last row. Without it, finding a week's connections would

@@ -120,6 +120,12 @@ pub async fn build_session_index(lake: &Lake, force: bool) -> Result<IndexOutcom
 /// events and at 466 MiB with half a million (the lake writer's buffered rows counted).
 const BUCKET_ROWS: u64 = 500_000;
 
+/// The bytes of index rows the lake writer buffers before it writes a part: the
+/// stored sessions of every day pile up beside each bucket's working set. With
+/// ingest's 192 MiB, `index --force` at 100 M db events grew from 343 to 508 MiB over
+/// its buckets (sampled) and peaked at 519 MiB.
+pub(super) const WRITER_BYTES: usize = 64 << 20;
+
 /// [`build_session_index`], computing the sessions of about `bucket_rows` db events at
 /// a time, written as `layout` says.
 async fn build_in_buckets(
@@ -157,7 +163,7 @@ async fn build_in_buckets(
             took: start.elapsed(),
         });
     }
-    let mut writer = LakeWriter::new(lake);
+    let mut writer = LakeWriter::with_budget(lake, WRITER_BYTES);
     let sessions = store_sessions(&engine, &engine, bucket_rows, layout, &mut writer).await?;
     // Per instance and minute, across connections, a day at a time: over the whole
     // lake at once, the aggregate held every minute's first and last row (185 MiB at

@@ -17,7 +17,9 @@
 use datafusion::prelude::{col, lit};
 use futures::StreamExt;
 
-use super::index::{MINUTES, PER_SESSION, commit, conform, store_minutes, store_sessions};
+use super::index::{
+    MINUTES, PER_SESSION, WRITER_BYTES, commit, conform, store_minutes, store_sessions,
+};
 use super::shuffle::Layout;
 use super::{Engine, EngineError, df, texts};
 use crate::lake::session_index::Marker;
@@ -108,7 +110,7 @@ impl Update<'_> {
             .engine
             .focused_on(affected.clone(), Some(dates), 0)
             .await?;
-        let mut writer = LakeWriter::new(self.lake);
+        let mut writer = LakeWriter::with_budget(self.lake, WRITER_BYTES);
         let sessions = store_sessions(
             self.engine,
             &rows,

@@ -35,6 +35,8 @@ pub struct LakeWriter<'a> {
     lake: &'a Lake,
     buffers: BTreeMap<(&'static str, i64), Buffer>,
     buffered_bytes: usize,
+    /// Bytes buffered over all partitions before the largest is written.
+    budget: usize,
     written: Vec<FileEntry>,
 }
 
@@ -47,10 +49,17 @@ struct Buffer {
 
 impl<'a> LakeWriter<'a> {
     pub fn new(lake: &'a Lake) -> Self {
+        LakeWriter::with_budget(lake, MAX_BUFFERED_BYTES)
+    }
+
+    /// A writer that buffers at most `budget` bytes over all partitions: for a caller
+    /// whose own working set leaves less room than ingest's (the session index).
+    pub fn with_budget(lake: &'a Lake, budget: usize) -> Self {
         LakeWriter {
             lake,
             buffers: BTreeMap::new(),
             buffered_bytes: 0,
+            budget,
             written: Vec::new(),
         }
     }
@@ -99,7 +108,7 @@ impl<'a> LakeWriter<'a> {
                 self.flush((table.name, day))?;
             }
         }
-        while self.buffered_bytes > MAX_BUFFERED_BYTES {
+        while self.buffered_bytes > self.budget {
             let largest = self
                 .buffers
                 .iter()
@@ -391,8 +400,8 @@ mod tests {
     use arrow::array::AsArray;
     use std::sync::Arc;
 
-    #[test]
-    fn parts_are_split_by_day_and_sorted_by_time() {
+    /// Three federations, two of them on 2026-11-17, out of order, in one batch.
+    fn add_two_days(writer: &mut LakeWriter) {
         let record = |id: &str, t: &str| {
             format!(
                 r#"{{"eventName":"AssumeRoleWithSAML","eventID":"{id}","eventTime":"{t}","responseElements":{{"subject":"s"}}}}"#
@@ -404,9 +413,6 @@ mod tests {
             record("next-day", "2026-11-18T00:00:01Z"),
             record("early", "2026-11-17T08:00:00Z")
         );
-        let dir = tempfile::tempdir().unwrap();
-        let lake = Lake::open(dir.path()).unwrap();
-        let mut writer = LakeWriter::new(&lake);
         let filter = cloudtrail::EventFilter::default();
         cloudtrail::parse(json.as_bytes(), "mem://x", &filter, &mut |out, b| {
             writer
@@ -414,6 +420,29 @@ mod tests {
                 .map_err(|e| crate::sources::SourceError::Sink(e.to_string()))
         })
         .unwrap();
+    }
+
+    /// Over its budget a writer writes its largest partition at once, and goes on
+    /// until it is under it again; within it, nothing until `finish`.
+    #[test]
+    fn a_writer_over_its_budget_writes_its_largest_partitions_as_it_goes() {
+        for (budget, early) in [(usize::MAX, 0), (1, 2)] {
+            let dir = tempfile::tempdir().unwrap();
+            let lake = Lake::open(dir.path()).unwrap();
+            let mut writer = LakeWriter::with_budget(&lake, budget);
+            add_two_days(&mut writer);
+            assert_eq!(writer.written.len(), early, "budget {budget}");
+            assert!(writer.buffered_bytes <= budget);
+            assert_eq!(writer.finish().unwrap().len(), 2, "budget {budget}");
+        }
+    }
+
+    #[test]
+    fn parts_are_split_by_day_and_sorted_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path()).unwrap();
+        let mut writer = LakeWriter::new(&lake);
+        add_two_days(&mut writer);
         let written = writer.finish().unwrap();
         let days: Vec<&str> = written
             .iter()
