@@ -123,7 +123,7 @@ const BUCKET_ROWS: u64 = 500_000;
 /// The bytes of index rows the lake writer buffers before it writes a part: the
 /// stored sessions of every day pile up beside each bucket's working set. With
 /// ingest's 192 MiB, `index --force` at 100 M db events grew from 343 to 508 MiB over
-/// its buckets (sampled) and peaked at 519 MiB.
+/// its buckets (sampled) and peaked at 519 MiB; with 64 MiB, 402 MiB (the split's).
 pub(super) const WRITER_BYTES: usize = 64 << 20;
 
 /// [`build_session_index`], computing the sessions of about `bucket_rows` db events at

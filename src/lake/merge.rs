@@ -4,7 +4,7 @@
 //!
 //! An open input costs more than its batch: its Parquet reader holds a decompressed page
 //! and a dictionary per column. A day of a large backfill has about a hundred parts,
-//! and merging them at once peaked at 1.4 GiB at 100 M db events. So at most
+//! and merging them at once peaked at 1.2–1.4 GiB at 100 M db events. So at most
 //! [`MAX_FAN_IN`] inputs are open at a time: more are merged in runs of that many into
 //! intermediate files, and the runs are merged again. A run is written uncompressed to
 //! local disk, even for a lake on S3 (it is read once, right away), and deleted once
@@ -14,11 +14,11 @@
 //! A part whose footer does not declare the order (written before tagtrail recorded it)
 //! is sorted alone first; parts are below the compaction threshold, so that is bounded.
 
+use std::path::PathBuf;
+
 use arrow::compute::interleave_record_batch;
 use arrow::record_batch::RecordBatch;
 use arrow::row::{RowConverter, Rows, SortField};
-
-use std::path::PathBuf;
 
 use super::files::FileEntry;
 use super::read::Batches;
