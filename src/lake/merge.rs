@@ -121,17 +121,19 @@ fn merge_into(
     let mut held: Vec<RecordBatch> = Vec::new();
     let mut cursors: Vec<Cursor> = Vec::new();
     for input in inputs {
-        let (location, file) = match input {
+        let (location, (declared, reader)) = match input {
             Input::Part(part) => (
                 lake.storage().location(&part.path),
-                lake.storage().open(&part.path, part.size)?,
+                read::stream_file(lake, table, &part.path, part.size, CHUNK_ROWS)?,
             ),
-            Input::Run(path) => (
-                path.display().to_string(),
-                LakeFile::Local(std::fs::File::open(path).map_err(LakeError::io(path))?),
-            ),
+            Input::Run(path) => {
+                let file = std::fs::File::open(path).map_err(LakeError::io(path))?;
+                (
+                    path.display().to_string(),
+                    read::stream(table, LakeFile::Local(file), path.clone(), CHUNK_ROWS)?,
+                )
+            }
         };
-        let (declared, reader) = read::stream(table, file, PathBuf::from(&location), CHUNK_ROWS)?;
         let mut rest: Batches = Box::new(reader.map(move |b| conform(b?, &location)));
         if !declared {
             let all = rest.collect::<Result<Vec<_>, _>>()?;
