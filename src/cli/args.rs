@@ -302,6 +302,12 @@ pub enum RawCommand {
         /// Rows per row group of the merged files.
         #[arg(long, default_value_t = 131_072, value_name = "N")]
         row_group_rows: usize,
+        /// The most parts one merge opens at once (at least 2; each holds about 8 MiB of
+        /// pages). A partition with more is merged in runs of that many first, on local
+        /// disk, so its rows are merged more than once: lower it for less memory, or raise
+        /// it to a partition's part count to merge each row once, in more memory.
+        #[arg(long, default_value_t = crate::lake::compact::MAX_FAN_IN, value_name = "N")]
+        fan_in: usize,
     },
     /// Store the lake's database sessions (the session index), so reports and findings
     /// read one row per session instead of grouping every db event again. `tagtrail

@@ -340,12 +340,21 @@ impl Config {
                     _ => None,
                 },
             },
-            RawCommand::Compact { row_group_rows } => {
+            RawCommand::Compact {
+                row_group_rows,
+                fan_in,
+            } => {
                 if row_group_rows == 0 {
                     return Err(bad("--row-group-rows")("must be at least 1".into()));
                 }
+                if fan_in < 2 {
+                    return Err(bad("--fan-in")(
+                        "must be at least 2: a merge reads two parts or more".into(),
+                    ));
+                }
                 Command::Compact(CompactOptions {
                     row_group_rows,
+                    fan_in,
                     ..CompactOptions::default()
                 })
             }
@@ -582,6 +591,8 @@ mod tests {
             "http://127.0.0.1:5000",
             "--row-group-rows",
             "1000",
+            "--fan-in",
+            "4",
         ])
         .unwrap();
         assert_eq!(
@@ -592,11 +603,17 @@ mod tests {
             })
         );
         assert_eq!(c.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
-        assert!(matches!(c.command, Command::Compact(o) if o.row_group_rows == 1000));
+        assert!(
+            matches!(c.command, Command::Compact(o) if o.row_group_rows == 1000 && o.fan_in == 4)
+        );
         let e = parse(&["tagtrail", "who", "a.b", "--lake", "gs://x/y"]).unwrap_err();
         assert_eq!(e.flag, "--lake");
         let e = parse(&["tagtrail", "compact", "--row-group-rows", "0"]).unwrap_err();
         assert_eq!(e.flag, "--row-group-rows");
+        let e = parse(&["tagtrail", "compact", "--fan-in", "1"]).unwrap_err();
+        assert_eq!(e.flag, "--fan-in");
+        let c = parse(&["tagtrail", "compact"]).unwrap();
+        assert!(matches!(c.command, Command::Compact(o) if o == CompactOptions::default()));
     }
 
     #[test]

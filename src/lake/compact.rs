@@ -19,7 +19,8 @@ use arrow::array::{ArrayRef, new_null_array};
 use arrow::record_batch::RecordBatch;
 
 use super::files::{FileEntry, data_file};
-use super::merge::{MAX_FAN_IN, merge};
+pub use super::merge::MAX_FAN_IN;
+use super::merge::merge;
 use super::{ALL_TABLES, Lake, LakeError, TableDef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

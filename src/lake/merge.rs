@@ -39,8 +39,8 @@ struct Cursor {
     slot: usize,
 }
 
-/// The most inputs one merge holds open.
-pub(crate) const MAX_FAN_IN: usize = 16;
+/// The most inputs one merge holds open, unless told otherwise (`compact --fan-in`).
+pub const MAX_FAN_IN: usize = 16;
 
 /// An input of one merge: a part of the lake, or an intermediate run on local disk.
 enum Input<'a> {

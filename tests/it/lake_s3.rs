@@ -169,12 +169,20 @@ fn ingest_in_runs(target: &Target) {
         .map(|p| p.to_str().unwrap().to_string())
         .collect();
     trail.sort();
-    let (even, odd): (Vec<_>, Vec<_>) = trail.iter().enumerate().partition(|(i, _)| i % 2 == 0);
-    let files =
-        |v: Vec<(usize, &String)>| v.into_iter().map(|(_, f)| f.clone()).collect::<Vec<_>>();
-    let runs: [Vec<String>; 4] = [
-        [files(even), vec![demo("okta"), demo("iam")]].concat(),
-        [files(odd), vec![demo("inventory")]].concat(),
+    // A third of the trail in each of three runs: a day's CloudTrail partition gets
+    // three parts, more than a merge of fan-in 2 opens at once.
+    let third = |k: usize| -> Vec<String> {
+        trail
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 3 == k)
+            .map(|(_, f)| f.clone())
+            .collect()
+    };
+    let runs: [Vec<String>; 5] = [
+        [third(0), vec![demo("okta"), demo("iam")]].concat(),
+        [third(1), vec![demo("inventory")]].concat(),
+        third(2),
         vec![
             demo("rds/shop-prod/audit/server_audit.log.1"),
             demo("rds/ledger-prod"),
@@ -254,12 +262,17 @@ fn compaction_survives_a_crash_and_keeps_every_row(target: &Target, moto: Option
         crowded >= 5,
         "several partitions with several files: {before_files:?}"
     );
+    // Merged two parts at a time, these are merged in runs first (on local disk, also
+    // for a lake on S3), and the runs merged again.
+    let over_fan_in = before_files.values().filter(|n| **n > 2).count();
+    assert!(over_fan_in >= 3, "{before_files:?}");
     let answers = target.answers();
     let sums = target.checksums();
 
     // Crash: merged files written, list not swapped.
     let opts = CompactOptions {
         row_group_rows: 50,
+        fan_in: 2,
         ..CompactOptions::default()
     };
     let plan = compact::plan(&lake, &opts).unwrap();
@@ -273,11 +286,12 @@ fn compaction_survives_a_crash_and_keeps_every_row(target: &Target, moto: Option
         "a crashed compaction changes no answer"
     );
     assert_eq!(target.checksums(), sums);
+    // The merged files are the only orphans: every run was deleted once merged.
     let reopened = target.open(moto);
     assert_eq!(reopened.live_files().unwrap().orphans.len(), crowded);
 
     // The real run removes the orphans and merges.
-    let summary = target.run(&["compact", "--row-group-rows", "50"]);
+    let summary = target.run(&["compact", "--row-group-rows", "50", "--fan-in", "2"]);
     assert!(
         summary.contains(&format!(
             "compacted {crowded} partition(s), {} file(s) into {crowded}; removed {crowded} orphan file(s)",
