@@ -8,8 +8,10 @@
 //! computes their sessions: at 100 M db events `who` over the rows alone took 6.2 s
 //! where that took 7.0 (BENCHMARKS.md, thirteenth run).
 
+use arrow::datatypes::Schema;
 use datafusion::common::JoinType;
-use datafusion::prelude::{Expr, SessionContext, col, lit};
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{DataFrame, Expr, SessionContext, col, ident, lit};
 use datafusion::scalar::ScalarValue;
 
 use super::focus::hold;
@@ -55,6 +57,7 @@ impl Engine {
         ctx.register_table("db_events", period.into_view())
             .map_err(df(context))?;
         let rows = bind(ctx.sql(rows_sql).await, params)?;
+        let rows = with_every_column(rows, period_schema(&ctx).await?).map_err(df(context))?;
         ctx.deregister_table("db_events").map_err(df(context))?;
         let pool = ctx.runtime_env().memory_pool.clone();
         let partitions = ctx.copied_config().target_partitions();
@@ -100,6 +103,35 @@ impl Engine {
         .await?;
         self.narrowed(ctx, held, true).await
     }
+}
+
+/// The columns of `db_events` as the lake's files and partitions give them.
+async fn period_schema(ctx: &SessionContext) -> Result<Schema, EngineError> {
+    let lake = ctx
+        .table("db_events_lake")
+        .await
+        .map_err(df("reading the rows asked about"))?;
+    Ok(lake.schema().as_arrow().clone())
+}
+
+/// `rows` with every column of `schema`, in its order, those it lacks as typed nulls.
+/// The session and attribution views are planned over every column of `db_events`,
+/// while a question's rows need only the columns it reads: each column left out of
+/// `who`'s rows is one less decompression of every page of the period, since those
+/// rows lie on all of them.
+fn with_every_column(rows: DataFrame, schema: Schema) -> Result<DataFrame, DataFusionError> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if rows.schema().has_column_with_unqualified_name(f.name()) {
+                Ok(ident(f.name()))
+            } else {
+                Ok(lit(ScalarValue::try_from(f.data_type())?).alias(f.name()))
+            }
+        })
+        .collect::<Result<Vec<_>, DataFusionError>>()?;
+    rows.select(columns)
 }
 
 /// Registers `pg_csvlog_hours` for the rows in `db_events`: the hours with csvlog rows
@@ -209,6 +241,21 @@ mod tests {
         )
         .await;
         assert_eq!(events, named);
+        // Of their columns, those `who` reads alone: the others are typed nulls, where
+        // the lake holds every row's db user and client host.
+        let left_out = answer(
+            "SELECT count(db_user) + count(client_host) + count(server_host) AS n FROM db_events",
+        )
+        .await;
+        assert!(left_out.contains("| 0 "), "{left_out}");
+        let lake_users = answer(
+            "SELECT count(db_user) AS n FROM db_events_lake \
+             WHERE (names_table(statement, database, 'shop.customers') \
+             OR lower(concat(database, '.', object)) = 'shop.customers') \
+             AND connection_id IS NOT NULL",
+        )
+        .await;
+        assert_eq!(lake_users, events);
         let plan = answer("EXPLAIN SELECT count(*) FROM db_sessions").await;
         assert!(plan.contains("session_facts_index"), "{plan}");
     }
