@@ -54,10 +54,11 @@ impl Engine {
             .await
             .and_then(|t| t.filter(in_dates.clone()))
             .map_err(df(context))?;
+        let columns = period.schema().as_arrow().clone();
         ctx.register_table("db_events", period.into_view())
             .map_err(df(context))?;
         let rows = bind(ctx.sql(rows_sql).await, params)?;
-        let rows = with_every_column(rows, period_schema(&ctx).await?).map_err(df(context))?;
+        let rows = with_every_column(rows, columns).map_err(df(context))?;
         ctx.deregister_table("db_events").map_err(df(context))?;
         let pool = ctx.runtime_env().memory_pool.clone();
         let partitions = ctx.copied_config().target_partitions();
@@ -103,15 +104,6 @@ impl Engine {
         .await?;
         self.narrowed(ctx, held, true).await
     }
-}
-
-/// The columns of `db_events` as the lake's files and partitions give them.
-async fn period_schema(ctx: &SessionContext) -> Result<Schema, EngineError> {
-    let lake = ctx
-        .table("db_events_lake")
-        .await
-        .map_err(df("reading the rows asked about"))?;
-    Ok(lake.schema().as_arrow().clone())
 }
 
 /// `rows` with every column of `schema`, in its order, those it lacks as typed nulls.
