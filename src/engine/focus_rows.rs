@@ -234,7 +234,7 @@ mod tests {
         .await;
         assert_eq!(events, named);
         // Of their columns, those `who` reads alone: the others are typed nulls, where
-        // the lake holds every row's db user and client host.
+        // the lake holds a db user for every one of those rows.
         let left_out = answer(
             "SELECT count(db_user) + count(client_host) + count(server_host) AS n FROM db_events",
         )
