@@ -183,7 +183,7 @@ impl Engine {
             _held: held,
             _lake: self._lake.clone(),
         };
-        engine.plan_views(None).await?;
+        engine.plan_views().await?;
         Ok(engine)
     }
 

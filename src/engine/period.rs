@@ -70,7 +70,7 @@ impl Engine {
             _held: None,
             _lake: self._lake.clone(),
         };
-        engine.plan_views(None).await?;
+        engine.plan_views().await?;
         Ok(Some(engine))
     }
 }

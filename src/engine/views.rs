@@ -54,6 +54,30 @@ pub fn readers_of(name: &str) -> std::collections::BTreeSet<&'static str> {
     readers
 }
 
+/// The views `name` reads, directly or through other views: the earlier views (in
+/// dependency order) that its SQL names or that one of them names. As with
+/// [`readers_of`], a name in a comment counts too.
+pub fn read_by(name: &str) -> std::collections::BTreeSet<&'static str> {
+    let mut read: std::collections::BTreeSet<&'static str> = Default::default();
+    let Some(at) = VIEWS.iter().position(|v| v.name == name) else {
+        return read;
+    };
+    // Latest first: a view's readers come after it, so each reader is found before it.
+    for view in VIEWS[..at].iter().rev() {
+        let named_by = |reader: &str| {
+            let sql = VIEWS
+                .iter()
+                .find(|v| v.name == reader)
+                .map_or("", |v| v.sql);
+            names_word(sql, view.name)
+        };
+        if named_by(name) || read.iter().any(|r| named_by(r)) {
+            read.insert(view.name);
+        }
+    }
+    read
+}
+
 /// Whether `text` holds `word` with no identifier character on either side.
 fn names_word(text: &str, word: &str) -> bool {
     let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -91,7 +115,7 @@ pub const SUBJECT_CONNECTIONS: &str = include_str!("../../queries/focus/subject.
 
 #[cfg(test)]
 mod tests {
-    use super::readers_of;
+    use super::{VIEWS, read_by, readers_of};
 
     /// What each cached view makes plan again: its readers, through other views too,
     /// and nothing that reads neither it nor them.
@@ -113,6 +137,38 @@ mod tests {
         assert!(readers_of("who_accessed").is_empty());
         // attributed_sessions does not name idp_sessions: it reads it through idp_aws_sso and session_mfa.
         assert!(readers_of("idp_sessions").contains("attributed_sessions"));
+    }
+
+    /// What a view to cache makes plan first: the views it reads, through other views
+    /// too, and none it does not read.
+    #[test]
+    fn a_view_reads_the_views_it_names_and_what_they_read() {
+        let read = read_by("session_matches");
+        for view in [
+            "db_sessions",
+            "db_session_spans",
+            "role_sessions",
+            "db_grants",
+        ] {
+            assert!(read.contains(view), "{view}: {read:?}");
+        }
+        for other in ["session_matches", "attributed_sessions", "idp_aws_sso"] {
+            assert!(!read.contains(other), "{other}: {read:?}");
+        }
+        // who_accessed names attributed_sessions alone of the MFA views: it reads
+        // idp_sessions through session_mfa and idp_aws_sso.
+        assert!(read_by("who_accessed").contains("idp_sessions"));
+        assert!(read_by("pg_csvlog_hours").is_empty());
+        // A view reads exactly those of which it is a reader.
+        for view in VIEWS.iter().map(|v| v.name) {
+            for other in VIEWS.iter().map(|v| v.name) {
+                assert_eq!(
+                    read_by(view).contains(other),
+                    readers_of(other).contains(view),
+                    "{view} reads {other}"
+                );
+            }
+        }
     }
 
     /// Each query's rows as JSON, over a lake of what `lab` wrote.
