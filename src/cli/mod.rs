@@ -18,7 +18,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checks::{self, Severity, Status};
 use crate::demo;
-use crate::engine::{AttributionSettings, Engine, EngineError, build_session_index};
+use crate::engine::{
+    AttributionSettings, Engine, EngineError, build_attribution_index, build_session_index,
+};
 use crate::fetch::AwsOptions;
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
 use crate::integrity::IntegrityError;
@@ -110,6 +112,8 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
                 // The ingest's freed buffers would otherwise stay under the index's.
                 crate::memory::release_freed();
                 summary::session_index(out, &build_session_index(&lake, false).await?)?;
+                let stored = build_attribution_index(&lake, &config.attribution, false).await?;
+                summary::stored_attribution(out, &stored)?;
             }
             let merge = compact::plan(&lake, &compact::CompactOptions::default())?;
             summary::compact_hint(out, &merge.groups)?;
@@ -122,6 +126,8 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             let lake = existing_lake(&config.lake, &config.aws).await?;
             let _lock = lake.lock("index")?;
             summary::session_index(out, &build_session_index(&lake, force).await?)?;
+            let stored = build_attribution_index(&lake, &config.attribution, force).await?;
+            summary::stored_attribution(out, &stored)?;
         }
         Command::Who {
             object,

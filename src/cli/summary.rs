@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::engine::{Engine, IndexOutcome};
+use crate::engine::{AttributionOutcome, Engine, IndexOutcome};
 use crate::ingest::{FileStatus, IngestReport};
 use crate::lake::compact::Group;
 use crate::report::{self, Format, new_table};
@@ -180,6 +180,27 @@ pub fn session_index(out: &mut dyn Write, outcome: &IndexOutcome) -> std::io::Re
             out,
             "Session index: updated; {sessions} database sessions of the {connections} \
              connections with new rows computed again ({:.1} s).",
+            took.as_secs_f64()
+        ),
+    }
+}
+
+/// One line on the stored attribution, after the session index's.
+pub fn stored_attribution(
+    out: &mut dyn Write,
+    outcome: &AttributionOutcome,
+) -> std::io::Result<()> {
+    match outcome {
+        AttributionOutcome::UpToDate => writeln!(out, "Stored attribution: up to date."),
+        // The session index line already says why (an ingest never leaves it stale).
+        AttributionOutcome::NoIndex => writeln!(
+            out,
+            "Stored attribution: not stored (no current session index)."
+        ),
+        AttributionOutcome::Built { sessions, took } => writeln!(
+            out,
+            "Stored attribution: the person behind each of {sessions} database sessions \
+             ({:.1} s).",
             took.as_secs_f64()
         ),
     }

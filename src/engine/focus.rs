@@ -175,11 +175,26 @@ impl Engine {
         held: Option<MemoryReservation>,
         indexed: bool,
     ) -> Result<Engine, EngineError> {
+        self.narrowed_with(ctx, held, indexed, &[]).await
+    }
+
+    /// [`Engine::narrowed`], with the views `stored` registered by the caller from
+    /// stored rows (never planned from their SQL).
+    pub(super) async fn narrowed_with(
+        &self,
+        ctx: SessionContext,
+        held: Option<MemoryReservation>,
+        indexed: bool,
+        stored: &[&'static str],
+    ) -> Result<Engine, EngineError> {
+        let mut cached: std::collections::BTreeSet<&'static str> = ["pg_csvlog_hours"].into();
+        cached.extend(stored);
         let engine = Engine {
             ctx,
-            cached: std::sync::Mutex::new(["pg_csvlog_hours"].into()),
+            cached: std::sync::Mutex::new(cached),
             memory_limit: self.memory_limit,
             indexed,
+            attributed: false,
             _held: held,
             _lake: self._lake.clone(),
         };
@@ -515,6 +530,14 @@ mod across_days {
         let indexed = Engine::open(&lake).await.unwrap();
         assert!(indexed.reads_session_index());
         assert_eq!(answer(indexed).await, computed);
+        // So does the stored attribution, stored under the day the session began.
+        let settings = crate::engine::AttributionSettings::default();
+        crate::engine::build_attribution_index(&lake, &settings, false)
+            .await
+            .unwrap();
+        let attributed = Engine::open(&lake).await.unwrap();
+        assert!(attributed.attributed);
+        assert_eq!(answer(attributed).await, computed);
         let reason =
             "no federated session open at connect: the nearest with alice started 10 min after";
         for want in ["| unattributed |", reason] {

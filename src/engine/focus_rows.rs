@@ -30,6 +30,8 @@ impl Engine {
     /// connections. Every view over the rows then gives what the whole lake gives for
     /// them: their sessions, attributions and statements. The rows are held in memory
     /// when they take less than `budget` bytes, and read again at each use otherwise.
+    /// With `attributed`, `attributed_sessions` is the stored attribution of their
+    /// sessions ([`super::attribution`]), not computed.
     ///
     /// Only for an engine that reads the session index.
     pub(super) async fn rows_focused(
@@ -38,6 +40,7 @@ impl Engine {
         params: Vec<ScalarValue>,
         dates: (String, String),
         budget: usize,
+        attributed: bool,
     ) -> Result<Engine, EngineError> {
         debug_assert!(
             self.indexed,
@@ -102,6 +105,12 @@ impl Engine {
             )
         })
         .await?;
+        if attributed {
+            super::attribution::register_stored(&ctx, ids, &hi).await?;
+            return self
+                .narrowed_with(ctx, held, true, &[super::attribution::VIEW])
+                .await;
+        }
         self.narrowed(ctx, held, true).await
     }
 }
@@ -217,7 +226,13 @@ mod tests {
         let (asked, _) = who_params("shop.customers", periods[0].0, periods[0].1);
         let dates = ("0000-01-01".to_string(), "9999-12-31".to_string());
         let focused = indexed
-            .rows_focused(crate::engine::views::WHO_ROWS, asked, dates, usize::MAX)
+            .rows_focused(
+                crate::engine::views::WHO_ROWS,
+                asked,
+                dates,
+                usize::MAX,
+                false,
+            )
             .await
             .unwrap();
         let answer = |sql: &'static str| {

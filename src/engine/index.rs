@@ -56,7 +56,7 @@ pub enum IndexOutcome {
 
 /// The text of every view the indexed views are computed from (they come first in
 /// [`views::VIEWS`]), so an index made by another version of them is not used.
-fn index_sql() -> String {
+pub(super) fn index_sql() -> String {
     let last = INDEXED
         .iter()
         .filter_map(|(name, _)| views::VIEWS.iter().position(|v| v.name == *name))
@@ -214,7 +214,10 @@ pub(super) async fn store_sessions(
         // The events are joined to the spans: held in memory, the join builds from them.
         part.cache_views(&[PER_SESSION[0].0]).await?;
         for (view, table) in PER_SESSION {
-            sessions += store(&part, view, table, writer).await?;
+            let rows = store(&part, view, table, writer).await?;
+            if table.name == SESSION_FACTS_INDEX.name {
+                sessions += rows;
+            }
         }
         drop(part);
         crate::memory::release_freed();
@@ -257,18 +260,31 @@ pub(super) fn commit(
     replaced: &[String],
     marker: &Marker,
 ) -> Result<(), EngineError> {
+    commit_then(lake, generation, writer, replaced, || {
+        session_index::store_marker(lake, marker)
+    })
+}
+
+/// [`commit`], recording what was committed with `record` (a marker) once the parts
+/// are in the lake.
+pub(super) fn commit_then(
+    lake: &Lake,
+    generation: Option<u64>,
+    writer: LakeWriter<'_>,
+    replaced: &[String],
+    record: impl FnOnce() -> Result<(), LakeError>,
+) -> Result<(), EngineError> {
     let added = writer.finish_staged()?;
     lake.swap(Some(generation), replaced, &added)?;
-    session_index::store_marker(lake, marker)?;
+    record()?;
     for path in replaced {
         lake.storage().delete(path)?;
     }
     Ok(())
 }
 
-/// Streams the rows of `view` into `table`; returns how many sessions they are (rows of
-/// the session facts, else 0).
-async fn store(
+/// Streams the rows of `view` into `table`; returns how many rows they are.
+pub(super) async fn store(
     engine: &Engine,
     view: &str,
     table: &'static TableDef,
@@ -282,15 +298,13 @@ async fn store(
         .execute_stream()
         .await
         .map_err(df(format!("computing view {view}")))?;
-    let mut sessions = 0;
+    let mut rows = 0;
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(df(format!("computing view {view}")))?;
-        if table.name == SESSION_FACTS_INDEX.name {
-            sessions += batch.num_rows() as u64;
-        }
+        rows += batch.num_rows() as u64;
         writer.add(table, conform(&batch, table)?)?;
     }
-    Ok(sessions)
+    Ok(rows)
 }
 
 /// How many rows `db_events` holds (from the Parquet footers).

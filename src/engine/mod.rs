@@ -2,6 +2,7 @@
 //! functions and the views from `queries/`, so every answer tagtrail gives is a SQL
 //! query a user can read, rerun and change with `tagtrail query`.
 
+mod attribution;
 mod focus;
 mod focus_rows;
 mod index;
@@ -33,6 +34,7 @@ use object_store::path::Path;
 
 use crate::lake::{ALL_TABLES, Lake, LakeError};
 
+pub use attribution::{AttributionOutcome, build_attribution_index};
 pub use index::{IndexOutcome, build_session_index};
 pub use settings::{AttributionSettings, parse_duration, validate_tag_key};
 
@@ -134,6 +136,10 @@ pub struct Engine {
     memory_limit: usize,
     /// Whether the views of [`index::INDEXED`] read the lake's session index.
     indexed: bool,
+    /// Whether the lake's stored attribution is current for this engine's settings
+    /// ([`build_attribution_index`]): questions about a few rows then read their
+    /// sessions' attribution instead of computing it.
+    attributed: bool,
     /// The pool's share held by a focused engine's rows ([`Engine::focused`]).
     _held: Option<MemoryReservation>,
     /// Keeps an S3 lake's connection (and its runtime) alive while queries run.
@@ -168,7 +174,11 @@ impl Engine {
         memory_limit: usize,
     ) -> Result<Engine, EngineError> {
         let indexed = index::is_current(lake)?;
-        Engine::open_indexed(lake, settings, memory_limit, indexed, LakeReads::Questions).await
+        let mut engine =
+            Engine::open_indexed(lake, settings, memory_limit, indexed, LakeReads::Questions)
+                .await?;
+        engine.attributed = indexed && attribution::is_current(lake, settings)?;
+        Ok(engine)
     }
 
     /// Like [`Engine::open_limited`], computing every view from the events, for one
@@ -234,6 +244,7 @@ impl Engine {
             cached: Default::default(),
             memory_limit,
             indexed,
+            attributed: false,
             _held: None,
             _lake: lake.clone(),
         };
@@ -471,9 +482,21 @@ impl Engine {
             let dates = (focus::partition_text(since), focus::partition_text(until));
             // A quarter of the limit, as for [`Engine::focused`].
             let focused = self
-                .rows_focused(views::WHO_ROWS, asked, dates, self.memory_limit / 4)
+                .rows_focused(
+                    views::WHO_ROWS,
+                    asked,
+                    dates,
+                    self.memory_limit / 4,
+                    self.attributed,
+                )
                 .await?;
-            focused.cache_views(ATTRIBUTION_VIEWS).await?;
+            // With the attribution stored, the spans alone are computed (and read twice).
+            let computed: &[&str] = if self.attributed {
+                &[SESSION_SPANS]
+            } else {
+                ATTRIBUTION_VIEWS
+            };
+            focused.cache_views(computed).await?;
             return focused.sql_with(views::WHO, params).await;
         }
         self.answer_focused(&views::WHO_CONNECTIONS, asked, views::WHO, params)

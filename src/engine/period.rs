@@ -67,6 +67,7 @@ impl Engine {
             cached: Default::default(),
             memory_limit: self.memory_limit,
             indexed: true,
+            attributed: false,
             _held: None,
             _lake: self._lake.clone(),
         };

@@ -32,6 +32,16 @@ impl Default for AttributionSettings {
 }
 
 impl AttributionSettings {
+    /// The settings as one text, for the stored attribution's marker: attribution
+    /// stored with other settings is not the answer to a question asked with these.
+    pub(super) fn text(&self) -> String {
+        // A tag key has no control characters (validate_tag_key).
+        format!(
+            "{}\u{1f}{}\u{1f}{}",
+            self.tag_key, self.skew_seconds, self.mfa_window_seconds
+        )
+    }
+
     pub(super) fn table(&self) -> Result<MemTable, DataFusionError> {
         let schema = Arc::new(Schema::new(vec![
             Field::new("tag_key", DataType::Utf8, false),

@@ -12,6 +12,7 @@
 //! reading the folders directly see every part, including a crashed run's leftovers
 //! until the next compaction removes them.
 
+pub mod attribution_index;
 pub mod compact;
 pub mod files;
 pub mod lock;
@@ -34,9 +35,9 @@ use files::{FileEntry, LiveFiles};
 use store::Storage;
 
 pub use tables::{
-    ALL_TABLES, CLOUDTRAIL_EVENTS, DB_EVENTS, DB_USERS, DIGEST_CHECKS, EVENT_MINUTES_INDEX,
-    FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, RDS_INSTANCES, SESSION_FACTS_INDEX,
-    SESSION_SPANS_INDEX, TableDef, for_output,
+    ALL_TABLES, ATTRIBUTION_INDEX, CLOUDTRAIL_EVENTS, DB_EVENTS, DB_USERS, DIGEST_CHECKS,
+    EVENT_MINUTES_INDEX, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, RDS_INSTANCES,
+    SESSION_FACTS_INDEX, SESSION_SPANS_INDEX, TableDef, for_output,
 };
 
 /// Errors say which file they concern, so a user can find it.

@@ -200,6 +200,17 @@ fn fingerprint_of(sql: &str, inputs: &[String]) -> String {
 /// run, with what result), as text that starts with its `source_uri`, sorted.
 pub fn inputs(lake: &Lake) -> Result<Vec<String>, LakeError> {
     let kinds: Vec<&str> = DB_KINDS.iter().map(|k| k.name()).collect();
+    inputs_where(lake, |kind| kinds.contains(&kind))
+}
+
+/// Every ingest-manifest row, of every kind, as [`inputs`] writes them: what the
+/// stored attribution ([`super::attribution_index`]) is computed from beside the
+/// sessions (CloudTrail, Okta, policies, inventory, SAML).
+pub fn all_inputs(lake: &Lake) -> Result<Vec<String>, LakeError> {
+    inputs_where(lake, |_| true)
+}
+
+fn inputs_where(lake: &Lake, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, LakeError> {
     let mut rows = Vec::new();
     for batch in read::table_columns(
         lake,
@@ -230,7 +241,7 @@ pub fn inputs(lake: &Lake) -> Result<Vec<String>, LakeError> {
             )));
         };
         for i in 0..batch.num_rows() {
-            if kind.is_null(i) || !kinds.contains(&kind.value(i)) {
+            if kind.is_null(i) || !keep(kind.value(i)) {
                 continue;
             }
             rows.push(format!(

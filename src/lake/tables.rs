@@ -6,7 +6,7 @@
 use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
-use crate::lake::{manifest, session_index};
+use crate::lake::{attribution_index, manifest, session_index};
 use crate::sources::{
     Output, cloudtrail, db_events, db_users, iam_policy, okta, rds_inventory, saml,
 };
@@ -276,7 +276,33 @@ pub static EVENT_MINUTES_INDEX: TableDef = TableDef {
     dictionary_columns: &["instance", "first_uri", "last_uri"],
 };
 
-pub static ALL_TABLES: [&TableDef; 14] = [
+/// The stored attribution ([`attribution_index`]): `attributed_sessions`' rows.
+pub static ATTRIBUTION_INDEX: TableDef = TableDef {
+    name: "session_attribution_index",
+    schema: attribution_index::schema,
+    time_column: "session_start",
+    tie_column: "connection_id",
+    dictionary_columns: &[
+        "instance",
+        "engine",
+        "db_user",
+        "client_host",
+        "initial_database",
+        "application_name",
+        "failure_sql_state",
+        "failure_reason",
+        "auth_method",
+        "attribution",
+        "confidence",
+        "person",
+        "person_key",
+        "tag_key",
+        "tag_key_source",
+        "mfa_status",
+    ],
+};
+
+pub static ALL_TABLES: [&TableDef; 15] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
@@ -291,6 +317,7 @@ pub static ALL_TABLES: [&TableDef; 14] = [
     &SESSION_SPANS_INDEX,
     &SESSION_FACTS_INDEX,
     &EVENT_MINUTES_INDEX,
+    &ATTRIBUTION_INDEX,
 ];
 
 /// The table a source output goes to.

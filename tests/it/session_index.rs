@@ -15,11 +15,13 @@ fn findings_stderr(lake: &std::path::Path) -> String {
 }
 
 /// What the questions that read every session answer: findings, sessions, the weekly
-/// report's JSON and the sessions view.
+/// report's JSON and the sessions view; and `who`, which reads the stored attribution
+/// when there is one.
 fn answers(lake: &std::path::Path) -> Vec<String> {
     let mut out: Vec<String> = [
         vec!["findings", "--format", "json"],
         vec!["sessions", "--format", "csv"],
+        vec!["who", "shop.customers", "--format", "json", "--explain"],
         vec![
             "query",
             "SELECT * FROM db_sessions ORDER BY instance, connection_id, session_seq",
@@ -64,15 +66,33 @@ fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
     // The same files again: nothing new, nothing to index.
     let again = ingest_demo(indexed.path(), &[]);
     assert!(again.contains("Session index: up to date."), "{again}");
+    let wide_skew = tagtrail(
+        plain.path(),
+        &["who", "shop.orders", "--skew", "12h", "--format", "json"],
+    );
     let built = tagtrail(plain.path(), &["index"]);
     assert!(
         built.starts_with("Session index: 90 database sessions stored ("),
         "{built}"
     );
+    assert!(
+        built.contains("\nStored attribution: the person behind each of 90 database sessions ("),
+        "{built}"
+    );
     assert_eq!(
         tagtrail(plain.path(), &["index"]),
-        "Session index: up to date.\n"
+        "Session index: up to date.\nStored attribution: up to date.\n"
     );
+    // Asked with other settings than those it was stored with, `who` computes the
+    // attribution: dokafor's session on shop.orders began 5+ minutes outside his window.
+    let who_orders = |skew: &str| {
+        tagtrail(
+            plain.path(),
+            &["who", "shop.orders", "--skew", skew, "--format", "json"],
+        )
+    };
+    assert_ne!(who_orders("12h"), who_orders("5m"));
+    assert_eq!(who_orders("12h"), wide_skew);
     assert_eq!(findings_stderr(plain.path()), "");
     assert_eq!(answers(plain.path()), without);
 }
