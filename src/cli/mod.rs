@@ -388,7 +388,10 @@ async fn run_demo(out: &mut dyn Write, format: Format) -> Result<(), CliError> {
     let report = ingest_with_progress(&lake, &opts).await?;
     summary::ingest(out, &report)?;
     summary::session_index(out, &build_session_index(&lake, false).await?)?;
-    let engine = Engine::open(&lake).await?;
+    let settings = AttributionSettings::default();
+    let stored = build_attribution_index(&lake, &settings, false).await?;
+    summary::stored_attribution(out, &stored)?;
+    let engine = Engine::open_with(&lake, &settings).await?;
     writeln!(out, "\nWho accessed {}?\n", demo::DEMO_OBJECT)?;
     let rows = who::rows(
         &engine

@@ -108,6 +108,10 @@ fn demo_prints_the_answer() {
         out.contains("Session index: 90 database sessions stored ("),
         "{out}"
     );
+    assert!(
+        out.contains("Stored attribution: the person behind each of 90 database sessions ("),
+        "{out}"
+    );
     for row in expected().as_array().unwrap() {
         assert!(out.contains(row["db_user"].as_str().unwrap()), "{out}");
     }
