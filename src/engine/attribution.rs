@@ -2,9 +2,10 @@
 //! and reading it for the sessions a question is about.
 //!
 //! The stored rows are those of the view `attributed_sessions` over the session index,
-//! computed a day of sessions at a time: a session's attribution is made of its own row
-//! and of what is not a db event (federated sessions, Okta, policies, inventory), so
-//! each day's rows are those of the whole lake, and memory follows a day's sessions.
+//! computed a few days of sessions at a time: a session's attribution is made of its
+//! own row and of what is not a db event (federated sessions, Okta, policies,
+//! inventory), so each batch's rows are those of the whole lake, and memory follows a
+//! batch's sessions, not the lake's.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -34,25 +35,11 @@ pub enum AttributionOutcome {
     Built { sessions: u64, took: Duration },
 }
 
-/// The text of every view the attribution is computed by (those before it in
-/// [`views::VIEWS`] and itself).
-fn attribution_sql() -> String {
-    let at = views::VIEWS
-        .iter()
-        .position(|v| v.name == VIEW)
-        .expect("attributed_sessions is a view");
-    views::VIEWS[..=at]
-        .iter()
-        .map(|v| v.sql)
-        .collect::<Vec<_>>()
-        .join("\n;\n")
-}
-
 fn marker(lake: &Lake, settings: &AttributionSettings) -> Result<Marker, LakeError> {
     Marker::of_lake(
         lake,
         &index::index_sql(),
-        &attribution_sql(),
+        &views::text_through(VIEW),
         &settings.text(),
     )
 }

@@ -467,8 +467,9 @@ impl Engine {
     /// `tagtrail who`: accesses to `object` (`db.table`) in `[since, until)`.
     ///
     /// Over the session index, answered from the rows naming the table in the period
-    /// and their stored sessions ([`Engine::rows_focused`]); without it, by an engine
-    /// focused on those rows' connections ([`Engine::focused`]). Either way an incident
+    /// and their stored sessions ([`Engine::rows_focused`]), and their stored
+    /// attribution while it is current ([`build_attribution_index`]); without the
+    /// index, by an engine focused on those rows' connections ([`Engine::focused`]). Either way an incident
     /// question over a year of logs costs what the period's rows cost. An engine that
     /// already holds the sessions (a report, over its period) answers from them.
     pub async fn who(

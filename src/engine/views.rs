@@ -38,6 +38,21 @@ pub const VIEWS: [View; 17] = [
     view!("who_accessed"),
 ];
 
+/// The text of the views up to `name` in dependency order (those it can read, and
+/// itself), for the markers of what stores a view's rows: rows stored by other SQL are
+/// not used.
+pub fn text_through(name: &str) -> String {
+    let at = VIEWS
+        .iter()
+        .position(|v| v.name == name)
+        .unwrap_or_else(|| panic!("{name} is not a view"));
+    VIEWS[..=at]
+        .iter()
+        .map(|v| v.sql)
+        .collect::<Vec<_>>()
+        .join("\n;\n")
+}
+
 /// The views that read `name`, directly or through other views: the later views (in
 /// dependency order) whose SQL names it or one of its readers. A name in a comment
 /// counts too, which only costs planning a view again; a reader is never missed, since

@@ -111,17 +111,12 @@ impl Marker {
 /// The stored attribution's marker; `None` when there is none or it is unreadable (the
 /// attribution is then computed, and stored again by the next ingest).
 pub fn stored_marker(lake: &Lake) -> Result<Option<Marker>, LakeError> {
-    Ok(lake
-        .storage()
-        .read(MARKER)?
-        .and_then(|bytes| serde_json::from_slice::<Marker>(&bytes).ok()))
+    session_index::read_marker(lake, MARKER)
 }
 
 /// Records that the committed attribution is the one `marker` describes.
 pub fn store_marker(lake: &Lake, marker: &Marker) -> Result<(), LakeError> {
-    let mut bytes = serde_json::to_vec_pretty(marker).expect("serializable");
-    bytes.push(b'\n');
-    lake.storage().write_atomic(MARKER, bytes)
+    session_index::write_marker(lake, MARKER, marker)
 }
 
 #[cfg(test)]

@@ -262,17 +262,35 @@ fn inputs_where(lake: &Lake, keep: impl Fn(&str) -> bool) -> Result<Vec<String>,
 /// The stored index's marker; `None` when there is none (or it is unreadable: the index
 /// is then not trusted, and built again in full by the next ingest).
 pub fn stored_marker(lake: &Lake) -> Result<Option<Marker>, LakeError> {
-    Ok(lake
-        .storage()
-        .read(MARKER)?
-        .and_then(|bytes| serde_json::from_slice::<Marker>(&bytes).ok()))
+    read_marker(lake, MARKER)
 }
 
 /// Records that the committed index is the one `marker` describes.
 pub fn store_marker(lake: &Lake, marker: &Marker) -> Result<(), LakeError> {
+    write_marker(lake, MARKER, marker)
+}
+
+/// The JSON marker at `path` (relative to the lake root); `None` when there is none or
+/// it is unreadable, so that what it describes is not trusted.
+pub(super) fn read_marker<T: serde::de::DeserializeOwned>(
+    lake: &Lake,
+    path: &str,
+) -> Result<Option<T>, LakeError> {
+    Ok(lake
+        .storage()
+        .read(path)?
+        .and_then(|bytes| serde_json::from_slice::<T>(&bytes).ok()))
+}
+
+/// Writes `marker` at `path` as JSON, replacing the old one in one step.
+pub(super) fn write_marker<T: Serialize>(
+    lake: &Lake,
+    path: &str,
+    marker: &T,
+) -> Result<(), LakeError> {
     let mut bytes = serde_json::to_vec_pretty(marker).expect("serializable");
     bytes.push(b'\n');
-    lake.storage().write_atomic(MARKER, bytes)
+    lake.storage().write_atomic(path, bytes)
 }
 
 #[cfg(test)]
