@@ -106,9 +106,16 @@ async fn build_in_batches(
         .into_iter()
         .map(|(path, _)| path.to_string())
         .collect();
-    commit_then(lake, live.generation, writer, &replaced, || {
-        attribution_index::store_marker(lake, &now)
-    })?;
+    if sessions == 0 && replaced.is_empty() {
+        // No parts to add or remove (a lake without database logs yet): no commit, so
+        // the lake's file list does not change. A later ingest changes the inputs, so
+        // this marker cannot describe it.
+        attribution_index::store_marker(lake, &now)?;
+    } else {
+        commit_then(lake, live.generation, writer, &replaced, || {
+            attribution_index::store_marker(lake, &now)
+        })?;
+    }
     Ok(AttributionOutcome::Built {
         sessions,
         took: start.elapsed(),
