@@ -158,23 +158,15 @@ impl Engine {
     /// `attributed_sessions` reads over them.
     async fn sessions_that_began_on(&self, dates: &[String]) -> Result<(), EngineError> {
         const FACTS: &str = "db_session_facts";
-        let context = format!("reading the sessions that began on {}", dates.join(", "));
-        let columns = (SESSION_FACTS_INDEX.schema)();
-        let columns: Vec<&str> = columns.fields().iter().map(|f| f.name().as_str()).collect();
-        let dates = dates.iter().map(|d| lit(d.as_str())).collect();
-        let rows = self
-            .ctx
-            .table(SESSION_FACTS_INDEX.name)
-            .await
-            .and_then(|t| t.filter(col("date").in_list(dates, false)))
-            .and_then(|t| t.select_columns(&columns))
-            .map_err(df(context.clone()))?;
-        self.ctx
-            .deregister_table(FACTS)
-            .map_err(df(context.clone()))?;
-        self.ctx
-            .register_table(FACTS, rows.into_view())
-            .map_err(df(context))?;
+        let dates: Vec<_> = dates.iter().map(|d| lit(d.as_str())).collect();
+        index::create_views(&self.ctx, |view, rows| {
+            if view == FACTS {
+                rows.filter(col("date").in_list(dates.clone(), false))
+            } else {
+                Ok(rows)
+            }
+        })
+        .await?;
         // Only what the attribution reads: `who_accessed` and the like are not asked.
         let mut wanted = views::read_by(VIEW);
         wanted.insert(VIEW);

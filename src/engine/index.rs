@@ -65,10 +65,10 @@ pub(super) fn index_sql() -> String {
     views::text_through(views::VIEWS[last].name)
 }
 
-/// Creates each indexed view as its index table's columns (the `date` partition left
-/// out), over the table's rows as `narrow` (view, rows) gives them: all of them for
-/// the lake's questions, those a question can need for one about a period or a few
-/// connections.
+/// Creates (or replaces) each indexed view as its index table's columns (the `date`
+/// partition left out), over the table's rows as `narrow` (view, rows) gives them: all
+/// of them for the lake's questions, those a question can need for one about a period
+/// or a few connections, or a batch of days' sessions to attribute.
 pub(super) async fn create_views(
     ctx: &SessionContext,
     narrow: impl Fn(&str, DataFrame) -> Result<DataFrame, DataFusionError>,
@@ -83,6 +83,7 @@ pub(super) async fn create_views(
             .and_then(|rows| narrow(view, rows))
             .and_then(|rows| rows.select_columns(&columns))
             .map_err(df(context.clone()))?;
+        ctx.deregister_table(view).map_err(df(context.clone()))?;
         ctx.register_table(view, rows.into_view())
             .map_err(df(context))?;
     }

@@ -91,20 +91,18 @@ impl Marker {
     }
 
     /// The marker for the lake now: its session index computed by `index_sql`, its
-    /// attribution by `sql` with `settings`.
+    /// attribution by `sql` with `settings`. The ingest manifest is read once, for
+    /// both digests.
     pub fn of_lake(
         lake: &Lake,
         index_sql: &str,
         sql: &str,
         settings: &str,
     ) -> Result<Marker, LakeError> {
-        let index = session_index::fingerprint(lake, index_sql)?;
-        Ok(Marker::new(
-            &index,
-            sql,
-            settings,
-            &session_index::all_inputs(lake)?,
-        ))
+        let inputs = session_index::all_inputs(lake)?;
+        let db_inputs = session_index::db_inputs(&inputs);
+        let index = session_index::fingerprint_of(index_sql, &db_inputs);
+        Ok(Marker::new(&index, sql, settings, &inputs))
     }
 }
 

@@ -186,7 +186,8 @@ pub fn fingerprint(lake: &Lake, sql: &str) -> Result<String, LakeError> {
     Ok(fingerprint_of(sql, &inputs(lake)?))
 }
 
-fn fingerprint_of(sql: &str, inputs: &[String]) -> String {
+/// [`fingerprint`] of the database-log `inputs` ([`db_inputs`]) the caller read.
+pub fn fingerprint_of(sql: &str, inputs: &[String]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(sql.as_bytes());
     for row in inputs {
@@ -199,18 +200,23 @@ fn fingerprint_of(sql: &str, inputs: &[String]) -> String {
 /// Every ingest-manifest row of a database-log file (which file, which content, which
 /// run, with what result), as text that starts with its `source_uri`, sorted.
 pub fn inputs(lake: &Lake) -> Result<Vec<String>, LakeError> {
+    Ok(db_inputs(&all_inputs(lake)?))
+}
+
+/// The rows of `all` ([`all_inputs`]) of a database-log file, in the same order: what
+/// [`inputs`] reads, from rows the caller already holds.
+pub fn db_inputs(all: &[String]) -> Vec<String> {
     let kinds: Vec<&str> = DB_KINDS.iter().map(|k| k.name()).collect();
-    inputs_where(lake, |kind| kinds.contains(&kind))
+    all.iter()
+        .filter(|row| row.split(FIELD).nth(2).is_some_and(|k| kinds.contains(&k)))
+        .cloned()
+        .collect()
 }
 
 /// Every ingest-manifest row, of every kind, as [`inputs`] writes them: what the
 /// stored attribution ([`super::attribution_index`]) is computed from beside the
 /// sessions (CloudTrail, Okta, policies, inventory, SAML).
 pub fn all_inputs(lake: &Lake) -> Result<Vec<String>, LakeError> {
-    inputs_where(lake, |_| true)
-}
-
-fn inputs_where(lake: &Lake, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, LakeError> {
     let mut rows = Vec::new();
     for batch in read::table_columns(
         lake,
@@ -241,7 +247,7 @@ fn inputs_where(lake: &Lake, keep: impl Fn(&str) -> bool) -> Result<Vec<String>,
             )));
         };
         for i in 0..batch.num_rows() {
-            if kind.is_null(i) || !keep(kind.value(i)) {
+            if kind.is_null(i) {
                 continue;
             }
             rows.push(format!(
