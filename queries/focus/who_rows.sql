@@ -1,11 +1,12 @@
 -- The rows `tagtrail who` is about: those in [$2, $3) that name the table $1 the way
 -- who.sql asks (a TABLE event on it, or a statement naming it). $4/$5 are the `date=`
--- partitions of $2 and $3, so only the period's files are read. $6 is the bits the
--- signature of a row naming the table holds (`words`, src/sources/words.rs: of its
--- statement and object; 0 when a name rules nothing out): the scan evaluates that
--- test first, over one integer column, and decodes, compares and searches the names
--- and statements of the rows that pass it alone, about one in 250 at 100 M db events,
--- where it compared every TABLE row and searched every statement of the period.
+-- partitions of $2 and of the period's last instant (before $3), so only the period's
+-- files are read. $6 is the bits the signature of a row naming the table holds
+-- (`words`, src/sources/words.rs: of its statement and object; 0 when a name rules
+-- nothing out): the scan evaluates that test first, over one integer column, and
+-- decodes, compares and searches the names and statements of the rows that pass it
+-- alone, about one in 250 at 100 M db events, where it compared every TABLE row and
+-- searched every statement of the period.
 -- Over the session index `who` answers from these rows alone: their sessions are
 -- stored. Without it, it reads every row of their connections (Engine::focused) and
 -- computes those sessions: a session is made of its connection's rows alone, so

@@ -363,6 +363,19 @@ pub(super) fn partition(t: i64) -> ScalarValue {
     ScalarValue::Utf8(Some(partition_text(t)))
 }
 
+/// The `date=` partition of the last instant of a period `[since, until)`: the period
+/// ends before `until`, so one ending at midnight reads no file of the day that
+/// midnight begins. (Read to `partition(until)`, a week's `who` read an eighth day of
+/// stored sessions, stored attribution and csvlog hours, to drop them by their time.)
+pub(super) fn last_partition(until: i64) -> ScalarValue {
+    partition(until.saturating_sub(1))
+}
+
+/// [`last_partition`] as text.
+pub(super) fn last_partition_text(until: i64) -> String {
+    partition_text(until.saturating_sub(1))
+}
+
 /// [`partition`] as text.
 pub(super) fn partition_text(t: i64) -> String {
     const YEAR_0: i64 = -62_167_219_200_000_000;
@@ -385,6 +398,22 @@ mod tests {
         assert_eq!(text(partition(i64::MAX / 2)), "9999-12-31");
         let t = crate::sources::timefmt::parse_iso("2026-11-02T23:59:59Z").unwrap();
         assert_eq!(text(partition(t)), "2026-11-02");
+    }
+
+    /// A period is `[since, until)`: one that ends at midnight ends on the day before.
+    #[test]
+    fn a_period_ending_at_midnight_ends_in_the_day_before() {
+        let at = |iso: &str| crate::sources::timefmt::parse_iso(iso).unwrap();
+        let midnight = at("2026-11-16T00:00:00Z");
+        assert_eq!(last_partition_text(midnight), "2026-11-15");
+        assert_eq!(last_partition(midnight).to_string(), "2026-11-15");
+        assert_eq!(last_partition_text(midnight + 1), "2026-11-16");
+        assert_eq!(
+            last_partition_text(at("2026-11-16T09:30:00Z")),
+            "2026-11-16"
+        );
+        assert_eq!(last_partition_text(i64::MIN), "0000-01-01");
+        assert_eq!(last_partition_text(i64::MAX), "9999-12-31");
     }
 
     /// A focused engine holds its rows when they fit the budget and the pool, and

@@ -223,6 +223,11 @@ mod tests {
         }
         assert_eq!(got, want);
 
+        // The day's period ends at the next midnight: its rows are in its own partition.
+        let (asked, _) = who_params("shop.customers", day.0, day.1);
+        let day_partition = datafusion::common::ScalarValue::Utf8(Some("2026-11-17".into()));
+        assert_eq!(asked[3..5], [day_partition.clone(), day_partition]);
+
         let (asked, _) = who_params("shop.customers", periods[0].0, periods[0].1);
         let dates = ("0000-01-01".to_string(), "9999-12-31".to_string());
         let focused = indexed

@@ -480,7 +480,10 @@ impl Engine {
     ) -> Result<Vec<RecordBatch>, EngineError> {
         let (asked, params) = who_params(object, since, until);
         if self.indexed && !self.holds_sessions() {
-            let dates = (focus::partition_text(since), focus::partition_text(until));
+            let dates = (
+                focus::partition_text(since),
+                focus::last_partition_text(until),
+            );
             // A quarter of the limit, as for [`Engine::focused`].
             let focused = self
                 .rows_focused(
@@ -627,7 +630,7 @@ fn who_params(object: &str, since: i64, until: i64) -> (Vec<ScalarValue>, Vec<Sc
     let mask = crate::sources::words::table_mask(udf::split_object(object).1).unwrap_or(0);
     asked.extend([
         focus::partition(since),
-        focus::partition(until),
+        focus::last_partition(until),
         ScalarValue::Int64(Some(mask)),
     ]);
     (asked, params)

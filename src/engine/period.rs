@@ -10,7 +10,7 @@
 use datafusion::prelude::{col, lit};
 use datafusion::scalar::ScalarValue;
 
-use super::focus::partition;
+use super::focus::last_partition;
 use super::index::create_views;
 use super::{Engine, EngineError, df};
 
@@ -36,7 +36,7 @@ impl Engine {
             .map_err(df(context))?;
         ctx.register_table("db_events", events)
             .map_err(df(context))?;
-        let last = lit(partition(until));
+        let last = lit(last_partition(until));
         let t = |v: i64| {
             lit(ScalarValue::TimestampMicrosecond(
                 Some(v),
