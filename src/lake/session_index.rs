@@ -154,7 +154,7 @@ impl Marker {
             .collect();
         let kept = |inputs: &mut dyn Iterator<Item = &String>| -> u64 {
             inputs
-                .map(|i| i.split(FIELD).nth(4).and_then(|k| k.parse::<u64>().ok()))
+                .map(|i| input_field(i, KEPT).parse::<u64>().ok())
                 .map(Option::unwrap_or_default)
                 .sum()
         };
@@ -163,7 +163,7 @@ impl Marker {
         }
         let mut uris: Vec<String> = added
             .iter()
-            .map(|i| i.split(FIELD).next().unwrap_or_default().to_string())
+            .map(|i| input_field(i, SOURCE_URI).to_string())
             .collect();
         uris.sort_unstable();
         uris.dedup();
@@ -173,6 +173,23 @@ impl Marker {
 
 /// Separates the fields of an input in [`inputs`].
 const FIELD: char = '\u{1f}';
+
+/// The fields of an input, in order: `source_uri`, `sha256`, `kind`, `status`, `kept`,
+/// `ingested_at`.
+const INPUT_FIELDS: usize = 6;
+const SOURCE_URI: usize = 0;
+const KIND: usize = 2;
+const KEPT: usize = 4;
+
+/// Field `i` of an input ([`all_inputs`]), read from the row's end: the fields after
+/// the `source_uri` are tagtrail's own, while the `source_uri` is a file or key name,
+/// which may hold any character, [`FIELD`] too. Every input row has the six fields
+/// ([`all_inputs`] writes them, and markers keep them as written).
+fn input_field(row: &str, i: usize) -> &str {
+    row.rsplitn(INPUT_FIELDS, FIELD)
+        .nth(INPUT_FIELDS - 1 - i)
+        .unwrap_or_default()
+}
 
 fn sql_digest(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))
@@ -208,7 +225,7 @@ pub fn inputs(lake: &Lake) -> Result<Vec<String>, LakeError> {
 pub fn db_inputs(all: &[String]) -> Vec<String> {
     let kinds: Vec<&str> = DB_KINDS.iter().map(|k| k.name()).collect();
     all.iter()
-        .filter(|row| row.split(FIELD).nth(2).is_some_and(|k| kinds.contains(&k)))
+        .filter(|row| kinds.contains(&input_field(row, KIND)))
         .cloned()
         .collect()
 }
@@ -306,6 +323,26 @@ mod tests {
     /// An input as [`inputs`] writes it, keeping `kept` records.
     fn input(uri: &str, kept: u64) -> String {
         format!("{uri}{FIELD}sha{FIELD}mysql-audit{FIELD}ok{FIELD}{kept}{FIELD}1")
+    }
+
+    /// A database-log file whose name holds the field separator is still a
+    /// database-log input, whole, with its own kept count (its fields read from the
+    /// row's end), and a CloudTrail file's row is not one whatever its name holds.
+    #[test]
+    fn regression_db_inputs_read_the_kind_past_a_separator_in_the_file_name() {
+        let odd = input("s3://b/audit\u{1f}x\u{1f}mysql-audit.log", 3);
+        let trail = format!(
+            "s3://b/t\u{1f}x\u{1f}mysql-audit{FIELD}sha{FIELD}cloudtrail{FIELD}ok{FIELD}1{FIELD}1"
+        );
+        let plain = input("s3://b/server_audit.log", 5);
+        let all = vec![odd.clone(), trail, plain.clone()];
+        assert_eq!(db_inputs(&all), vec![odd.clone(), plain]);
+        assert_eq!(
+            input_field(&odd, SOURCE_URI),
+            "s3://b/audit\u{1f}x\u{1f}mysql-audit.log"
+        );
+        assert_eq!(input_field(&odd, KIND), "mysql-audit");
+        assert_eq!(input_field(&odd, KEPT), "3");
     }
 
     /// The index is updated only from a marker that lists its inputs, made by the same
