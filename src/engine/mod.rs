@@ -11,6 +11,7 @@ mod live_store;
 mod period;
 mod settings;
 mod shuffle;
+pub mod table_keys;
 pub mod udf;
 pub mod udf_policy;
 pub mod views;

@@ -5,6 +5,8 @@
 //! - `names_table(statement, default_database, 'shop.customers')`: whether a SQL text
 //!   names the table, qualified (`shop.customers`, `` `shop`.`customers` ``) or bare
 //!   while `shop` is the connection's default database.
+//! - `table_keys(statement, default_database, object)`: every `db.table` a row names
+//!   by that rule, listed ([`super::table_keys`]).
 
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +24,7 @@ pub fn all() -> Vec<ScalarUDF> {
     vec![
         ScalarUDF::from(PrincipalTag::new()),
         ScalarUDF::from(NamesTable::new()),
+        ScalarUDF::from(super::table_keys::TableKeys::new()),
     ]
 }
 
@@ -132,7 +135,7 @@ impl std::hash::Hash for NamesTable {
 
 /// Compiled once for the constant `db.table` argument.
 #[derive(Debug)]
-struct TableMatcher {
+pub(crate) struct TableMatcher {
     db: Option<String>,
     /// The table's name anywhere, in any case: every statement that names the table
     /// contains it, and most statements of a lake do not, so this literal search
@@ -143,7 +146,7 @@ struct TableMatcher {
 }
 
 impl TableMatcher {
-    fn new(object: &str) -> Self {
+    pub(crate) fn new(object: &str) -> Self {
         let (db, table) = split_object(object);
         let ident = |s: &str, after: &str| table_name::ident(&regex::escape(s), after);
         let qualified = db.map(|db| {
@@ -162,7 +165,7 @@ impl TableMatcher {
         }
     }
 
-    fn matches(&self, statement: &str, default_db: Option<&str>) -> bool {
+    pub(crate) fn matches(&self, statement: &str, default_db: Option<&str>) -> bool {
         if !self.mentioned.is_in(statement) {
             return false;
         }
@@ -305,20 +308,20 @@ fn scalar_str(s: &ScalarValue) -> Option<String> {
 
 /// A string column read in place: statements arrive as string views, and casting them
 /// to `StringArray` copied every statement of the lake once per question.
-enum Strings<'a> {
+pub(super) enum Strings<'a> {
     Views(&'a StringViewArray),
     Plain(StringArray),
 }
 
 impl<'a> Strings<'a> {
-    fn of(a: &'a ArrayRef) -> Result<Self> {
+    pub(super) fn of(a: &'a ArrayRef) -> Result<Self> {
         Ok(match a.data_type() {
             DataType::Utf8View => Strings::Views(a.as_string_view()),
             _ => Strings::Plain(to_utf8(a)?),
         })
     }
 
-    fn get(&self, row: usize) -> Option<&str> {
+    pub(super) fn get(&self, row: usize) -> Option<&str> {
         match self {
             Strings::Views(a) => (!a.is_null(row)).then(|| a.value(row)),
             Strings::Plain(a) => (!a.is_null(row)).then(|| a.value(row)),
