@@ -191,11 +191,11 @@ pub fn table_keys(statement: &str, default_db: Option<&str>) -> Option<BTreeSet<
     Some(keys)
 }
 
-/// Every keyable name (see [`is_keyed`]) made of `statement`'s identifiers and quoted
-/// names and of `default_db`: a database, then one to three table parts (the third
-/// among the first two pieces only). Every name `names_table` accepts for the statement
-/// is one of them, so the differential test compares [`table_keys`] with
-/// `names_table` over these.
+/// Keyable names (see [`is_keyed`]) made of `statement`'s identifiers and quoted names
+/// and of `default_db`: a database, then one to three table parts (the third among the
+/// first two pieces only). A name `names_table` accepts for the statement is made of
+/// those pieces, so the differential test compares [`table_keys`] with `names_table`
+/// over these (names of more parts are left to the keys' own check).
 #[cfg(test)]
 fn names_of_pieces(statement: &str, default_db: Option<&str>) -> Vec<String> {
     let mut pieces: Vec<&str> = statement
