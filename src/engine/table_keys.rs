@@ -41,11 +41,7 @@ use datafusion::logical_expr::{
 };
 
 use super::udf::{Strings, is_string};
-
-/// A byte that continues an unquoted MySQL identifier (`\w` and `$` on ASCII).
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
-}
+use crate::sources::words::is_word_byte as is_word;
 
 /// `\s` on ASCII: space, tab, newline, vertical tab, form feed, carriage return.
 fn is_space(b: u8) -> bool {
@@ -118,10 +114,10 @@ pub fn row_keys(
     Some(keys)
 }
 
-/// Whether `object` is a name whose accesses the keys list in full: a database of one
-/// identifier and a table of identifiers joined by `.`. Any other name (a quoted one
-/// with a space or a `-`) must be searched for.
-pub fn is_keyed(object: &str) -> bool {
+/// Whether `object` is a name the keys can list: a database of one identifier and a
+/// table of identifiers joined by `.` (the names the differential test compares).
+#[cfg(test)]
+fn is_keyed(object: &str) -> bool {
     object
         .split_once('.')
         .is_some_and(|(db, table)| is_ident(db.as_bytes()) && is_chain(table.as_bytes()))

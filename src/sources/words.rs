@@ -74,7 +74,9 @@ pub fn table_mask(name: &str) -> Option<i64> {
     (one_word && bits != 0).then_some(bits as i64)
 }
 
-fn is_word_byte(b: u8) -> bool {
+/// A byte that continues an unquoted MySQL identifier: `\w` and `$` on ASCII, as
+/// `names_table`'s patterns read them (also `engine::table_keys`).
+pub(crate) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
