@@ -11,13 +11,15 @@
 -- stored. Without it, it reads every row of their connections (Engine::focused) and
 -- computes those sessions: a session is made of its connection's rows alone, so
 -- either way the answer is the one the whole lake gives.
--- Only the columns `who` reads (who_accessed.sql, db_session_events.sql,
--- db_events_ordered.sql): the rows lie on every page, so each column returned is a
+-- Only the columns who.sql reads through who_accessed.sql, db_session_events.sql and
+-- db_events_ordered.sql (the session and attribution views read the stored sessions,
+-- not these rows): the rows lie on every page, so each column returned is a
 -- decompression of the period's every page of it. Over the index, the engine gives the
--- columns left out as nulls (Engine::rows_focused).
-SELECT instance, engine, event_time, connection_id, opens_session, query_id, operation,
-       command, database, object, statement, statement_truncated, return_code, redacted,
-       dialect, source_uri, source_offset, date
+-- columns left out as nulls (Engine::rows_focused). (engine, return_code,
+-- statement_truncated and redacted, which who.sql does not read, took 0.05 s of the
+-- scan at 100 M db events.)
+SELECT instance, event_time, connection_id, opens_session, query_id, operation,
+       command, database, object, statement, dialect, source_uri, source_offset, date
 FROM db_events
 WHERE (words IS NULL OR (words & $6) = $6)
   AND ((object IS NOT NULL AND lower(concat(database, '.', object)) = lower($1))

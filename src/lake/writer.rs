@@ -498,7 +498,7 @@ mod tests {
     }
 
     /// A db_events part as ingest writes it: integers and times as deltas, the word
-    /// signature and the texts not.
+    /// signature and the texts not, connection ids as a dictionary.
     #[tokio::test]
     async fn integers_and_times_are_written_as_deltas_but_the_word_signature_is_not() {
         let mut lab = crate::checks::testing::Lab::new();
@@ -526,18 +526,17 @@ mod tests {
                 .unwrap_or_else(|| panic!("no column {name}"));
             column.encodings().filter(|e| *e != Encoding::RLE).collect()
         };
-        for delta in [
-            "event_time",
-            "connection_id",
-            "query_id",
-            "source_offset",
-            "return_code",
-        ] {
+        for delta in ["event_time", "query_id", "source_offset", "return_code"] {
             assert_eq!(encodings(delta), [Encoding::DELTA_BINARY_PACKED], "{delta}");
         }
         for plain in ["words", "statement"] {
             assert_eq!(encodings(plain), [Encoding::PLAIN], "{plain}");
         }
+        // A dictionary (its page plain), with deltas for the ids past its limit.
+        assert_eq!(
+            encodings("connection_id"),
+            [Encoding::PLAIN, Encoding::RLE_DICTIONARY]
+        );
     }
 
     #[test]
