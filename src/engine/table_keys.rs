@@ -33,7 +33,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arrow::array::{Array, ListBuilder, StringBuilder};
-use arrow::datatypes::{DataType, Field};
+use arrow::datatypes::DataType;
 use datafusion::common::exec_err;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
@@ -63,13 +63,17 @@ fn may_start(s: &[u8], at: usize) -> bool {
     at == 0 || !matches!(s[at - 1], b'.' | b'`')
 }
 
+/// The end of the run of bytes from `at` that `is` holds for.
+fn run_end(s: &[u8], at: usize, is: fn(u8) -> bool) -> usize {
+    s[at..]
+        .iter()
+        .position(|&b| !is(b))
+        .map_or(s.len(), |n| at + n)
+}
+
 /// The end of the identifier starting at `at`.
 fn ident_end(s: &[u8], at: usize) -> usize {
-    let mut e = at;
-    while e < s.len() && is_word(s[e]) {
-        e += 1;
-    }
-    e
+    run_end(s, at, is_word)
 }
 
 /// The ends of the chains that start at `at` (an identifier's first byte) and end
@@ -169,16 +173,11 @@ pub fn table_keys(statement: &str, default_db: Option<&str>) -> Option<BTreeSet<
             let e = ident_end(s, at);
             (&s[at..e], e)
         };
-        while next < s.len() && is_space(s[next]) {
-            next += 1;
-        }
+        next = run_end(s, next, is_space);
         if next >= s.len() || s[next] != b'.' {
             continue;
         }
-        next += 1;
-        while next < s.len() && is_space(s[next]) {
-            next += 1;
-        }
+        next = run_end(s, next + 1, is_space);
         if next < s.len() {
             let db = String::from_utf8_lossy(db).to_ascii_lowercase();
             tables(next, &mut |t| add(&db, t));
@@ -216,10 +215,6 @@ fn names_of_pieces(statement: &str, default_db: Option<&str>) -> Vec<String> {
         .collect()
 }
 
-fn list_type() -> DataType {
-    DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
-}
-
 /// `table_keys(statement, default_database, object)`: [`row_keys`] as a list, NULL
 /// for a row whose statement must be searched.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -244,7 +239,7 @@ impl ScalarUDFImpl for TableKeys {
     }
     fn return_type(&self, args: &[DataType]) -> Result<DataType> {
         if args.len() == 3 && args.iter().all(|t| is_string(t) || t.is_null()) {
-            Ok(list_type())
+            Ok(DataType::new_list(DataType::Utf8, true))
         } else {
             exec_err!(
                 "table_keys(statement, default_database, object) expects strings, got {args:?}"
