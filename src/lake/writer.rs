@@ -367,7 +367,8 @@ const HASH_COLUMNS: [&str; 1] = ["words"];
 /// events, the times, offsets, connection and query ids were half of what `who`
 /// decompressed (the statements the other half); as deltas, reading its rows took a
 /// tenth less. Times and offsets grow within a part, and ids within a connection, so
-/// their deltas take a few bits.
+/// their deltas take a few bits. (A column that is also a dictionary column,
+/// `db_events.connection_id`, falls back to deltas past the dictionary's limit.)
 fn delta_encoded(data_type: &DataType) -> bool {
     matches!(
         data_type,
