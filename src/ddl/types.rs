@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn nested_types_keep_field_names() {
-        let list = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
+        let list = DataType::new_list(DataType::Utf8, true);
         assert_eq!(both(list), ("array<string>".into(), "ARRAY<STRING>".into()));
         let st = DataType::Struct(Fields::from(vec![
             Field::new("sessionName", DataType::Utf8, true),

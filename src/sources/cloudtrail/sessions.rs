@@ -77,7 +77,7 @@ pub fn schema() -> SchemaRef {
             Field::new("principal_tags", tag_map_type(), true),
             Field::new(
                 "transitive_tag_keys",
-                DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+                DataType::new_list(DataType::Utf8, true),
                 true,
             ),
             Field::new("duration_seconds", DataType::Int64, true),

@@ -58,13 +58,7 @@ pub fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         let s = |n: &str| Field::new(n, DataType::Utf8, true);
         let t = |n: &str| Field::new(n, ts_type(), true);
-        let list = |n: &str| {
-            Field::new(
-                n,
-                DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
-                true,
-            )
-        };
+        let list = |n: &str| Field::new(n, DataType::new_list(DataType::Utf8, true), true);
         Arc::new(Schema::new(vec![
             Field::new("assertion_id", DataType::Utf8, false),
             s("response_id"),
