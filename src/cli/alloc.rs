@@ -2,15 +2,17 @@
 
 use super::config::Command;
 
-/// `ingest` runs with one malloc arena. glibc gives each thread that allocates its own
+/// `ingest` and `index` run with one malloc arena. glibc gives each thread that allocates its own
 /// arena and keeps what the thread frees there for that arena's later use. With log
 /// parsing on one thread and Parquet encoding on another (`ingest --threads 2`), the
 /// two arenas' high-water marks add up: 3.7 GB of MySQL-family audit logs peaked at
 /// 551–567 MiB, over the 512 MiB ingest target, and at 434 MiB with one arena, at the
-/// same speed (BENCHMARKS.md). Queries keep glibc's default: their threads contend for
-/// a single arena (the 5000-person report 7.5 → 8.6 s).
+/// same speed (BENCHMARKS.md). At 100 M db events `index --force` peaked at 646 MiB
+/// with the default arenas and at 441 MiB with one (thirtieth run). Queries keep
+/// glibc's default: their threads contend for a single arena (the 5000-person report
+/// 7.5 → 8.6 s).
 pub fn tune_for(command: &Command) {
-    if matches!(command, Command::Ingest { .. }) {
+    if matches!(command, Command::Ingest { .. } | Command::Index { .. }) {
         one_malloc_arena();
     }
 }

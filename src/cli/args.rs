@@ -312,7 +312,9 @@ pub enum RawCommand {
     /// Store the lake's database sessions (the session index), so reports and findings
     /// read one row per session instead of grouping every db event again. `tagtrail
     /// ingest` does it after each run that adds database logs; an index that no longer
-    /// matches the lake is never used.
+    /// matches the lake is never used. Then, as `ingest` does, the attribution of every
+    /// session; and, which `ingest` leaves to it, what each session did to each table
+    /// per day (read by `who` over whole days).
     Index {
         /// Rebuild it even when it matches the lake.
         #[arg(long)]

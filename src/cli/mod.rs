@@ -19,7 +19,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::checks::{self, Severity, Status};
 use crate::demo;
 use crate::engine::{
-    AttributionSettings, Engine, EngineError, build_attribution_index, build_session_index,
+    AttributionSettings, Engine, EngineError, build_access_index, build_attribution_index,
+    build_session_index,
 };
 use crate::fetch::AwsOptions;
 use crate::ingest::{self, IngestError, IngestOptions, IngestReport, Progress};
@@ -128,6 +129,8 @@ pub async fn run(config: Config, out: &mut dyn Write) -> Result<(), CliError> {
             summary::session_index(out, &build_session_index(&lake, force).await?)?;
             let stored = build_attribution_index(&lake, &config.attribution, force).await?;
             summary::stored_attribution(out, &stored)?;
+            let accesses = build_access_index(&lake, &config.attribution, force).await?;
+            summary::stored_accesses(out, &accesses)?;
         }
         Command::Who {
             object,

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::engine::{AttributionOutcome, Engine, IndexOutcome};
+use crate::engine::{AccessOutcome, AttributionOutcome, Engine, IndexOutcome};
 use crate::ingest::{FileStatus, IngestReport};
 use crate::lake::compact::Group;
 use crate::report::{self, Format, new_table};
@@ -201,6 +201,27 @@ pub fn stored_attribution(
             out,
             "Stored attribution: the person behind each of {sessions} database sessions \
              ({:.1} s).",
+            took.as_secs_f64()
+        ),
+    }
+}
+
+/// What `tagtrail index` says of the stored table accesses.
+pub fn stored_accesses(out: &mut dyn Write, outcome: &AccessOutcome) -> std::io::Result<()> {
+    match outcome {
+        AccessOutcome::UpToDate => writeln!(out, "Stored table accesses: up to date."),
+        AccessOutcome::NoAttribution => writeln!(
+            out,
+            "Stored table accesses: not stored (no current stored attribution)."
+        ),
+        AccessOutcome::Built {
+            entries,
+            tables,
+            took,
+        } => writeln!(
+            out,
+            "Stored table accesses: {entries} (table, session, day) entries over {tables} \
+             tables ({:.1} s).",
             took.as_secs_f64()
         ),
     }

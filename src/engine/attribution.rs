@@ -35,7 +35,7 @@ pub enum AttributionOutcome {
     Built { sessions: u64, took: Duration },
 }
 
-fn marker(lake: &Lake, settings: &AttributionSettings) -> Result<Marker, LakeError> {
+pub(super) fn marker(lake: &Lake, settings: &AttributionSettings) -> Result<Marker, LakeError> {
     Marker::of_lake(
         lake,
         &index::index_sql(),

@@ -195,6 +195,7 @@ impl Engine {
             memory_limit: self.memory_limit,
             indexed,
             attributed: false,
+            accesses: None,
             _held: held,
             _lake: self._lake.clone(),
         };
@@ -378,10 +379,13 @@ pub(super) fn last_partition_text(until: i64) -> String {
 
 /// [`partition`] as text.
 pub(super) fn partition_text(t: i64) -> String {
-    const YEAR_0: i64 = -62_167_219_200_000_000;
-    const YEAR_9999_END: i64 = 253_402_300_799_999_999;
     crate::sources::timefmt::partition_date(t.clamp(YEAR_0, YEAR_9999_END))
 }
+
+/// The first and last instants a `date=` partition can name (0000-01-01 and
+/// 9999-12-31): a time outside them is a period left open.
+pub(super) const YEAR_0: i64 = -62_167_219_200_000_000;
+pub(super) const YEAR_9999_END: i64 = 253_402_300_799_999_999;
 
 #[cfg(test)]
 mod tests {

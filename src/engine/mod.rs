@@ -2,6 +2,7 @@
 //! functions and the views from `queries/`, so every answer tagtrail gives is a SQL
 //! query a user can read, rerun and change with `tagtrail query`.
 
+mod access;
 mod attribution;
 mod focus;
 mod focus_rows;
@@ -35,6 +36,7 @@ use object_store::path::Path;
 
 use crate::lake::{ALL_TABLES, Lake, LakeError};
 
+pub use access::{AccessOutcome, build_access_index};
 pub use attribution::{AttributionOutcome, build_attribution_index};
 pub use index::{IndexOutcome, build_session_index};
 pub use settings::{AttributionSettings, parse_duration, validate_tag_key};
@@ -141,6 +143,9 @@ pub struct Engine {
     /// ([`build_attribution_index`]): questions about a few rows then read their
     /// sessions' attribution instead of computing it.
     attributed: bool,
+    /// The stored table accesses' marker while they are current for this engine's
+    /// settings ([`build_access_index`]): `who` over whole days then reads them.
+    accesses: Option<crate::lake::access_index::Marker>,
     /// The pool's share held by a focused engine's rows ([`Engine::focused`]).
     _held: Option<MemoryReservation>,
     /// Keeps an S3 lake's connection (and its runtime) alive while queries run.
@@ -179,6 +184,9 @@ impl Engine {
             Engine::open_indexed(lake, settings, memory_limit, indexed, LakeReads::Questions)
                 .await?;
         engine.attributed = indexed && attribution::is_current(lake, settings)?;
+        if engine.attributed {
+            engine.accesses = access::current(lake, settings)?;
+        }
         Ok(engine)
     }
 
@@ -246,6 +254,7 @@ impl Engine {
             memory_limit,
             indexed,
             attributed: false,
+            accesses: None,
             _held: None,
             _lake: lake.clone(),
         };
@@ -467,7 +476,9 @@ pub const ATTRIBUTION_VIEWS: &[&str] = &[
 impl Engine {
     /// `tagtrail who`: accesses to `object` (`db.table`) in `[since, until)`.
     ///
-    /// Over the session index, answered from the rows naming the table in the period
+    /// Over whole days of a table the stored accesses key, answered from its entries and
+    /// their sessions' stored attribution ([`build_access_index`]). Otherwise, over the
+    /// session index, answered from the rows naming the table in the period
     /// and their stored sessions ([`Engine::rows_focused`]), and their stored
     /// attribution while it is current ([`build_attribution_index`]); without the
     /// index, by an engine focused on those rows' connections ([`Engine::focused`]). Either way an incident
@@ -481,6 +492,12 @@ impl Engine {
     ) -> Result<Vec<RecordBatch>, EngineError> {
         let (asked, params) = who_params(object, since, until);
         if self.indexed && !self.holds_sessions() {
+            if let Some(rows) = self
+                .who_from_accesses(object, since, until, params.clone())
+                .await?
+            {
+                return Ok(rows);
+            }
             let dates = (
                 focus::partition_text(since),
                 focus::last_partition_text(until),
@@ -637,7 +654,7 @@ fn who_params(object: &str, since: i64, until: i64) -> (Vec<ScalarValue>, Vec<Sc
     (asked, params)
 }
 
-fn ts(t: i64) -> ScalarValue {
+pub(super) fn ts(t: i64) -> ScalarValue {
     ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into()))
 }
 

@@ -68,6 +68,7 @@ impl Engine {
             memory_limit: self.memory_limit,
             indexed: true,
             attributed: false,
+            accesses: None,
             _held: None,
             _lake: self._lake.clone(),
         };

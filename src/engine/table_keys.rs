@@ -119,9 +119,9 @@ pub fn row_keys(
 }
 
 /// Whether `object` is a name the keys can list: a database of one identifier and a
-/// table of identifiers joined by `.` (the names the differential test compares).
-#[cfg(test)]
-fn is_keyed(object: &str) -> bool {
+/// table of identifiers joined by `.` (the names the differential test compares, and
+/// the only ones the stored table accesses key).
+pub(super) fn is_keyed(object: &str) -> bool {
     object
         .split_once('.')
         .is_some_and(|(db, table)| is_ident(db.as_bytes()) && is_chain(table.as_bytes()))

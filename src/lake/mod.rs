@@ -12,6 +12,7 @@
 //! reading the folders directly see every part, including a crashed run's leftovers
 //! until the next compaction removes them.
 
+pub mod access_index;
 pub mod attribution_index;
 pub mod compact;
 pub mod files;
@@ -37,7 +38,7 @@ use store::Storage;
 pub use tables::{
     ALL_TABLES, ATTRIBUTION_INDEX, CLOUDTRAIL_EVENTS, DB_EVENTS, DB_USERS, DIGEST_CHECKS,
     EVENT_MINUTES_INDEX, FEDERATED_SESSIONS, INGEST_MANIFEST, INGEST_REJECTS, RDS_INSTANCES,
-    SESSION_FACTS_INDEX, SESSION_SPANS_INDEX, TableDef, for_output,
+    SESSION_FACTS_INDEX, SESSION_SPANS_INDEX, TABLE_ACCESS_INDEX, TableDef, for_output,
 };
 
 /// Errors say which file they concern, so a user can find it.

@@ -6,7 +6,7 @@
 use arrow::datatypes::SchemaRef;
 
 use crate::integrity;
-use crate::lake::{attribution_index, manifest, session_index};
+use crate::lake::{access_index, attribution_index, manifest, session_index};
 use crate::sources::{
     Output, cloudtrail, db_events, db_users, iam_policy, okta, rds_inventory, saml,
 };
@@ -308,7 +308,17 @@ pub static ATTRIBUTION_INDEX: TableDef = TableDef {
     ],
 };
 
-pub static ALL_TABLES: [&TableDef; 15] = [
+/// The stored table accesses ([`access_index`]): `table_accesses.sql`'s rows, by the
+/// UTC day of the accesses.
+pub static TABLE_ACCESS_INDEX: TableDef = TableDef {
+    name: "table_access_index",
+    schema: access_index::schema,
+    time_column: "first_seen",
+    tie_column: "connection_id",
+    dictionary_columns: &["table_key", "instance"],
+};
+
+pub static ALL_TABLES: [&TableDef; 16] = [
     &FEDERATED_SESSIONS,
     &CLOUDTRAIL_EVENTS,
     &DB_EVENTS,
@@ -324,6 +334,7 @@ pub static ALL_TABLES: [&TableDef; 15] = [
     &SESSION_FACTS_INDEX,
     &EVENT_MINUTES_INDEX,
     &ATTRIBUTION_INDEX,
+    &TABLE_ACCESS_INDEX,
 ];
 
 /// The table a source output goes to.

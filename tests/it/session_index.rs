@@ -79,9 +79,13 @@ fn findings_sessions_and_the_report_are_the_same_with_and_without_the_index() {
         built.contains("\nStored attribution: the person behind each of 90 database sessions ("),
         "{built}"
     );
+    assert!(
+        built.contains("\nStored table accesses: 31 (table, session, day) entries over 7 tables ("),
+        "{built}"
+    );
     assert_eq!(
         tagtrail(plain.path(), &["index"]),
-        "Session index: up to date.\nStored attribution: up to date.\n"
+        "Session index: up to date.\nStored attribution: up to date.\nStored table accesses: up to date.\n"
     );
     // Asked with other settings than those it was stored with, `who` computes the
     // attribution: dokafor's session on shop.orders began 5+ minutes outside his window.
