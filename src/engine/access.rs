@@ -20,9 +20,8 @@ use datafusion::scalar::ScalarValue;
 use super::index::{WRITER_BYTES, commit_then, store};
 use super::{AttributionSettings, Engine, EngineError, attribution, df, focus, texts, views};
 use crate::lake::access_index::{self, Marker, stored_marker};
-use crate::lake::files::data_file;
 use crate::lake::writer::LakeWriter;
-use crate::lake::{DB_EVENTS, Lake, LakeError, TABLE_ACCESS_INDEX};
+use crate::lake::{DB_EVENTS, Lake, LakeError, TABLE_ACCESS_INDEX, attribution_index};
 
 /// The SQL whose rows are stored.
 const TABLE_ACCESSES: &str = include_str!("../../queries/access/table_accesses.sql");
@@ -46,22 +45,23 @@ pub enum AccessOutcome {
     },
 }
 
-/// The fingerprint of accesses stored now, over the attribution stored with `settings`.
-fn fingerprint(lake: &Lake, settings: &AttributionSettings) -> Result<String, LakeError> {
-    let attribution = attribution::marker(lake, settings)?;
+/// The fingerprint of accesses stored now over the attribution whose marker is
+/// `attribution`.
+fn fingerprint(attribution: &attribution_index::Marker) -> String {
     let sql = format!("{}\n{TABLE_ACCESSES}", views::text_through("who_accessed"));
-    Ok(access_index::fingerprint(&attribution.fingerprint, &sql))
+    access_index::fingerprint(&attribution.fingerprint, &sql)
 }
 
-/// The stored accesses' marker when they are the ones the lake and `settings` give now.
+/// The stored accesses' marker when they are the ones stored over `attribution` (the
+/// current stored attribution's marker) by this binary's SQL.
 pub(super) fn current(
     lake: &Lake,
-    settings: &AttributionSettings,
+    attribution: &attribution_index::Marker,
 ) -> Result<Option<Marker>, LakeError> {
     let Some(stored) = stored_marker(lake)? else {
         return Ok(None);
     };
-    Ok((stored.fingerprint == fingerprint(lake, settings)?).then_some(stored))
+    Ok((stored.fingerprint == fingerprint(attribution)).then_some(stored))
 }
 
 /// Stores the table accesses of every indexed session, over the attribution stored
@@ -91,23 +91,16 @@ async fn build_in_slices(
     if !engine.attributed {
         return Ok(AccessOutcome::NoAttribution);
     }
-    let fingerprint = fingerprint(lake, settings)?;
+    let fingerprint = fingerprint(&attribution::marker(lake, settings)?);
     if !force && stored_marker(lake)?.is_some_and(|m| m.fingerprint == fingerprint) {
         return Ok(AccessOutcome::UpToDate);
     }
     let tables = known_tables(&engine).await?;
     let keys = Arc::new(keys_table(&tables).map_err(df("listing the tables to store"))?);
-    let mut days: Vec<&str> = live
-        .of(DB_EVENTS.name, None)
-        .into_iter()
-        .filter_map(|(path, _)| data_file(path).map(|(_, date)| date))
-        .collect();
-    days.sort_unstable();
-    days.dedup();
     let mut writer = LakeWriter::with_budget(lake, WRITER_BYTES);
     let mut entries = 0;
     const IN_SLICE: &str = "SELECT * FROM db_events WHERE event_time >= $1 AND event_time < $2";
-    for day in days {
+    for day in live.dates(DB_EVENTS.name) {
         for (since, until) in slices(&engine, day, slice_rows).await? {
             let dates = (day.to_string(), day.to_string());
             let params = vec![super::ts(since), super::ts(until)];

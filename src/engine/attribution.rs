@@ -44,13 +44,16 @@ pub(super) fn marker(lake: &Lake, settings: &AttributionSettings) -> Result<Mark
     )
 }
 
-/// Whether the lake's stored attribution is the one questions asked with `settings`
-/// would compute now.
-pub(super) fn is_current(lake: &Lake, settings: &AttributionSettings) -> Result<bool, LakeError> {
+/// The stored attribution's marker when it is the attribution questions asked with
+/// `settings` would compute now.
+pub(super) fn current(
+    lake: &Lake,
+    settings: &AttributionSettings,
+) -> Result<Option<Marker>, LakeError> {
     let Some(stored) = stored_marker(lake)? else {
-        return Ok(false);
+        return Ok(None);
     };
-    Ok(stored == marker(lake, settings)?)
+    Ok((stored == marker(lake, settings)?).then_some(stored))
 }
 
 /// Stores the attribution of every session of the lake's session index, with

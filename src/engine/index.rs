@@ -17,7 +17,6 @@ use futures::StreamExt;
 use super::index_update::Update;
 use super::shuffle::Layout;
 use super::{AttributionSettings, Engine, EngineError, default_memory_limit, df, views};
-use crate::lake::files::data_file;
 use crate::lake::session_index::{self, Marker, fingerprint, stored_marker};
 use crate::lake::writer::LakeWriter;
 use crate::lake::{
@@ -166,12 +165,7 @@ async fn build_in_buckets(
     // lake at once, the aggregate held every minute's first and last row (185 MiB at
     // 100 M events).
     let live = lake.live_files()?;
-    let days: std::collections::BTreeSet<&str> = live
-        .of(DB_EVENTS.name, None)
-        .into_iter()
-        .filter_map(|(path, _)| data_file(path).map(|(_, date)| date))
-        .collect();
-    store_minutes(&engine, &engine, days, &mut writer).await?;
+    store_minutes(&engine, &engine, live.dates(DB_EVENTS.name), &mut writer).await?;
     let replaced: Vec<String> = INDEXED
         .iter()
         .flat_map(|(_, t)| live.of(t.name, None))

@@ -183,9 +183,16 @@ impl Engine {
         let mut engine =
             Engine::open_indexed(lake, settings, memory_limit, indexed, LakeReads::Questions)
                 .await?;
-        engine.attributed = indexed && attribution::is_current(lake, settings)?;
-        if engine.attributed {
-            engine.accesses = access::current(lake, settings)?;
+        // The attribution's marker is computed once (it reads the ingest manifest):
+        // the stored accesses' digest is made from it.
+        let attribution = if indexed {
+            attribution::current(lake, settings)?
+        } else {
+            None
+        };
+        if let Some(stored) = attribution {
+            engine.attributed = true;
+            engine.accesses = access::current(lake, &stored)?;
         }
         Ok(engine)
     }

@@ -113,6 +113,14 @@ impl LiveFiles {
             .collect()
     }
 
+    /// The `date=` partitions of `table` that hold a live file, in order.
+    pub fn dates(&self, table: &str) -> std::collections::BTreeSet<&str> {
+        self.of(table, None)
+            .into_iter()
+            .filter_map(|(path, _)| data_file(path).map(|(_, date)| date))
+            .collect()
+    }
+
     pub fn entries(&self) -> Vec<FileEntry> {
         self.files
             .iter()
